@@ -1,0 +1,95 @@
+/*
+ * config: msmtp-compatible configuration files (so an existing ~/.msmtprc
+ * works with -C), "defaults" and account inheritance, the choice of an
+ * account, and the permission check on files holding a password.
+ */
+#ifndef POSTIE_CONFIG_H
+#define POSTIE_CONFIG_H
+
+#include <stddef.h>
+
+#include "exitcode.h"
+
+enum auth_mode {
+	AUTH_DEFAULT = 0,	/* not set: on when user is set, else off */
+	AUTH_OFF,
+	AUTH_ON,		/* the strongest mechanism both sides have */
+	AUTH_MECH,		/* exactly account.auth_mech */
+};
+
+struct account {
+	char		*name;
+	/* Where "account NAME" stands, for messages: "FILE:LINE". */
+	char		*origin;
+
+	char		*host;
+	int		 port;		/* 0: by TLS mode, 465 or 587 (RFC 8314) */
+	char		*from;		/* envelope sender when no -f */
+	char		*domain;	/* EHLO argument; NULL: the host name */
+	int		 timeout;	/* seconds per network wait; 0: default */
+
+	int		 tls;		/* 1 unless "tls off" */
+	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */
+	char		*tls_trust_file; /* NULL or "system": system store */
+	char		*tls_host_override; /* name the certificate must hold */
+
+	enum auth_mode	 auth;
+	char		*auth_mech;	/* upper case, for AUTH_MECH */
+	char		*user;
+	char		*password;	/* wiped by config_free() */
+	char		*passwordeval;	/* sh -c command printing the secret */
+
+	/* Which keys this account set itself, for inheritance; private. */
+	unsigned long long set;
+};
+
+#define CONFIG_DEFAULT_TIMEOUT 60
+
+struct config {
+	char		 *path;		/* the file read */
+	struct account	**accounts;	/* in file order, inheritance applied */
+	size_t		  naccounts;
+};
+
+/*
+ * Reads the configuration. With path (-C), exactly that file; with NULL,
+ * the first that exists of:
+ *   $XDG_CONFIG_HOME/postie/config (or ~/.config/postie/config),
+ *   $XDG_CONFIG_HOME/msmtp/config (or ~/.config/msmtp/config),
+ *   ~/.msmtprc,
+ *   SYSCONFDIR/postie.conf
+ * (logging the choice with -v, and saying so when it is msmtp's file).
+ *
+ * Errors (FAIL_CONFIG, text "FILE:LINE: ..."): no file found; a file
+ * that cannot be read; an unknown key (named, with the nearest known key
+ * as a hint when one is close); a bad value; a key before any account or
+ * defaults; an unknown parent account; a duplicate account; a file that
+ * holds a "password" and is readable by group or others (hint: chmod 600
+ * FILE). msmtp keys that postie accepts but does not act on yet are noted
+ * with -v; those whose absence would weaken security are errors.
+ */
+int	config_load(struct config *c, const char *path, struct failure *f);
+
+/*
+ * Parses configuration text as if read from a file named name; used by
+ * config_load() and by the unit tests. check_perm_fd: a file descriptor
+ * for the permission check, or -1 to skip it.
+ */
+int	config_parse(struct config *c, const char *name, const char *text,
+	    size_t len, int check_perm_fd, struct failure *f);
+
+/*
+ * Chooses the account: by name when name is set ("default" as msmtp
+ * means it); otherwise the first account whose "from" equals
+ * envelope_from (case-insensitive) when that is set; otherwise the
+ * account named "default". Fills in what depends on the others: port
+ * from TLS mode. Errors: FAIL_CONFIG (no such account, no default,
+ * no host).
+ */
+const struct account *config_account(const struct config *c,
+	    const char *name, const char *envelope_from, struct failure *f);
+
+/* Frees everything; passwords are wiped first. */
+void	config_free(struct config *c);
+
+#endif

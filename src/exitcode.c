@@ -1,0 +1,100 @@
+/*
+ * exitcode: the failure taxonomy's one mapping to sysexits(3) and the
+ * one error line (see exitcode.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <vis.h>
+
+#include "exitcode.h"
+
+static const struct {
+	enum fail_kind	kind;
+	int		code;
+} exit_table[] = {
+	{ FAIL_NONE,		EX_OK },
+	{ FAIL_USAGE,		EX_USAGE },
+	{ FAIL_DATA,		EX_DATAERR },
+	{ FAIL_NOUSER,		EX_NOUSER },
+	{ FAIL_REJECTED,	EX_UNAVAILABLE },
+	{ FAIL_CERT,		EX_UNAVAILABLE },
+	{ FAIL_TLS,		EX_UNAVAILABLE },
+	{ FAIL_SOFTWARE,	EX_SOFTWARE },
+	{ FAIL_OS,		EX_OSERR },
+	{ FAIL_CANTCREAT,	EX_CANTCREAT },
+	{ FAIL_IO,		EX_IOERR },
+	{ FAIL_TEMPFAIL,	EX_TEMPFAIL },
+	{ FAIL_CONNECT,		EX_TEMPFAIL },
+	{ FAIL_TIMEOUT,		EX_TEMPFAIL },
+	{ FAIL_DROPPED,		EX_TEMPFAIL },
+	{ FAIL_PROTOCOL,	EX_PROTOCOL },
+	{ FAIL_AUTH,		EX_NOPERM },
+	{ FAIL_CONFIG,		EX_CONFIG },
+};
+
+int
+exitcode_of(enum fail_kind kind)
+{
+	size_t	i;
+
+	for (i = 0; i < POSTIE_NELEM(exit_table); i++)
+		if (exit_table[i].kind == kind)
+			return exit_table[i].code;
+	return EX_SOFTWARE;
+}
+
+int
+fail_is_temporary(enum fail_kind kind)
+{
+	return exitcode_of(kind) == EX_TEMPFAIL;
+}
+
+void
+failure_clear(struct failure *f)
+{
+	f->kind = FAIL_NONE;
+	f->text[0] = '\0';
+}
+
+int
+vfail(struct failure *f, enum fail_kind kind, const char *fmt, va_list ap)
+{
+	char	raw[FAILURE_TEXT_MAX];
+
+	if (f == NULL)
+		return -1;
+	f->kind = kind;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Server replies and file contents end up here: keep the terminal
+	 * safe and the error on one line. */
+	if (strnvis(f->text, raw, sizeof(f->text), VIS_SAFE | VIS_NOSLASH) == -1)
+		f->text[sizeof(f->text) - 1] = '\0';
+	return -1;
+}
+
+int
+fail(struct failure *f, enum fail_kind kind, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vfail(f, kind, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+exitcode_report(const struct failure *f, const char *context)
+{
+	const char *text = f->text[0] != '\0' ? f->text : "failed";
+
+	if (f->kind == FAIL_NONE)
+		return EX_OK;
+	if (context != NULL && context[0] != '\0')
+		fprintf(stderr, "postie: %s: %s\n", context, text);
+	else
+		fprintf(stderr, "postie: %s\n", text);
+	return exitcode_of(f->kind);
+}

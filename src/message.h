@@ -1,0 +1,51 @@
+/*
+ * message: the one streaming pass over a message read on standard input.
+ * It normalises every line ending to CRLF (bare LF and bare CR become
+ * CRLF), enforces the limits (no NUL, no line over 998 octets), reads the
+ * header block (unfolding for parsing, never rewriting what it keeps),
+ * collects recipients for -t, drops Bcc and Resent-Bcc from what is kept,
+ * and writes the result to a file descriptor the caller owns. Memory use
+ * does not depend on the message's size. Never prints, never exits.
+ */
+#ifndef POSTIE_MESSAGE_H
+#define POSTIE_MESSAGE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "addr.h"
+#include "exitcode.h"
+
+#define MESSAGE_LINE_MAX 998	/* RFC 5322 2.1.1, without the CRLF */
+
+struct message_opts {
+	int	ignore_dots;	/* -i: a line holding only "." is data */
+	int	extract_rcpts;	/* -t: collect To/Cc/Bcc (or Resent-*) */
+};
+
+struct message_info {
+	off_t		 size;		/* octets written, CRLF normalised */
+	struct addrlist	 rcpts;		/* from the headers, with -t */
+	int		 has_from;	/* a From: header is present */
+	int		 has_date;
+	int		 has_message_id;
+	int		 eight_bit;	/* some octet >= 0x80 is present */
+};
+
+#define MESSAGE_INFO_INIT { 0, ADDRLIST_INIT, 0, 0, 0, 0 }
+
+/*
+ * Reads the message from in_fd to its end (or to a line holding only "."
+ * unless opts->ignore_dots) and writes it, normalised and without Bcc
+ * headers, to out_fd. Nothing is dot-stuffed here: smtp does that on the
+ * way out.
+ *
+ * Errors: FAIL_DATA (a NUL byte, a line over 998 octets, an address list
+ * that cannot be parsed, naming the line), FAIL_IO (read or write error).
+ */
+int	message_read(int in_fd, int out_fd, const struct message_opts *opts,
+	    struct message_info *info, struct failure *f);
+
+void	message_info_free(struct message_info *info);
+
+#endif

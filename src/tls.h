@@ -1,0 +1,57 @@
+/*
+ * tls: one GnuTLS client session over a connected socket, with strict
+ * verification: the system trust store or a named PEM file, the
+ * certificate's name checked against the host (or tls_host_override),
+ * TLS 1.2 at least, SNI sent. A certificate that does not verify ends the
+ * handshake with FAIL_CERT and a reason a person can act on.
+ */
+#ifndef POSTIE_TLS_H
+#define POSTIE_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "exitcode.h"
+
+struct tls_params {
+	const char	*trust_file;	/* NULL or "system": the system store */
+	const char	*verify_name;	/* the name the certificate must hold */
+	const char	*sni_name;	/* sent as SNI unless an IP address */
+	int		 timeout_ms;	/* handshake deadline */
+};
+
+struct tls_session;
+
+/*
+ * Performs the handshake over fd (blocking, with SO_RCVTIMEO/SO_SNDTIMEO
+ * already set by conn) and verifies the peer. On success *out is a
+ * session to read and write with.
+ *
+ * Errors: FAIL_CERT (untrusted, wrong name, expired, not yet valid,
+ * revoked: text says which, and for which name), FAIL_TLS (handshake
+ * failure, protocol version), FAIL_TIMEOUT, FAIL_DROPPED, FAIL_CONFIG
+ * (trust file unreadable), FAIL_OS.
+ */
+int	tls_start(int fd, const struct tls_params *p, struct tls_session **out,
+	    struct failure *f);
+
+/*
+ * Each returns the number of bytes moved (>0), 0 on an orderly close by
+ * the peer (read only), or -1 with FAIL_TIMEOUT, FAIL_DROPPED or FAIL_TLS.
+ */
+ssize_t	tls_read(struct tls_session *s, void *p, size_t n, struct failure *f);
+ssize_t	tls_write(struct tls_session *s, const void *p, size_t n,
+	    struct failure *f);
+
+/* Bytes already decrypted and waiting inside GnuTLS. */
+size_t	tls_pending(struct tls_session *s);
+
+/* "TLS1.3 / AES-256-GCM" and the like, for -v. */
+const char *tls_describe(struct tls_session *s);
+/* The verified certificate's subject name, for -v and the demo. */
+const char *tls_peer_name(struct tls_session *s);
+
+/* Sends close_notify (best effort) and frees the session. */
+void	tls_end(struct tls_session *s);
+
+#endif
