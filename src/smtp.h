@@ -105,7 +105,7 @@ void	smtp_close(struct smtp_session *s);
 
 /*
  * Parses one reply line. *code is the number, *more is 1 for "NNN-",
- * *text/*textlen the rest. Returns 0, or -1 when the line is not
+ * text and textlen the rest. Returns 0, or -1 when the line is not
  * "NNN", "NNN " or "NNN-" followed by text. Exposed for the unit tests.
  */
 int	smtp_reply_line_parse(const char *line, size_t len, int *code,
