@@ -69,7 +69,7 @@ vfail(struct failure *f, enum fail_kind kind, const char *fmt, va_list ap)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* Server replies and file contents end up here: keep the terminal
 	 * safe and the error on one line. */
-	if (strnvis(f->text, raw, sizeof(f->text), VIS_SAFE | VIS_NOSLASH) == -1)
+	if (strnvis(f->text, raw, sizeof(f->text), VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH) == -1)
 		f->text[sizeof(f->text) - 1] = '\0';
 	return -1;
 }

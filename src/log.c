@@ -28,7 +28,7 @@ log_vprint(const char *prefix, const char *fmt, va_list ap)
 	char	raw[1024], safe[4 * sizeof(raw)];
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	strnvis(safe, raw, sizeof(safe), VIS_SAFE | VIS_NOSLASH);
+	strnvis(safe, raw, sizeof(safe), VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH);
 	fprintf(stderr, "postie: %s%s\n", prefix, safe);
 }
 
@@ -63,7 +63,7 @@ log_trace(char dir, const char *line, size_t len)
 		return;
 	if ((safe = malloc(4 * len + 1)) == NULL)
 		return;
-	strnvisx(safe, 4 * len + 1, line, len, VIS_SAFE | VIS_NOSLASH | VIS_CSTYLE);
+	strnvisx(safe, 4 * len + 1, line, len, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH);
 	fprintf(stderr, "%s %s\n", dir == '<' ? "<--" : "-->", safe);
 	free(safe);
 }
