@@ -1,0 +1,1011 @@
+/*
+ * smtp: the client protocol engine (see smtp.h).
+ *
+ * A blocking state machine in two switches: smtp_enter() sends what a
+ * state sends, smtp_handle() judges the complete reply and picks the next
+ * state; smtp_run() turns the crank and smtp_set_state() traces every
+ * step with -vv. Each state but READY expects exactly one reply. With
+ * PIPELINING, MAIL enters by sending MAIL, every RCPT and DATA at once;
+ * RCPT and DATA then only name the command whose reply comes next.
+ */
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "smtp.h"
+
+#define SMTP_CMD_MAX	  512	/* RFC 5321 4.5.3.1.4, with the CRLF */
+#define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 4, with the CRLF */
+#define SMTP_REPLY_MAX	  65536	/* all lines of one reply together */
+#define SMTP_DATA_BLOCK	  65536
+
+enum smtp_state {
+	S_INIT = 0,
+	S_BANNER,
+	S_EHLO,
+	S_HELO,
+	S_STARTTLS,
+	S_AUTH,
+	S_AUTH_CONT,
+	S_READY,
+	S_MAIL,
+	S_RCPT,
+	S_DATA,
+	S_BODY,
+	S_NOBODY,
+	S_RSET,
+	S_LAST
+};
+
+static const char *state_names[S_LAST] = {
+	"INIT", "BANNER", "EHLO", "HELO", "STARTTLS", "AUTH", "AUTH_CONT",
+	"READY", "MAIL", "RCPT", "DATA", "BODY", "NOBODY", "RSET",
+};
+
+struct smtp_session {
+	struct conn		*conn;
+	struct smtp_params	 p;
+	enum smtp_state		 state;
+	int			 dead;		/* the stream is out of step */
+	int			 expect;	/* replies still to come */
+	struct smtp_reply	 reply;
+	char			 what[SMTP_CMD_MAX]; /* names the reply */
+
+	unsigned		 caps;
+	long long		 size_max;	/* SIZE n; 0: unknown */
+	struct buf		 mechs;		/* "PLAIN LOGIN ..." */
+
+	struct sasl_client	*sasl;
+	struct buf		 auth_deferred;	/* initial response, secret */
+
+	/* One smtp_send(). */
+	const struct smtp_envelope *env;
+	struct smtp_rcpt_result	*results;
+	int			 fd;
+	int			 batch;		/* commands already sent */
+	size_t			 rcpt;		/* index of the next RCPT reply */
+	size_t			 accepted;
+	int			 rcpt_temp;	/* some RCPT got 4xx */
+	struct failure		 mail_fail;	/* MAIL refused */
+	struct failure		 rcpt_fail;	/* a refusal to quote */
+	struct buf		 in;
+	struct buf		 out;
+};
+
+/* A capability keyword and what it sets; parse reads its arguments. */
+struct smtp_cap {
+	const char	*name;
+	unsigned	 flag;
+	void		(*parse)(struct smtp_session *, const char *, size_t);
+};
+
+static void	smtp_set_state(struct smtp_session *, enum smtp_state);
+static int	smtp_run(struct smtp_session *, enum smtp_state,
+		    struct failure *);
+static int	smtp_enter(struct smtp_session *, struct failure *);
+static int	smtp_handle(struct smtp_session *, struct failure *);
+static int	smtp_broken(struct smtp_session *);
+static int	smtp_read_reply(struct smtp_session *, struct failure *);
+static int	smtp_reply_add(struct smtp_session *, const char *, size_t,
+		    int, struct failure *);
+static int	smtp_refused(struct smtp_session *, enum fail_kind,
+		    struct failure *);
+static int	smtp_label(struct smtp_session *, struct failure *,
+		    const char *, ...) POSTIE_PRINTF(3, 4);
+static int	smtp_put(struct smtp_session *, const char *, int,
+		    struct failure *);
+static int	smtp_flush(struct smtp_session *, struct failure *);
+static void	smtp_cap_line(struct smtp_session *, const char *, size_t);
+static void	smtp_cap_size(struct smtp_session *, const char *, size_t);
+static void	smtp_cap_auth(struct smtp_session *, const char *, size_t);
+static void	smtp_mech_add(struct smtp_session *, const char *, size_t);
+static int	smtp_enter_ehlo(struct smtp_session *, const char *,
+		    struct failure *);
+static int	smtp_enter_starttls(struct smtp_session *, struct failure *);
+static int	smtp_enter_auth(struct smtp_session *, struct failure *);
+static int	smtp_enter_auth_cont(struct smtp_session *, struct failure *);
+static int	smtp_auth_cancel(struct smtp_session *);
+static int	smtp_enter_mail(struct smtp_session *, struct failure *);
+static int	smtp_envelope_label(struct smtp_session *, enum smtp_state,
+		    size_t, struct failure *);
+static int	smtp_enter_envelope(struct smtp_session *, struct failure *);
+static int	smtp_enter_body(struct smtp_session *, struct failure *);
+static int	smtp_stream(struct smtp_session *, off_t *, struct failure *);
+static ssize_t	smtp_read_block(struct smtp_session *, struct failure *);
+static int	smtp_on_banner(struct smtp_session *, struct failure *);
+static int	smtp_on_ehlo(struct smtp_session *, struct failure *);
+static int	smtp_on_starttls(struct smtp_session *, struct failure *);
+static int	smtp_on_auth(struct smtp_session *, struct failure *);
+static int	smtp_on_mail(struct smtp_session *, struct failure *);
+static int	smtp_on_rcpt(struct smtp_session *, struct failure *);
+static int	smtp_on_data(struct smtp_session *, struct failure *);
+static int	smtp_verdict(struct smtp_session *, struct failure *);
+static int	smtp_envelope_check(struct smtp_session *, struct failure *);
+static int	smtp_is_ascii(const char *);
+static void	smtp_auth_clear(struct smtp_session *);
+static void	smtp_free(struct smtp_session *);
+
+static const struct smtp_cap smtp_caps_table[] = {
+	{ "8BITMIME",		SMTP_CAP_8BITMIME,	NULL },
+	{ "AUTH",		SMTP_CAP_AUTH,		smtp_cap_auth },
+	{ "CHUNKING",		SMTP_CAP_CHUNKING,	NULL },
+	{ "DSN",		SMTP_CAP_DSN,		NULL },
+	{ "ENHANCEDSTATUSCODES", SMTP_CAP_ENHANCEDSTATUSCODES, NULL },
+	{ "PIPELINING",		SMTP_CAP_PIPELINING,	NULL },
+	{ "SIZE",		SMTP_CAP_SIZE,		smtp_cap_size },
+	{ "SMTPUTF8",		SMTP_CAP_SMTPUTF8,	NULL },
+	{ "STARTTLS",		SMTP_CAP_STARTTLS,	NULL },
+};
+
+int
+smtp_open(struct conn *c, const struct smtp_params *p,
+    struct smtp_session **out, struct failure *f)
+{
+	struct smtp_session	*s;
+	int			 rc;
+
+	*out = NULL;
+	if (p->implicit_tls && !conn_is_tls(c))
+		return fail(f, FAIL_SOFTWARE, "implicit TLS is not up");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	s->conn = c;
+	s->p = *p;
+	s->fd = -1;
+	s->expect = 1;		/* the greeting */
+	rc = smtp_run(s, S_BANNER, f);
+	smtp_auth_clear(s);
+	if (rc == -1) {
+		smtp_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+unsigned
+smtp_caps(const struct smtp_session *s)
+{
+	return s->caps;
+}
+
+int
+smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
+    struct smtp_rcpt_result *results, struct failure *f)
+{
+	size_t	i;
+	int	rc;
+
+	if (s->dead)
+		return fail(f, FAIL_SOFTWARE, "smtp_send on a broken session");
+	for (i = 0; i < env->rcpts->n; i++)
+		results[i].code = 0;
+	s->env = env;
+	s->results = results;
+	s->fd = fd;
+	s->batch = 0;
+	s->rcpt = s->accepted = 0;
+	s->rcpt_temp = 0;
+	failure_clear(&s->mail_fail);
+	failure_clear(&s->rcpt_fail);
+	rc = smtp_envelope_check(s, f);
+	if (rc == 0)
+		rc = smtp_run(s, S_MAIL, f);
+	s->env = NULL;
+	s->results = NULL;
+	s->fd = -1;
+	return rc;
+}
+
+int
+smtp_rset(struct smtp_session *s, struct failure *f)
+{
+	if (s->dead)
+		return fail(f, FAIL_SOFTWARE, "smtp_rset on a broken session");
+	return smtp_run(s, S_RSET, f);
+}
+
+void
+smtp_close(struct smtp_session *s)
+{
+	struct failure	ignored;
+
+	if (s == NULL)
+		return;
+	/* RFC 5321 4.1.1.10; whatever the answer, the session is over. */
+	if (!s->dead && smtp_label(s, &ignored, "QUIT") == 0 &&
+	    smtp_put(s, s->what, 0, &ignored) == 0 &&
+	    smtp_flush(s, &ignored) == 0)
+		(void)smtp_read_reply(s, &ignored);
+	smtp_free(s);
+}
+
+static void
+smtp_free(struct smtp_session *s)
+{
+	smtp_auth_clear(s);
+	buf_free(&s->reply.text, 0);
+	buf_free(&s->mechs, 0);
+	buf_free(&s->in, 0);
+	buf_free(&s->out, 0);
+	free(s);
+}
+
+static void
+smtp_auth_clear(struct smtp_session *s)
+{
+	if (s->sasl != NULL)
+		sasl_end(s->sasl);
+	s->sasl = NULL;
+	buf_free(&s->auth_deferred, 1);
+}
+
+/* The machine. */
+
+static void
+smtp_set_state(struct smtp_session *s, enum smtp_state next)
+{
+	if (log_verbose() >= 2)
+		log_info("smtp: %s -> %s", state_names[s->state],
+		    state_names[next]);
+	s->state = next;
+}
+
+static int
+smtp_run(struct smtp_session *s, enum smtp_state first, struct failure *f)
+{
+	int	next = first;
+
+	while (next != S_READY) {
+		smtp_set_state(s, next);
+		if (smtp_enter(s, f) == -1 || smtp_read_reply(s, f) == -1)
+			return -1;
+		if ((next = smtp_handle(s, f)) == -1)
+			return -1;
+	}
+	smtp_set_state(s, S_READY);
+	return 0;
+}
+
+/* Sends what the state sends; every state then waits for one reply. */
+static int
+smtp_enter(struct smtp_session *s, struct failure *f)
+{
+	switch (s->state) {
+	case S_BANNER:
+		return smtp_label(s, f, "the server's greeting");
+	case S_EHLO:
+		return smtp_enter_ehlo(s, "EHLO", f);
+	case S_HELO:
+		return smtp_enter_ehlo(s, "HELO", f);
+	case S_STARTTLS:
+		return smtp_enter_starttls(s, f);
+	case S_AUTH:
+		return smtp_enter_auth(s, f);
+	case S_AUTH_CONT:
+		return smtp_enter_auth_cont(s, f);
+	case S_MAIL:
+		return smtp_enter_mail(s, f);
+	case S_RCPT:
+	case S_DATA:
+		return smtp_enter_envelope(s, f);
+	case S_BODY:
+		return smtp_enter_body(s, f);
+	case S_NOBODY:
+		/* RFC 2920 3.1: DATA was accepted though no RCPT was; "the
+		 * client SMTP should send a single dot". */
+		if (smtp_label(s, f, "end of data") == -1 ||
+		    smtp_put(s, ".", 0, f) == -1)
+			return -1;
+		return smtp_flush(s, f);
+	case S_RSET:
+		if (smtp_label(s, f, "RSET") == -1 ||
+		    smtp_put(s, s->what, 0, f) == -1)
+			return -1;
+		return smtp_flush(s, f);
+	default:
+		return fail(f, FAIL_SOFTWARE, "smtp: nothing to send in %s",
+		    state_names[s->state]);
+	}
+}
+
+/* Judges the reply to the state's command; returns the next state. */
+static int
+smtp_handle(struct smtp_session *s, struct failure *f)
+{
+	int	code = s->reply.code;
+
+	switch (s->state) {
+	case S_BANNER:
+		return smtp_on_banner(s, f);
+	case S_EHLO:
+	case S_HELO:
+		return smtp_on_ehlo(s, f);
+	case S_STARTTLS:
+		return smtp_on_starttls(s, f);
+	case S_AUTH:
+	case S_AUTH_CONT:
+		return smtp_on_auth(s, f);
+	case S_MAIL:
+		return smtp_on_mail(s, f);
+	case S_RCPT:
+		return smtp_on_rcpt(s, f);
+	case S_DATA:
+		return smtp_on_data(s, f);
+	case S_BODY:
+		if (code / 100 == 2)
+			return S_READY;
+		return smtp_refused(s, FAIL_REJECTED, f);
+	case S_NOBODY:
+		/* Whatever the server thinks of an empty message with no
+		 * recipient, the envelope's verdict stands. */
+		return smtp_verdict(s, f);
+	case S_RSET:
+		if (code / 100 == 2)
+			return S_READY;
+		return smtp_refused(s, FAIL_REJECTED, f);
+	default:
+		return fail(f, FAIL_SOFTWARE, "smtp: no reply expected in %s",
+		    state_names[s->state]);
+	}
+}
+
+/* The stream is out of step with the dialogue: no more commands. */
+static int
+smtp_broken(struct smtp_session *s)
+{
+	s->dead = 1;
+	return -1;
+}
+
+/* Replies. */
+
+int
+smtp_reply_line_parse(const char *line, size_t len, int *code, int *more,
+    const char **text, size_t *textlen)
+{
+	/* RFC 5321 4.2: three digits, the first 2-5, the second 0-5. */
+	if (len < 3 || len > SMTP_REPLY_LINE_MAX ||
+	    line[0] < '2' || line[0] > '5' ||
+	    line[1] < '0' || line[1] > '5' ||
+	    line[2] < '0' || line[2] > '9')
+		return -1;
+	if (len > 3 && line[3] != ' ' && line[3] != '-')
+		return -1;
+	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	*more = len > 3 && line[3] == '-';
+	*text = len > 3 ? line + 4 : line + 3;
+	*textlen = len > 3 ? len - 4 : 0;
+	return 0;
+}
+
+static int
+smtp_read_reply(struct smtp_session *s, struct failure *f)
+{
+	const char	*line;
+	size_t		 len;
+	int		 more, nlines = 0;
+
+	buf_reset(&s->reply.text);
+	s->reply.code = 0;
+	do {
+		if (conn_read_line(s->conn, &line, &len, SMTP_REPLY_LINE_MAX,
+		    f) == -1)
+			return smtp_broken(s);
+		if ((more = smtp_reply_add(s, line, len, nlines++, f)) == -1)
+			return smtp_broken(s);
+	} while (more);
+	s->expect--;
+	/* Bytes nobody asked for mean a server out of step, or someone
+	 * injecting commands' answers; conn_starttls() says which. */
+	if (s->expect <= 0 && s->state != S_STARTTLS &&
+	    conn_pending(s->conn) > 0) {
+		fail(f, FAIL_PROTOCOL, "the server sent more than was asked "
+		    "for after its reply to %s", s->what);
+		return smtp_broken(s);
+	}
+	return 0;
+}
+
+/* Adds line number nth to the reply; returns its "more" flag, or -1. */
+static int
+smtp_reply_add(struct smtp_session *s, const char *line, size_t len,
+    int nth, struct failure *f)
+{
+	const char	*text;
+	size_t		 tlen;
+	int		 code, more;
+
+	if (smtp_reply_line_parse(line, len, &code, &more, &text, &tlen) == -1)
+		return fail(f, FAIL_PROTOCOL, "the server's reply is not SMTP: "
+		    "%.*s", (int)len, line);
+	if (nth > 0 && code != s->reply.code)
+		return fail(f, FAIL_PROTOCOL, "the server's reply is not SMTP "
+		    "(%d, then %d): %.*s", s->reply.code, code, (int)len, line);
+	if (s->reply.text.len + tlen + 3 > SMTP_REPLY_MAX)
+		return fail(f, FAIL_PROTOCOL, "the server's reply to %s is "
+		    "longer than %d bytes", s->what, SMTP_REPLY_MAX);
+	s->reply.code = code;
+	if ((nth > 0 && buf_append(&s->reply.text, " / ", 3) == -1) ||
+	    buf_append(&s->reply.text, text, tlen) == -1)
+		return fail(f, FAIL_OS, "out of memory");
+	/* The first line of the EHLO reply is the server's name. */
+	if (s->state == S_EHLO && nth > 0 && code == 250)
+		smtp_cap_line(s, text, tlen);
+	return more;
+}
+
+/*
+ * Fails with the command and the reply: 4xx is temporary, 5xx is kind,
+ * anything else was not a possible answer.
+ */
+static int
+smtp_refused(struct smtp_session *s, enum fail_kind kind, struct failure *f)
+{
+	const char	*sep = s->reply.text.len > 0 ? " " : "";
+	const char	*text = s->reply.text.len > 0 ? s->reply.text.data : "";
+
+	switch (s->reply.code / 100) {
+	case 4:
+		kind = FAIL_TEMPFAIL;
+		break;
+	case 5:
+		break;
+	default:
+		return fail(f, FAIL_PROTOCOL, "%s: unexpected reply %d%s%s",
+		    s->what, s->reply.code, sep, text);
+	}
+	return fail(f, kind, "%s: %d%s%s", s->what, s->reply.code, sep, text);
+}
+
+/* Commands. */
+
+/* Names the command whose reply comes next, as failures will quote it. */
+static int
+smtp_label(struct smtp_session *s, struct failure *f, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->what, sizeof(s->what), fmt, ap);
+	va_end(ap);
+	/* -2: the CRLF. */
+	if (n < 0 || (size_t)n > sizeof(s->what) - 2)
+		return fail(f, FAIL_DATA, "command longer than SMTP allows "
+		    "(RFC 5321 4.5.3.1.4): %.60s...", s->what);
+	/* An address holding a line break would smuggle a command. */
+	if (strpbrk(s->what, "\r\n") != NULL)
+		return fail(f, FAIL_DATA, "refusing to send a line break "
+		    "inside a command: %s", s->what);
+	return 0;
+}
+
+static int
+smtp_put(struct smtp_session *s, const char *line, int secret,
+    struct failure *f)
+{
+	if (conn_write_line(s->conn, line, secret, f) == -1)
+		return smtp_broken(s);
+	s->expect++;
+	return 0;
+}
+
+static int
+smtp_flush(struct smtp_session *s, struct failure *f)
+{
+	if (conn_flush(s->conn, f) == -1)
+		return smtp_broken(s);
+	return 0;
+}
+
+/* Capabilities (RFC 5321 4.1.1.1: keywords are case-insensitive). */
+
+static void
+smtp_cap_line(struct smtp_session *s, const char *text, size_t len)
+{
+	size_t	i, klen;
+
+	/* The old "AUTH=PLAIN LOGIN" form ends its keyword with "=". */
+	for (klen = 0; klen < len && text[klen] != ' ' && text[klen] != '=';
+	    klen++)
+		;
+	for (i = 0; i < POSTIE_NELEM(smtp_caps_table); i++) {
+		if (strlen(smtp_caps_table[i].name) != klen ||
+		    strncasecmp(text, smtp_caps_table[i].name, klen) != 0)
+			continue;
+		s->caps |= smtp_caps_table[i].flag;
+		if (smtp_caps_table[i].parse != NULL)
+			smtp_caps_table[i].parse(s, text + klen, len - klen);
+		return;
+	}
+}
+
+static void
+smtp_cap_size(struct smtp_session *s, const char *args, size_t len)
+{
+	char		 num[32];
+	const char	*err;
+	long long	 n;
+
+	/* RFC 1870 4: "SIZE" alone or "SIZE 0" declares no fixed limit. */
+	while (len > 0 && *args == ' ') {
+		args++;
+		len--;
+	}
+	if (len == 0 || len >= sizeof(num))
+		return;
+	memcpy(num, args, len);
+	num[len] = '\0';
+	n = strtonum(num, 0, LLONG_MAX, &err);
+	if (err == NULL)
+		s->size_max = n;
+}
+
+static void
+smtp_cap_auth(struct smtp_session *s, const char *args, size_t len)
+{
+	size_t	i = 0, start;
+
+	while (i < len) {
+		while (i < len && (args[i] == ' ' || args[i] == '='))
+			i++;
+		start = i;
+		while (i < len && args[i] != ' ')
+			i++;
+		if (i > start)
+			smtp_mech_add(s, args + start, i - start);
+	}
+}
+
+/* Adds one mechanism name, upper case (RFC 4422 3.1), once. */
+static void
+smtp_mech_add(struct smtp_session *s, const char *name, size_t len)
+{
+	char	word[64];
+	size_t	i;
+	char	*hit;
+
+	if (len >= sizeof(word))
+		return;
+	for (i = 0; i < len; i++)
+		word[i] = (char)toupper((unsigned char)name[i]);
+	word[len] = '\0';
+	for (hit = s->mechs.data; hit != NULL &&
+	    (hit = strstr(hit, word)) != NULL; hit += len)
+		if ((hit == s->mechs.data || hit[-1] == ' ') &&
+		    (hit[len] == ' ' || hit[len] == '\0'))
+			return;
+	if (s->mechs.len > 0)
+		(void)buf_append(&s->mechs, " ", 1);
+	(void)buf_append(&s->mechs, word, len);
+}
+
+/* Session setup. */
+
+static int
+smtp_on_banner(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code == 220)
+		return S_EHLO;
+	return smtp_refused(s, FAIL_REJECTED, f);
+}
+
+static int
+smtp_enter_ehlo(struct smtp_session *s, const char *verb, struct failure *f)
+{
+	/* RFC 3207 4.2: what was offered before TLS counts for nothing. */
+	s->caps = 0;
+	s->size_max = 0;
+	buf_reset(&s->mechs);
+	if (smtp_label(s, f, "%s %s", verb, s->p.helo_name) == -1 ||
+	    smtp_put(s, s->what, 0, f) == -1)
+		return -1;
+	return smtp_flush(s, f);
+}
+
+static int
+smtp_on_ehlo(struct smtp_session *s, struct failure *f)
+{
+	int	code = s->reply.code;
+
+	if (code / 100 != 2) {
+		/* RFC 5321 3.2: a server that does not know EHLO; but
+		 * without extensions there is neither STARTTLS nor AUTH. */
+		if (code / 100 == 5 && s->state == S_EHLO && !s->p.starttls &&
+		    !s->p.auth)
+			return S_HELO;
+		return smtp_refused(s, FAIL_REJECTED, f);
+	}
+	if (s->p.starttls && !conn_is_tls(s->conn))
+		return S_STARTTLS;
+	if (s->p.auth)
+		return S_AUTH;
+	return S_READY;
+}
+
+static int
+smtp_enter_starttls(struct smtp_session *s, struct failure *f)
+{
+	/* No fallback to plaintext, ever: a missing STARTTLS is what a
+	 * downgrade attack looks like. */
+	if ((s->caps & SMTP_CAP_STARTTLS) == 0)
+		return fail(f, FAIL_TLS, "the server does not offer STARTTLS "
+		    "(an attacker may have removed it); nothing was sent");
+	if (smtp_label(s, f, "STARTTLS") == -1 ||
+	    smtp_put(s, s->what, 0, f) == -1)
+		return -1;
+	return smtp_flush(s, f);
+}
+
+static int
+smtp_on_starttls(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code != 220)
+		return smtp_refused(s, FAIL_TLS, f);
+	if (conn_starttls(s->conn, s->p.tls, f) == -1)
+		return smtp_broken(s);
+	log_info("TLS is up; asking for the capabilities again");
+	return S_EHLO;
+}
+
+static int
+smtp_enter_auth(struct smtp_session *s, struct failure *f)
+{
+	struct sasl_params	 sp;
+	struct buf		 line = BUF_INIT;
+	const char		*mech, *initial;
+	int			 rc;
+
+	if ((s->caps & SMTP_CAP_AUTH) == 0)
+		return fail(f, FAIL_AUTH, "the server offers no authentication "
+		    "(AUTH) on this connection (is this its submission port?)");
+	sp = s->p.sasl;
+	sp.offered = s->mechs.data != NULL ? s->mechs.data : "";
+	sp.tls_active = conn_is_tls(s->conn);
+	if (sasl_start(&sp, &s->sasl, &mech, &initial, f) == -1)
+		return -1;
+	if (smtp_label(s, f, "AUTH %s", mech) == -1)
+		return -1;
+	/* RFC 4954 4: an initial response that would make the line too
+	 * long waits for the server's empty challenge instead. */
+	if (initial != NULL &&
+	    strlen(s->what) + 1 + strlen(initial) + 2 > SMTP_AUTH_LINE_MAX) {
+		if (buf_append(&s->auth_deferred, initial,
+		    strlen(initial)) == -1)
+			return fail(f, FAIL_OS, "out of memory");
+		initial = NULL;
+	}
+	if (buf_appendf(&line, "%s%s%s", s->what, initial != NULL ? " " : "",
+	    initial != NULL ? initial : "") == -1)
+		return fail(f, FAIL_OS, "out of memory");
+	rc = smtp_put(s, line.data, 1, f);
+	buf_free(&line, 1);
+	return rc == -1 ? -1 : smtp_flush(s, f);
+}
+
+/* Answers the 334 challenge held in the reply. */
+static int
+smtp_enter_auth_cont(struct smtp_session *s, struct failure *f)
+{
+	const char	*response;
+	int		 rc;
+
+	if (s->auth_deferred.len > 0) {
+		rc = smtp_put(s, s->auth_deferred.data, 1, f);
+		buf_free(&s->auth_deferred, 1);
+		return rc == -1 ? -1 : smtp_flush(s, f);
+	}
+	if (sasl_step(s->sasl, s->reply.text.data != NULL ?
+	    s->reply.text.data : "", s->reply.text.len, &response, f) == -1) {
+		(void)smtp_auth_cancel(s);
+		return -1;
+	}
+	if (smtp_put(s, response, 1, f) == -1)
+		return -1;
+	return smtp_flush(s, f);
+}
+
+/* RFC 4954 4: "*" ends the exchange; the server answers 501. */
+static int
+smtp_auth_cancel(struct smtp_session *s)
+{
+	struct failure	ignored;
+
+	if (smtp_put(s, "*", 0, &ignored) == -1 ||
+	    smtp_flush(s, &ignored) == -1 ||
+	    smtp_read_reply(s, &ignored) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+smtp_on_auth(struct smtp_session *s, struct failure *f)
+{
+	int	code = s->reply.code;
+
+	if (code == 334)
+		return S_AUTH_CONT;
+	if (code / 100 == 2) {
+		log_info("authenticated (%s)", s->what);
+		return S_READY;
+	}
+	return smtp_refused(s, FAIL_AUTH, f);
+}
+
+/* The envelope. */
+
+/* Checks what can be checked before anything is sent. */
+static int
+smtp_envelope_check(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_envelope	*env = s->env;
+	size_t				 i;
+	int				 ascii = smtp_is_ascii(env->from);
+
+	if (env->rcpts->n == 0)
+		return fail(f, FAIL_DATA, "no recipient");
+	for (i = 0; i < env->rcpts->n; i++) {
+		ascii = ascii && smtp_is_ascii(env->rcpts->v[i]);
+		if (smtp_envelope_label(s, S_RCPT, i, f) == -1)
+			return -1;
+	}
+	if (smtp_envelope_label(s, S_MAIL, 0, f) == -1)
+		return -1;
+	/* RFC 6531 3.4: non-ASCII addresses need the server's consent. */
+	if (!ascii && (s->caps & SMTP_CAP_SMTPUTF8) == 0)
+		return fail(f, FAIL_REJECTED, "an address is not ASCII and "
+		    "the server does not offer SMTPUTF8");
+	/* RFC 1870 6: a message over the declared limit is not sent. */
+	if ((s->caps & SMTP_CAP_SIZE) && s->size_max > 0 &&
+	    env->size > s->size_max)
+		return fail(f, FAIL_REJECTED, "the message has %lld octets; "
+		    "the server takes at most %lld (SIZE)",
+		    (long long)env->size, s->size_max);
+	if (env->eight_bit && (s->caps & SMTP_CAP_8BITMIME) == 0)
+		log_info("8-bit message, but the server does not offer "
+		    "8BITMIME; sending it as it is");
+	return 0;
+}
+
+static int
+smtp_is_ascii(const char *p)
+{
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Puts the command for state st (RCPT number i) in the label. */
+static int
+smtp_envelope_label(struct smtp_session *s, enum smtp_state st, size_t i,
+    struct failure *f)
+{
+	const struct smtp_envelope	*env = s->env;
+	char				 size[32] = "";
+	int				 utf8 = !smtp_is_ascii(env->from);
+
+	if (st == S_RCPT)
+		return smtp_label(s, f, "RCPT TO:<%s>", env->rcpts->v[i]);
+	if (st == S_DATA)
+		return smtp_label(s, f, "DATA");
+	for (i = 0; i < env->rcpts->n; i++)
+		utf8 = utf8 || !smtp_is_ascii(env->rcpts->v[i]);
+	if ((s->caps & SMTP_CAP_SIZE) && env->size > 0)
+		snprintf(size, sizeof(size), " SIZE=%lld",
+		    (long long)env->size);
+	return smtp_label(s, f, "MAIL FROM:<%s>%s%s%s", env->from, size,
+	    env->eight_bit && (s->caps & SMTP_CAP_8BITMIME) ?
+	    " BODY=8BITMIME" : "", utf8 ? " SMTPUTF8" : "");
+}
+
+/* With PIPELINING, the whole envelope leaves as one write (RFC 2920). */
+static int
+smtp_enter_mail(struct smtp_session *s, struct failure *f)
+{
+	size_t	i, n = s->env->rcpts->n;
+
+	/* smtp_envelope_check() has tried every label: none fails. */
+	s->batch = (s->caps & SMTP_CAP_PIPELINING) != 0;
+	if (!s->batch)
+		return smtp_enter_envelope(s, f);
+	if (smtp_envelope_label(s, S_MAIL, 0, f) == -1 ||
+	    smtp_put(s, s->what, 0, f) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (smtp_envelope_label(s, S_RCPT, i, f) == -1 ||
+		    smtp_put(s, s->what, 0, f) == -1)
+			return -1;
+	if (smtp_envelope_label(s, S_DATA, 0, f) == -1 ||
+	    smtp_put(s, s->what, 0, f) == -1 || smtp_flush(s, f) == -1)
+		return -1;
+	return smtp_envelope_label(s, S_MAIL, 0, f);
+}
+
+/* Names (and without PIPELINING sends) MAIL, RCPT or DATA. */
+static int
+smtp_enter_envelope(struct smtp_session *s, struct failure *f)
+{
+	if (smtp_envelope_label(s, s->state, s->rcpt, f) == -1)
+		return -1;
+	if (s->batch)
+		return 0;
+	if (smtp_put(s, s->what, 0, f) == -1)
+		return -1;
+	return smtp_flush(s, f);
+}
+
+static int
+smtp_on_mail(struct smtp_session *s, struct failure *f)
+{
+	if (s->reply.code / 100 == 2)
+		return S_RCPT;
+	(void)smtp_refused(s, FAIL_REJECTED, &s->mail_fail);
+	/* The RCPT and DATA replies are on their way: read them all. */
+	if (s->batch)
+		return S_RCPT;
+	return smtp_verdict(s, f);
+}
+
+static int
+smtp_on_rcpt(struct smtp_session *s, struct failure *f)
+{
+	int	code = s->reply.code;
+
+	s->results[s->rcpt++].code = code;
+	if (code / 100 == 2)
+		s->accepted++;
+	else if (s->rcpt_fail.kind == FAIL_NONE ||
+	    (code / 100 == 4 && !s->rcpt_temp)) {
+		/* Quote a 4xx when there is one: it decides the verdict. */
+		(void)smtp_refused(s, FAIL_NOUSER, &s->rcpt_fail);
+		s->rcpt_temp = s->rcpt_temp || code / 100 == 4;
+	}
+	if (s->rcpt < s->env->rcpts->n)
+		return S_RCPT;
+	if (s->batch || s->accepted > 0)
+		return S_DATA;
+	return smtp_verdict(s, f);
+}
+
+static int
+smtp_on_data(struct smtp_session *s, struct failure *f)
+{
+	int	hopeless = s->mail_fail.kind != FAIL_NONE || s->accepted == 0;
+
+	if (s->reply.code == 354)
+		return hopeless ? S_NOBODY : S_BODY;
+	if (hopeless)
+		return smtp_verdict(s, f);
+	return smtp_refused(s, FAIL_REJECTED, f);
+}
+
+/* The failure of an envelope nobody can receive. */
+static int
+smtp_verdict(struct smtp_session *s, struct failure *f)
+{
+	size_t	n = s->env->rcpts->n;
+
+	if (s->mail_fail.kind != FAIL_NONE) {
+		*f = s->mail_fail;
+		return -1;
+	}
+	if (n == 1)
+		*f = s->rcpt_fail;
+	else
+		fail(f, FAIL_NOUSER, "%s (all %zu recipients refused)",
+		    s->rcpt_fail.text, n);
+	/* Some 4xx: worth trying again later. */
+	f->kind = s->rcpt_temp ? FAIL_TEMPFAIL : FAIL_NOUSER;
+	return -1;
+}
+
+/* The content. */
+
+static int
+smtp_enter_body(struct smtp_session *s, struct failure *f)
+{
+	off_t	octets = 0;
+
+	if (smtp_label(s, f, "end of data") == -1)
+		return -1;
+	if (smtp_stream(s, &octets, f) == -1)
+		return -1;
+	if (smtp_put(s, ".", 0, f) == -1 || smtp_flush(s, f) == -1)
+		return -1;
+	log_info("sent %lld octets of message data", (long long)octets);
+	return 0;
+}
+
+/*
+ * Copies fd to the server, dot-stuffed, ending with CRLF. Any failure
+ * here leaves a half-sent message that no "." may end: the session is
+ * broken and the caller must drop the connection.
+ */
+static int
+smtp_stream(struct smtp_session *s, off_t *octets, struct failure *f)
+{
+	ssize_t	n;
+	int	at_bol = 1, crlf = 1;
+	char	last = '\0';
+
+	if (buf_reserve(&s->in, SMTP_DATA_BLOCK) == -1)
+		goto nomem;
+	while ((n = smtp_read_block(s, f)) > 0) {
+		buf_reset(&s->out);
+		if (smtp_dotstuff(&at_bol, s->in.data, (size_t)n,
+		    &s->out) == -1)
+			goto nomem;
+		if (conn_write(s->conn, s->out.data, s->out.len, f) == -1)
+			return smtp_broken(s);
+		*octets += (off_t)s->out.len;
+		crlf = s->out.len >= 2 ?
+		    memcmp(s->out.data + s->out.len - 2, "\r\n", 2) == 0 :
+		    last == '\r' && s->out.data[0] == '\n';
+		last = s->out.data[s->out.len - 1];
+	}
+	if (n == -1)
+		return smtp_broken(s);
+	if (!crlf && conn_write(s->conn, "\r\n", 2, f) == -1)
+		return smtp_broken(s);
+	return 0;
+nomem:
+	fail(f, FAIL_OS, "out of memory");
+	return smtp_broken(s);
+}
+
+/* Reads the next block of the message into s->in; 0 at its end. */
+static ssize_t
+smtp_read_block(struct smtp_session *s, struct failure *f)
+{
+	ssize_t	n;
+
+	while ((n = read(s->fd, s->in.data, SMTP_DATA_BLOCK)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1)
+		return fail(f, FAIL_IO, "cannot read the message: %s",
+		    strerror(errno));
+	return n;
+}
+
+/*
+ * RFC 5321 4.5.2. A line starts after LF and, for input that escaped
+ * normalisation, after a bare CR too: no stray line ending followed by
+ * "." can end DATA at a server that reads line endings loosely (SMTP
+ * smuggling).
+ */
+int
+smtp_dotstuff(int *at_bol, const char *in, size_t n, struct buf *out)
+{
+	const char	*end = in + n;
+	char		*o;
+	int		 bol = *at_bol;
+
+	/* Worst case: ".\n" over and over, three bytes for two. */
+	if (n > (SIZE_MAX - 1) / 3 * 2 ||
+	    buf_reserve(out, n + n / 2 + 1) == -1)
+		return -1;
+	o = out->data + out->len;
+	for (; in < end; in++) {
+		if (bol && *in == '.')
+			*o++ = '.';
+		*o++ = *in;
+		bol = *in == '\n' || *in == '\r';
+	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	*at_bol = bol;
+	return 0;
+}
