@@ -32,14 +32,28 @@ struct invocation {
 	const char	*dsn_ret;	/* -R */
 	const char	*dsn_envid;	/* -V */
 	struct addrlist	 rcpts;		/* the arguments, as address lists */
+	char		*from_store;	/* private: what from points to */
 };
 
 /*
- * Parses argv into inv (pointers into argv stay valid as long as argv).
- * Unknown options, missing option arguments and bad addresses are
- * FAIL_USAGE errors naming the option or the address. Options sendmail
- * callers pass that postie does not act on (-oem, -odi, -B8BITMIME,
- * -O opt=v, -L tag, -m, -n, ...) are accepted and ignored.
+ * Parses argv into inv, which it first clears; call cli_free() after it
+ * whether it failed or not. Pointers into argv stay valid as long as argv.
+ * Options come first, as getopt(3) without GNU permutation reads them:
+ * flags group ("-ti"), an option argument is attached or the next word
+ * ("-fa@b", "-f a@b"); "--" or the first word that is not an option ends
+ * them, and a word starting with "-" after a recipient is refused rather
+ * than mailed to. Each recipient argument is an address list
+ * ("a@x,b@y", "Name <a@b>"), parsed into rcpts without duplicates. The
+ * -f value is one address, "<a@b>" and "Name <a@b>" allowed; "" and "<>"
+ * give the null sender (from = ""). "-oi" is "-i"; -N, -R and -V are
+ * checked against RFC 3461. The mode follows argv[0]'s base name
+ * (mailq, newaliases), then -b, -q, --help and --version.
+ *
+ * Errors (FAIL_USAGE, naming the option or the address): an unknown
+ * option, a missing option argument, a bad address or -N/-R/-V value, a
+ * recipient argument that names no address. FAIL_OS on memory.
+ * Options sendmail callers pass that postie does not act on (-oem, -odi,
+ * -B8BITMIME, -O opt=v, -L tag, -m, -n, ...) are accepted and ignored.
  */
 int	cli_parse(struct invocation *inv, int argc, char *argv[],
 	    struct failure *f);
