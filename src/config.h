@@ -26,12 +26,16 @@ struct account {
 	int		 port;		/* 0: by TLS mode, 465 or 587 (RFC 8314) */
 	char		*from;		/* envelope sender when no -f */
 	char		*domain;	/* EHLO argument; NULL: the host name */
-	int		 timeout;	/* seconds per network wait; 0: default */
+	int		 timeout;	/* seconds per network wait; 0: default
+					 * (config_account() fills it in) */
 
 	int		 tls;		/* 1 unless "tls off" */
 	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */
 	char		*tls_trust_file; /* NULL or "system": system store */
 	char		*tls_host_override; /* name the certificate must hold */
+	/* A pin, as "AB:CD:..." (SHA-256 or SHA-1), upper case; NULL: none.
+	 * Parsed and kept, but no module acts on it yet. */
+	char		*tls_fingerprint;
 
 	enum auth_mode	 auth;
 	char		*auth_mech;	/* upper case, for AUTH_MECH */
@@ -73,7 +77,12 @@ int	config_load(struct config *c, const char *path, struct failure *f);
 /*
  * Parses configuration text as if read from a file named name; used by
  * config_load() and by the unit tests. check_perm_fd: a file descriptor
- * for the permission check, or -1 to skip it.
+ * for the permission check, or -1 to skip it. The file must be owned by
+ * the user or by root and not writable by others (nor by a group other
+ * than the user's own), since it names the commands passwordeval runs.
+ *
+ * c need not be initialised. On failure c is left empty (config_free()
+ * is still safe to call); the errors are config_load()'s.
  */
 int	config_parse(struct config *c, const char *name, const char *text,
 	    size_t len, int check_perm_fd, struct failure *f);
@@ -83,11 +92,20 @@ int	config_parse(struct config *c, const char *name, const char *text,
  * means it); otherwise the first account whose "from" equals
  * envelope_from (case-insensitive) when that is set; otherwise the
  * account named "default". Fills in what depends on the others: port
- * from TLS mode. Errors: FAIL_CONFIG (no such account, no default,
- * no host).
+ * from TLS mode (465 implicit TLS, 587 STARTTLS, 25 without TLS), auth
+ * (AUTH_ON when user is set, else AUTH_OFF: never AUTH_DEFAULT after
+ * this) and timeout (CONFIG_DEFAULT_TIMEOUT). Errors: FAIL_CONFIG (no
+ * such account, no default, no host, "tls off" for a host that is not
+ * loopback).
  */
 const struct account *config_account(const struct config *c,
 	    const char *name, const char *envelope_from, struct failure *f);
+
+/*
+ * 1 when host names the loopback interface ("localhost", 127.0.0.0/8,
+ * ::1, ::ffff:127.0.0.0/104), the only place "tls off" may talk to.
+ */
+int	config_host_is_loopback(const char *host);
 
 /* Frees everything; passwords are wiped first. */
 void	config_free(struct config *c);
