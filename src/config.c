@@ -306,7 +306,7 @@ load_search(struct config *c, struct failure *f)
 	struct buf	 tried = BUF_INIT;
 	char		*path;
 	size_t		 i;
-	int		 fd;
+	int		 fd, r;
 
 	for (i = 0; i < POSTIE_NELEM(candidates); i++) {
 		errno = 0;
@@ -315,22 +315,21 @@ load_search(struct config *c, struct failure *f)
 				goto oom;
 			continue;
 		}
-		if ((fd = open_config(path, 0, f)) != -1 ||
-		    (errno != ENOENT && errno != ENOTDIR)) {
+		fd = open_config(path, 0, f);
+		if (fd != -1 || (errno != ENOENT && errno != ENOTDIR)) {
 			buf_free(&tried, 0);
 			if (fd != -1)
 				log_info("reading %sconfiguration %s",
 				    candidates[i].msmtp ? "msmtp's " : "", path);
-			fd = load_file(c, path, fd, f);
+			r = load_file(c, path, fd, f);
 			free(path);
-			return fd;
+			return r;
 		}
-		if (buf_appendf(&tried, "%s%s", tried.len > 0 ? ", " : "",
-		    path) == -1) {
-			free(path);
-			goto oom;
-		}
+		r = buf_appendf(&tried, "%s%s", tried.len > 0 ? ", " : "",
+		    path);
 		free(path);
+		if (r == -1)
+			goto oom;
 	}
 	fail(f, FAIL_CONFIG, "no configuration file (looked for %s)",
 	    tried.data != NULL ? tried.data : "none: no home directory");
@@ -394,14 +393,14 @@ open_config(const char *path, int must_exist, struct failure *f)
 	    -1) {
 		saved = errno;
 		if (must_exist || (errno != ENOENT && errno != ENOTDIR))
-			fail(f, errno == ENOENT ? FAIL_CONFIG : FAIL_IO,
-			    "cannot read %s: %s", path, strerror(errno));
+			fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
+			    strerror(errno));
 		errno = saved;
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
 		saved = errno;
-		fail(f, FAIL_IO, "%s: %s", path, strerror(errno));
+		fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		saved = EINVAL;
 		fail(f, FAIL_CONFIG, "%s: not a regular file", path);
@@ -446,7 +445,7 @@ read_config(int fd, const char *path, struct buf *b, struct failure *f)
 	ssize_t		n;
 
 	if (fstat(fd, &st) == -1)
-		return fail(f, FAIL_IO, "%s: %s", path, strerror(errno));
+		return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
 	if (buf_reserve(b, (size_t)st.st_size + 1) == -1)
 		return nomem(f);
 	for (;;) {
@@ -454,7 +453,7 @@ read_config(int fd, const char *path, struct buf *b, struct failure *f)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return fail(f, FAIL_IO, "cannot read %s: %s", path,
+			return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
 			    strerror(errno));
 		if (n == 0)
 			break;
@@ -520,7 +519,7 @@ check_owner(int fd, const char *name, struct failure *f)
 	struct stat	st;
 
 	if (fstat(fd, &st) == -1)
-		return fail(f, FAIL_IO, "%s: %s", name, strerror(errno));
+		return fail(f, FAIL_CONFIG, "%s: %s", name, strerror(errno));
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return fail(f, FAIL_CONFIG, "%s: owned by uid %lu, neither "
 		    "you nor root: refusing to use it", name,
@@ -543,7 +542,7 @@ check_password_perm(int fd, const char *name, struct failure *f)
 	struct stat	st;
 
 	if (fstat(fd, &st) == -1)
-		return fail(f, FAIL_IO, "%s: %s", name, strerror(errno));
+		return fail(f, FAIL_CONFIG, "%s: %s", name, strerror(errno));
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
 		return fail(f, FAIL_CONFIG, "%s: contains a password but "
 		    "others can read it (chmod 600 %s)", name, name);

@@ -70,7 +70,8 @@ struct config {
  * defaults; an unknown parent account; a duplicate account; a file that
  * holds a "password" and is readable by group or others (hint: chmod 600
  * FILE). msmtp keys that postie accepts but does not act on yet are noted
- * with -v; those whose absence would weaken security are errors.
+ * with -v; those whose absence would weaken security are errors. Running
+ * out of memory is FAIL_OS.
  */
 int	config_load(struct config *c, const char *path, struct failure *f);
 
