@@ -17,6 +17,7 @@
 #include "exitcode.h"
 
 #define MESSAGE_LINE_MAX 998	/* RFC 5322 2.1.1, without the CRLF */
+#define MESSAGE_FIELD_MAX 65536	/* one header field, its folded lines included */
 
 struct message_opts {
 	int	ignore_dots;	/* -i: a line holding only "." is data */
@@ -38,10 +39,30 @@ struct message_info {
  * Reads the message from in_fd to its end (or to a line holding only "."
  * unless opts->ignore_dots) and writes it, normalised and without Bcc
  * headers, to out_fd. Nothing is dot-stuffed here: smtp does that on the
- * way out.
+ * way out. A last line without a line ending gets CRLF.
  *
- * Errors: FAIL_DATA (a NUL byte, a line over 998 octets, an address list
- * that cannot be parsed, naming the line), FAIL_IO (read or write error).
+ * The header block ends at the first empty line. Two lines in it are not
+ * header fields, and are handled as a mature MTA does:
+ *   - an mbox "From " line as the very first line is an envelope marker,
+ *     not part of the message, and is dropped;
+ *   - any other line that is neither "name:" nor a continuation ends the
+ *     header block: an empty line is written before it, so that it stays
+ *     body text even when headers are added in front of the message.
+ * Header field names are matched case-insensitively.
+ *
+ * With opts->extract_rcpts, the addresses of To, Cc and Bcc are appended
+ * to info->rcpts (without duplicates); when the first Resent- block (the
+ * newest, RFC 5322 3.6.6) has Resent-To, Resent-Cc or Resent-Bcc, its
+ * addresses are taken instead. An address list that cannot be parsed is
+ * an error only in the fields whose addresses are taken. Bcc and
+ * Resent-Bcc, with their continuation lines, are never written.
+ *
+ * info's other members are set from scratch; on error, out_fd holds a
+ * partial copy that the caller throws away.
+ *
+ * Errors: FAIL_DATA (a NUL byte, a line over 998 octets, a header field
+ * over MESSAGE_FIELD_MAX, an address list that cannot be parsed, naming
+ * the line), FAIL_IO (read or write error), FAIL_OS (memory).
  */
 int	message_read(int in_fd, int out_fd, const struct message_opts *opts,
 	    struct message_info *info, struct failure *f);
