@@ -172,7 +172,8 @@ cli_parse(struct invocation *inv, int argc, char *argv[], struct failure *f)
 		/* GNU getopt would take it as an option: mailing it is worse. */
 		if (!dashdash && argv[i][0] == '-')
 			return fail(f, FAIL_USAGE, "option %s after a recipient: "
-			    "options come first", argv[i]);
+			    "options come first (\"--\" before a recipient "
+			    "that starts with \"-\")", argv[i]);
 		if (add_rcpt(inv, argv[i], f) == -1)
 			return -1;
 	}
