@@ -39,8 +39,9 @@ struct tls_session *conn_tls(struct conn *c);
 
 /*
  * Reads one line, up to and including LF. *line points into the
- * connection's buffer (valid until the next read), *len excludes the
- * line ending (CRLF or bare LF). Lines longer than max are FAIL_PROTOCOL.
+ * connection's buffer (valid until the next read), NUL-terminated where
+ * the line ending was; *len excludes the line ending (CRLF or bare LF).
+ * With -v the line is traced. Lines longer than max are FAIL_PROTOCOL.
  * Errors: FAIL_TIMEOUT, FAIL_DROPPED (closed before a whole line),
  * FAIL_PROTOCOL, FAIL_TLS.
  */
@@ -52,15 +53,19 @@ size_t	conn_pending(struct conn *c);
 
 /*
  * Queues bytes for sending; leaves when the buffer fills or on
- * conn_flush(). Text queued with conn_write_line() is traced as a line;
- * with secret set, its trace shows only the first word and "****".
+ * conn_flush(). Bytes queued with conn_write() are not traced (message
+ * data: the caller logs a summary). Text queued with conn_write_line()
+ * is traced as a line; with secret set, "AUTH MECH response" is traced as
+ * "AUTH MECH ****" and any other line as "****", and the write buffer is
+ * wiped once flushed. Errors: FAIL_TIMEOUT, FAIL_DROPPED, FAIL_TLS,
+ * FAIL_OS.
  */
 int	conn_write(struct conn *c, const void *p, size_t n, struct failure *f);
 int	conn_write_line(struct conn *c, const char *line, int secret,
 	    struct failure *f);	/* appends CRLF */
 int	conn_flush(struct conn *c, struct failure *f);
 
-/* With -v, message data is not traced line by line but counted. */
+/* Ends TLS (close_notify, best effort), closes the socket, frees c. */
 void	conn_close(struct conn *c);
 
 #endif

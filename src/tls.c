@@ -1,0 +1,612 @@
+/*
+ * tls: one GnuTLS client session with strict verification (see tls.h).
+ *
+ * GnuTLS does the verification itself (gnutls_session_set_verify_cert):
+ * chain to a trust anchor, validity dates, key usage and the name, which
+ * may be an IP literal matched against the certificate's IP addresses.
+ * A refused certificate ends the handshake; this module only turns the
+ * status bits into a sentence a person can act on.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "tls.h"
+
+/* TLS 1.2 at least (RFC 8996 retired 1.0 and 1.1; RFC 8314 wants 1.2). */
+#define TLS_PRIORITY	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define TLS_TEXT_MAX	256
+#define TLS_NAMES_MAX	320
+/* Non-fatal conditions (signals, warning alerts) a call retries on. */
+#define TLS_RETRY_MAX	32
+#define TLS_BYE_TIMEOUT_SEC 2
+
+struct tls_session {
+	gnutls_session_t session;
+	int		 fd;
+	int		 timeout_sec;
+	char		 desc[TLS_TEXT_MAX];
+	char		 peer[TLS_TEXT_MAX];
+};
+
+/* Credentials are loaded once per trust source and kept for the process. */
+struct tls_trust {
+	struct tls_trust			*next;
+	char					*file;	/* NULL: system */
+	gnutls_certificate_credentials_t	 cred;
+};
+
+struct cert_reason {
+	unsigned	 bit;
+	int		(*say)(gnutls_session_t, const char *, const char *,
+			    struct failure *);
+	const char	*text;
+};
+
+static int	 trust_get(const char *, gnutls_certificate_credentials_t *,
+		    struct failure *);
+static int	 trust_load(const char *, gnutls_certificate_credentials_t,
+		    struct failure *);
+static int	 is_ip_literal(const char *);
+static int	 session_setup(struct tls_session *, const struct tls_params *,
+		    gnutls_certificate_credentials_t, struct failure *);
+static int	 handshake(struct tls_session *, const struct tls_params *,
+		    struct failure *);
+static int	 handshake_fail(struct tls_session *, const struct tls_params *,
+		    int, struct failure *);
+static int	 cert_fail(gnutls_session_t, const char *, struct failure *);
+static int	 say_text(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_owner(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_expired(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_not_active(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_dated(gnutls_session_t, const char *, int, struct failure *);
+static int	 peer_cert(gnutls_session_t, unsigned, gnutls_x509_crt_t *);
+static void	 cert_names(gnutls_x509_crt_t, char *, size_t);
+static void	 cert_common_name(gnutls_x509_crt_t, char *, size_t);
+static void	 describe(struct tls_session *);
+static void	 peer_describe(struct tls_session *);
+static int	 io_fail(struct tls_session *, ssize_t, const char *,
+		    struct failure *);
+static int	 timed_out(const struct tls_session *, const struct timespec *);
+
+static struct tls_trust *trusts;
+
+/*
+ * The first reason that matches is the one reported, most fundamental
+ * first: a certificate from an unknown issuer proves nothing else.
+ */
+static const struct cert_reason cert_reasons[] = {
+	{ GNUTLS_CERT_SIGNER_NOT_FOUND, say_text, "is not trusted "
+	    "(unknown issuer; add its CA with tls_trust_file)" },
+	{ GNUTLS_CERT_REVOKED, say_text, "has been revoked" },
+	{ GNUTLS_CERT_UNEXPECTED_OWNER, say_owner, NULL },
+	{ GNUTLS_CERT_EXPIRED, say_expired, NULL },
+	{ GNUTLS_CERT_NOT_ACTIVATED, say_not_active, NULL },
+	{ GNUTLS_CERT_INSECURE_ALGORITHM, say_text,
+	    "uses an insecure algorithm (e.g. SHA-1 or MD5 signature)" },
+	{ GNUTLS_CERT_SIGNER_NOT_CA, say_text,
+	    "is signed by a certificate that is not a CA" },
+	{ GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, say_text,
+	    "violates its issuer's constraints" },
+	{ GNUTLS_CERT_SIGNATURE_FAILURE, say_text,
+	    "has a signature that does not verify" },
+	{ GNUTLS_CERT_PURPOSE_MISMATCH, say_text,
+	    "is not meant for TLS servers (key purpose)" },
+	{ GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, say_text,
+	    "has an unknown critical extension" },
+};
+
+int
+tls_start(int fd, const struct tls_params *p, struct tls_session **out,
+    struct failure *f)
+{
+	gnutls_certificate_credentials_t	 cred = NULL;
+	struct tls_session			*s;
+
+	*out = NULL;
+	/* Never run without a name to check: that is no verification. */
+	if (p->verify_name == NULL || p->verify_name[0] == '\0')
+		return fail(f, FAIL_SOFTWARE, "TLS without a name to verify");
+	if (trust_get(p->trust_file, &cred, f) == -1)
+		return -1;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	s->fd = fd;
+	s->timeout_sec = p->timeout_ms > 0 ? (p->timeout_ms + 999) / 1000 : 0;
+	if (session_setup(s, p, cred, f) == -1 || handshake(s, p, f) == -1) {
+		if (s->session != NULL)
+			gnutls_deinit(s->session);
+		free(s);
+		return -1;
+	}
+	describe(s);
+	peer_describe(s);
+	*out = s;
+	return 0;
+}
+
+static int
+trust_get(const char *file, gnutls_certificate_credentials_t *cred,
+    struct failure *f)
+{
+	struct tls_trust	*t;
+
+	if (file != NULL && (file[0] == '\0' || strcmp(file, "system") == 0))
+		file = NULL;
+	for (t = trusts; t != NULL; t = t->next) {
+		if ((t->file == NULL && file == NULL) ||
+		    (t->file != NULL && file != NULL &&
+		    strcmp(t->file, file) == 0)) {
+			*cred = t->cred;
+			return 0;
+		}
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (file != NULL && (t->file = strdup(file)) == NULL) ||
+	    gnutls_certificate_allocate_credentials(&t->cred) < 0) {
+		if (t != NULL)
+			free(t->file);
+		free(t);
+		return fail(f, FAIL_OS, "out of memory");
+	}
+	if (trust_load(file, t->cred, f) == -1) {
+		gnutls_certificate_free_credentials(t->cred);
+		free(t->file);
+		free(t);
+		return -1;
+	}
+	t->next = trusts;
+	trusts = t;
+	*cred = t->cred;
+	return 0;
+}
+
+static int
+trust_load(const char *file, gnutls_certificate_credentials_t cred,
+    struct failure *f)
+{
+	int	n;
+
+	if (file == NULL) {
+		if ((n = gnutls_certificate_set_x509_system_trust(cred)) <= 0)
+			return fail(f, FAIL_CONFIG, "no system trust store "
+			    "(install ca-certificates or set tls_trust_file)");
+		return 0;
+	}
+	/* GnuTLS only says "error while reading file": ask the system why. */
+	if (access(file, R_OK) == -1)
+		return fail(f, FAIL_CONFIG, "cannot read tls_trust_file %s: %s",
+		    file, strerror(errno));
+	n = gnutls_certificate_set_x509_trust_file(cred, file,
+	    GNUTLS_X509_FMT_PEM);
+	if (n < 0)
+		return fail(f, FAIL_CONFIG, "cannot load tls_trust_file %s: %s",
+		    file, gnutls_strerror(n));
+	if (n == 0)
+		return fail(f, FAIL_CONFIG, "tls_trust_file %s holds no "
+		    "PEM certificate", file);
+	return 0;
+}
+
+static int
+is_ip_literal(const char *name)
+{
+	unsigned char	addr[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, addr) == 1 ||
+	    inet_pton(AF_INET6, name, addr) == 1;
+}
+
+static int
+session_setup(struct tls_session *s, const struct tls_params *p,
+    gnutls_certificate_credentials_t cred, struct failure *f)
+{
+	const char	*where;
+	int		 r;
+
+	/* GNUTLS_NO_SIGNAL: sends use MSG_NOSIGNAL, a closed peer is EPIPE,
+	 * not a SIGPIPE that kills us. */
+	if ((r = gnutls_init(&s->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0)
+		return fail(f, FAIL_OS, "TLS setup: %s", gnutls_strerror(r));
+	if ((r = gnutls_priority_set_direct(s->session, TLS_PRIORITY,
+	    &where)) < 0)
+		return fail(f, FAIL_SOFTWARE, "TLS priority: %s",
+		    gnutls_strerror(r));
+	if ((r = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE,
+	    cred)) < 0)
+		return fail(f, FAIL_SOFTWARE, "TLS credentials: %s",
+		    gnutls_strerror(r));
+	/* RFC 6066 section 3: no IP literals in server_name. */
+	if (p->sni_name != NULL && p->sni_name[0] != '\0' &&
+	    !is_ip_literal(p->sni_name) &&
+	    (r = gnutls_server_name_set(s->session, GNUTLS_NAME_DNS,
+	    p->sni_name, strlen(p->sni_name))) < 0)
+		return fail(f, FAIL_CONFIG, "TLS server name %s: %s",
+		    p->sni_name, gnutls_strerror(r));
+	gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
+	gnutls_transport_set_int(s->session, s->fd);
+	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?
+	    (unsigned)p->timeout_ms : GNUTLS_DEFAULT_HANDSHAKE_TIMEOUT);
+	return 0;
+}
+
+static int
+handshake(struct tls_session *s, const struct tls_params *p,
+    struct failure *f)
+{
+	struct timespec	start;
+	int		r = GNUTLS_E_AGAIN, tries;
+
+	/* The socket is blocking with SO_RCVTIMEO: GNUTLS_E_AGAIN after the
+	 * deadline is a timeout; before it, a non-fatal condition. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (tries = 0; tries < TLS_RETRY_MAX; tries++) {
+		r = gnutls_handshake(s->session);
+		if (r == 0)
+			return 0;
+		if (r == GNUTLS_E_AGAIN && timed_out(s, &start))
+			break;
+		if (r != GNUTLS_E_AGAIN && gnutls_error_is_fatal(r))
+			break;
+	}
+	return handshake_fail(s, p, r, f);
+}
+
+static int
+handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
+    struct failure *f)
+{
+	switch (r) {
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		return cert_fail(s->session, p->verify_name, f);
+	case GNUTLS_E_AGAIN:
+	case GNUTLS_E_TIMEDOUT:
+		return fail(f, FAIL_TIMEOUT, "TLS handshake: no answer within "
+		    "%d s", s->timeout_sec);
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		return fail(f, FAIL_DROPPED, "the server closed the connection "
+		    "during the TLS handshake");
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		return fail(f, FAIL_TLS, "TLS handshake failed: the server "
+		    "sent alert \"%s\"",
+		    gnutls_alert_get_name(gnutls_alert_get(s->session)));
+	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
+	case GNUTLS_E_UNEXPECTED_PACKET:
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+		return fail(f, FAIL_TLS, "TLS handshake failed: %s (does the "
+		    "server speak TLS on this port? port 587 uses STARTTLS)",
+		    gnutls_strerror(r));
+	default:
+		return fail(f, FAIL_TLS, "TLS handshake failed: %s",
+		    gnutls_strerror(r));
+	}
+}
+
+static int
+cert_fail(gnutls_session_t session, const char *name, struct failure *f)
+{
+	gnutls_datum_t	 out;
+	unsigned	 status;
+	size_t		 i;
+	int		 r;
+
+	status = gnutls_session_get_verify_cert_status(session);
+	for (i = 0; i < sizeof(cert_reasons) / sizeof(cert_reasons[0]); i++)
+		if (status & cert_reasons[i].bit)
+			return cert_reasons[i].say(session, name,
+			    cert_reasons[i].text, f);
+	if (gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) < 0)
+		return fail(f, FAIL_CERT, "certificate for %s refused", name);
+	r = fail(f, FAIL_CERT, "certificate for %s refused: %s", name,
+	    (const char *)out.data);
+	gnutls_free(out.data);
+	return r;
+}
+
+static int
+say_text(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	(void)session;
+	return fail(f, FAIL_CERT, "certificate for %s %s", name, text);
+}
+
+static int
+say_owner(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	gnutls_x509_crt_t	crt;
+	char			names[TLS_NAMES_MAX];
+
+	(void)text;
+	if (peer_cert(session, 0, &crt) == -1)
+		return fail(f, FAIL_CERT, "certificate does not match %s", name);
+	cert_names(crt, names, sizeof(names));
+	gnutls_x509_crt_deinit(crt);
+	return fail(f, FAIL_CERT, "certificate does not match %s (it is for: "
+	    "%s)", name, names);
+}
+
+static int
+say_expired(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	(void)text;
+	return say_dated(session, name, 1, f);
+}
+
+static int
+say_not_active(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	(void)text;
+	return say_dated(session, name, 0, f);
+}
+
+/*
+ * Names the date of the first certificate in the chain that is out of
+ * its validity period: usually the server's own.
+ */
+static int
+say_dated(gnutls_session_t session, const char *name, int expired,
+    struct failure *f)
+{
+	gnutls_x509_crt_t	 crt;
+	struct tm		 tm;
+	time_t			 now, t;
+	unsigned		 i;
+	char			 date[32];
+
+	now = time(NULL);
+	for (i = 0; peer_cert(session, i, &crt) == 0; i++) {
+		t = expired ? gnutls_x509_crt_get_expiration_time(crt) :
+		    gnutls_x509_crt_get_activation_time(crt);
+		gnutls_x509_crt_deinit(crt);
+		if (t == (time_t)-1 || (expired ? t >= now : t <= now))
+			continue;
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC",
+		    &tm) == 0)
+			break;
+		return fail(f, FAIL_CERT, "%s for %s %s %s",
+		    i == 0 ? "certificate" : "a CA certificate in the chain",
+		    name, expired ? "expired on" : "is not valid before", date);
+	}
+	return fail(f, FAIL_CERT, "certificate for %s %s", name,
+	    expired ? "has expired" : "is not yet valid");
+}
+
+/* The i-th certificate the peer sent (0: its own), parsed. */
+static int
+peer_cert(gnutls_session_t session, unsigned i, gnutls_x509_crt_t *crt)
+{
+	const gnutls_datum_t	*list;
+	unsigned		 n = 0;
+
+	if (gnutls_certificate_type_get(session) != GNUTLS_CRT_X509 ||
+	    (list = gnutls_certificate_get_peers(session, &n)) == NULL ||
+	    i >= n)
+		return -1;
+	if (gnutls_x509_crt_init(crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(*crt, &list[i], GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(*crt);
+		return -1;
+	}
+	return 0;
+}
+
+/* The DNS names and IP addresses the certificate is for, else its CN. */
+static void
+cert_names(gnutls_x509_crt_t crt, char *out, size_t outsz)
+{
+	char		 san[256], ip[INET6_ADDRSTRLEN];
+	const char	*name;
+	size_t		 len;
+	unsigned	 seq;
+	int		 type, af;
+
+	out[0] = '\0';
+	for (seq = 0; ; seq++) {
+		len = sizeof(san) - 1;
+		type = gnutls_x509_crt_get_subject_alt_name(crt, seq, san,
+		    &len, NULL);
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type == GNUTLS_SAN_DNSNAME) {
+			san[len] = '\0';
+			name = san;
+		} else if (type == GNUTLS_SAN_IPADDRESS &&
+		    (len == 4 || len == 16)) {
+			af = len == 4 ? AF_INET : AF_INET6;
+			if ((name = inet_ntop(af, san, ip, sizeof(ip))) == NULL)
+				continue;
+		} else
+			continue;	/* too long, or e-mail, URI... */
+		if ((out[0] != '\0' && strlcat(out, ", ", outsz) >= outsz) ||
+		    strlcat(out, name, outsz) >= outsz) {
+			/* Room for the marker is kept by the caller's size. */
+			memcpy(out + outsz - 5, "...", 4);
+			return;
+		}
+	}
+	if (out[0] == '\0')
+		cert_common_name(crt, out, outsz);
+	if (out[0] == '\0')
+		strlcpy(out, "no name", outsz);
+}
+
+static void
+cert_common_name(gnutls_x509_crt_t crt, char *out, size_t outsz)
+{
+	size_t	len = outsz;
+
+	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, out, &len) < 0)
+		out[0] = '\0';
+}
+
+static void
+describe(struct tls_session *s)
+{
+	gnutls_protocol_t	 version;
+	const char		*v, *g, *c;
+
+	version = gnutls_protocol_get_version(s->session);
+	v = gnutls_protocol_get_name(version);
+	g = gnutls_group_get_name(gnutls_group_get(s->session));
+	c = gnutls_cipher_get_name(gnutls_cipher_get(s->session));
+	snprintf(s->desc, sizeof(s->desc), "%s, %s%s%s", v ? v : "TLS",
+	    g ? g : "", g ? ", " : "", c ? c : "unknown cipher");
+}
+
+static void
+peer_describe(struct tls_session *s)
+{
+	gnutls_x509_crt_t	crt;
+	gnutls_datum_t		dn;
+
+	strlcpy(s->peer, "(unknown)", sizeof(s->peer));
+	if (peer_cert(s->session, 0, &crt) == -1)
+		return;
+	if (gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0) {
+		strlcpy(s->peer, (const char *)dn.data, sizeof(s->peer));
+		gnutls_free(dn.data);
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
+ssize_t
+tls_read(struct tls_session *s, void *p, size_t n, struct failure *f)
+{
+	struct timespec	start;
+	ssize_t		r = GNUTLS_E_AGAIN;
+	int		tries;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (tries = 0; tries < TLS_RETRY_MAX; tries++) {
+		r = gnutls_record_recv(s->session, p, n);
+		if (r >= 0)
+			return r;
+		/* GNUTLS_E_AGAIN also follows a TLS 1.3 post-handshake
+		 * message (a session ticket) even on a blocking socket: only
+		 * when the socket's deadline has passed is it a timeout. A
+		 * renegotiation request (TLS 1.2) or a warning alert is not
+		 * an error either; ignoring the request declines it. */
+		if (r == GNUTLS_E_AGAIN && timed_out(s, &start))
+			break;
+		if (r != GNUTLS_E_AGAIN && gnutls_error_is_fatal((int)r))
+			break;
+	}
+	return io_fail(s, r, "read", f);
+}
+
+/* 1 when a wait that began at start has used up the socket's timeout. */
+static int
+timed_out(const struct tls_session *s, const struct timespec *start)
+{
+	struct timespec	now;
+	long long	ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+	/* SO_RCVTIMEO never fires early; leave room for clock rounding. */
+	return ms >= (long long)s->timeout_sec * 900;
+}
+
+ssize_t
+tls_write(struct tls_session *s, const void *p, size_t n, struct failure *f)
+{
+	const char	*q = p;
+	size_t		 done = 0;
+	ssize_t		 r;
+	int		 tries = 0;
+
+	while (done < n) {
+		r = gnutls_record_send(s->session, q + done, n - done);
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		/* After EINTR GnuTLS wants the same call again: it has the
+		 * record buffered. */
+		if (r == GNUTLS_E_INTERRUPTED && ++tries < TLS_RETRY_MAX)
+			continue;
+		return io_fail(s, r, "write", f);
+	}
+	return (ssize_t)done;
+}
+
+static int
+io_fail(struct tls_session *s, ssize_t r, const char *what, struct failure *f)
+{
+	switch (r) {
+	case GNUTLS_E_AGAIN:
+	case GNUTLS_E_TIMEDOUT:
+		if (strcmp(what, "read") == 0)
+			return fail(f, FAIL_TIMEOUT, "no answer within %d s",
+			    s->timeout_sec);
+		return fail(f, FAIL_TIMEOUT, "the server took no data "
+		    "within %d s", s->timeout_sec);
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		return fail(f, FAIL_DROPPED, "the server closed the connection");
+	default:
+		return fail(f, FAIL_TLS, "TLS %s failed: %s", what,
+		    gnutls_strerror((int)r));
+	}
+}
+
+size_t
+tls_pending(struct tls_session *s)
+{
+	return gnutls_record_check_pending(s->session);
+}
+
+const char *
+tls_describe(struct tls_session *s)
+{
+	return s->desc;
+}
+
+const char *
+tls_peer_name(struct tls_session *s)
+{
+	return s->peer;
+}
+
+void
+tls_end(struct tls_session *s)
+{
+	struct timeval	tv = { TLS_BYE_TIMEOUT_SEC, 0 };
+
+	if (s == NULL)
+		return;
+	/* close_notify is a courtesy: never wait long for it. */
+	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)gnutls_bye(s->session, GNUTLS_SHUT_WR);
+	gnutls_deinit(s->session);
+	free(s);
+}
