@@ -115,6 +115,7 @@ static int	smtp_enter_starttls(struct smtp_session *, struct failure *);
 static int	smtp_enter_auth(struct smtp_session *, struct failure *);
 static int	smtp_enter_auth_cont(struct smtp_session *, struct failure *);
 static int	smtp_auth_cancel(struct smtp_session *);
+static int	smtp_prefix(struct failure *, const char *);
 static int	smtp_enter_mail(struct smtp_session *, struct failure *);
 static int	smtp_envelope_label(struct smtp_session *, enum smtp_state,
 		    size_t, struct failure *);
@@ -304,7 +305,7 @@ smtp_enter(struct smtp_session *s, struct failure *f)
 	case S_NOBODY:
 		/* RFC 2920 3.1: DATA was accepted though no RCPT was; "the
 		 * client SMTP should send a single dot". */
-		if (smtp_label(s, f, "end of data") == -1 ||
+		if (smtp_label(s, f, "message data") == -1 ||
 		    smtp_put(s, ".", 0, f) == -1)
 			return -1;
 		return smtp_flush(s, f);
@@ -406,12 +407,17 @@ smtp_read_reply(struct smtp_session *s, struct failure *f)
 			return smtp_broken(s);
 	} while (more);
 	s->expect--;
+	/* RFC 5321 3.8: 421, whatever it answers, is the server closing. */
+	if (s->reply.code == 421) {
+		(void)smtp_refused(s, FAIL_TEMPFAIL, f);
+		return smtp_broken(s);
+	}
 	/* Bytes nobody asked for mean a server out of step, or someone
 	 * injecting commands' answers; conn_starttls() says which. */
 	if (s->expect <= 0 && s->state != S_STARTTLS &&
 	    conn_pending(s->conn) > 0) {
 		fail(f, FAIL_PROTOCOL, "the server sent more than was asked "
-		    "for after its reply to %s", s->what);
+		    "for (after %s)", s->what);
 		return smtp_broken(s);
 	}
 	return 0;
@@ -507,6 +513,17 @@ smtp_flush(struct smtp_session *s, struct failure *f)
 	if (conn_flush(s->conn, f) == -1)
 		return smtp_broken(s);
 	return 0;
+}
+
+/* Puts "what: " before a failure's text; returns -1. */
+static int
+smtp_prefix(struct failure *f, const char *what)
+{
+	char	text[sizeof(f->text)];
+
+	/* The text is escaped already; escaping it again changes nothing. */
+	(void)strlcpy(text, f->text, sizeof(text));
+	return fail(f, f->kind, "%s: %s", what, text);
 }
 
 /* Capabilities (RFC 5321 4.1.1.1: keywords are case-insensitive). */
@@ -709,7 +726,7 @@ smtp_enter_auth_cont(struct smtp_session *s, struct failure *f)
 	if (sasl_step(s->sasl, s->reply.text.data != NULL ?
 	    s->reply.text.data : "", s->reply.text.len, &response, f) == -1) {
 		(void)smtp_auth_cancel(s);
-		return -1;
+		return smtp_prefix(f, s->what);
 	}
 	if (smtp_put(s, response, 1, f) == -1)
 		return -1;
@@ -918,7 +935,7 @@ smtp_enter_body(struct smtp_session *s, struct failure *f)
 {
 	off_t	octets = 0;
 
-	if (smtp_label(s, f, "end of data") == -1)
+	if (smtp_label(s, f, "message data") == -1)
 		return -1;
 	if (smtp_stream(s, &octets, f) == -1)
 		return -1;
