@@ -133,7 +133,6 @@ try_connect(const struct addrinfo *ai, int timeout_sec, int *err)
 	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr),
 	    NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(addr, "?", sizeof(addr));
-	log_info("connecting to %s", addr);
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd == -1) {
@@ -147,6 +146,7 @@ try_connect(const struct addrinfo *ai, int timeout_sec, int *err)
 		close(fd);
 		return -1;
 	}
+	log_info("connected to %s", addr);
 	return fd;
 }
 

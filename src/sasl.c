@@ -70,6 +70,7 @@ static int	 word_in(const char *, const char *);
 static int	 encode(struct sasl_client *, const char *, unsigned,
 		    struct failure *);
 static void	 out_clear(struct sasl_client *);
+static const char *detail(struct sasl_client *, int);
 static int	 sasl_fail(struct sasl_client *, int, const char *,
 		    struct failure *);
 
@@ -510,8 +511,6 @@ out_clear(struct sasl_client *s)
 static int
 sasl_fail(struct sasl_client *s, int r, const char *mech, struct failure *f)
 {
-	const char	*detail;
-
 	switch (r) {
 	case SASL_NOMEM:
 		return fail(f, FAIL_OS, "out of memory");
@@ -522,15 +521,25 @@ sasl_fail(struct sasl_client *s, int r, const char *mech, struct failure *f)
 		return fail(f, FAIL_SOFTWARE, "libsasl2 asked for input");
 	case SASL_BADPROT:
 	case SASL_BADSERV:
-		detail = s->conn != NULL ? sasl_errdetail(s->conn) : NULL;
 		return fail(f, FAIL_AUTH, "the server's AUTH exchange is wrong: "
-		    "%s", detail != NULL ? detail : sasl_errstring(r, NULL,
-		    NULL));
+		    "%s", detail(s, r));
 	default:
-		detail = s->conn != NULL ? sasl_errdetail(s->conn) : NULL;
 		return fail(f, FAIL_AUTH, "authentication failed: %s",
-		    detail != NULL ? detail : sasl_errstring(r, NULL, NULL));
+		    detail(s, r));
 	}
+}
+
+/* libsasl2's explanation, without its "SASL(-13): " prefix. */
+static const char *
+detail(struct sasl_client *s, int r)
+{
+	const char	*d, *p;
+
+	if (s->conn == NULL || (d = sasl_errdetail(s->conn)) == NULL)
+		return sasl_errstring(r, NULL, NULL);
+	if (strncmp(d, "SASL(", 5) == 0 && (p = strstr(d, "): ")) != NULL)
+		d = p + 3;
+	return d;
 }
 
 void

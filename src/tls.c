@@ -289,9 +289,11 @@ handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
 		return fail(f, FAIL_TLS, "TLS handshake failed: the server "
 		    "sent alert \"%s\"",
 		    gnutls_alert_get_name(gnutls_alert_get(s->session)));
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+		return fail(f, FAIL_TLS, "TLS handshake failed: the server "
+		    "does not speak TLS 1.2 or later");
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 	case GNUTLS_E_UNEXPECTED_PACKET:
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 		return fail(f, FAIL_TLS, "TLS handshake failed: %s (does the "
 		    "server speak TLS on this port? port 587 uses STARTTLS)",
 		    gnutls_strerror(r));

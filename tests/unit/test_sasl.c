@@ -6,7 +6,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+#include <sasl/sasl.h>
+#include <sasl/saslutil.h>
 
 /* Before cmocka.h, whose fail() macro would swallow exitcode.h's. */
 #include "sasl.h"
@@ -254,6 +260,131 @@ test_bad_challenge(void **state)
 	sasl_end(s);
 }
 
+/* A SCRAM-SHA-256 server (RFC 5802, 7677), enough to check the client. */
+struct scram {
+	char		bare[256];	/* client-first-message-bare */
+	char		first[256];	/* server-first-message */
+	unsigned char	salted[32];
+};
+
+static void
+b64(const void *in, unsigned len, char *out, unsigned outsz)
+{
+	unsigned	n;
+
+	assert_int_equal(sasl_encode64(in, len, out, outsz, &n), SASL_OK);
+}
+
+static void
+unb64(const char *in, char *out, unsigned outsz, unsigned *n)
+{
+	assert_int_equal(sasl_decode64(in, (unsigned)strlen(in), out, outsz,
+	    n), SASL_OK);
+	out[*n] = '\0';
+}
+
+static void
+hmac(const void *key, size_t keylen, const char *msg, unsigned char *out)
+{
+	assert_int_equal(gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, keylen, msg,
+	    strlen(msg), out), 0);
+}
+
+/* Checks the client-final message; writes server-final into vout. */
+static void
+scram_final(struct scram *sc, const char *cfinal, char *vout, size_t vsz)
+{
+	unsigned char	ckey[32], stored[32], csig[32], skey[32], ssig[32];
+	unsigned char	proof[32];
+	char		auth[1024], expect[64], sig[64];
+	const char	*p;
+	size_t		i;
+
+	assert_non_null(p = strstr(cfinal, ",p="));
+	snprintf(auth, sizeof(auth), "%s,%s,%.*s", sc->bare, sc->first,
+	    (int)(p - cfinal), cfinal);
+	hmac(sc->salted, 32, "Client Key", ckey);
+	assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, ckey, 32,
+	    stored), 0);
+	hmac(stored, 32, auth, csig);
+	for (i = 0; i < 32; i++)
+		proof[i] = ckey[i] ^ csig[i];
+	b64(proof, 32, expect, sizeof(expect));
+	assert_string_equal(p + 3, expect);
+	hmac(sc->salted, 32, "Server Key", skey);
+	hmac(skey, 32, auth, ssig);
+	b64(ssig, 32, sig, sizeof(sig));
+	snprintf(vout, vsz, "v=%s", sig);
+}
+
+/* Runs the exchange up to the server-final message, returned in vout. */
+static struct sasl_client *
+scram_run(struct scram *sc, char *vout, size_t vsz)
+{
+	struct sasl_params	 p = params(NULL, "PLAIN SCRAM-SHA-256");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i, *r;
+	char			 raw[512], enc[512];
+	unsigned		 n;
+	gnutls_datum_t		 pw = { (unsigned char *)"pass", 4 };
+	gnutls_datum_t		 salt = { (unsigned char *)"saltsalt", 8 };
+
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256");
+	unb64(i, raw, sizeof(raw), &n);
+	assert_memory_equal(raw, "n,,", 3);
+	snprintf(sc->bare, sizeof(sc->bare), "%s", raw + 3);
+	snprintf(sc->first, sizeof(sc->first), "r=%sSERVERNONCE,s=c2FsdHNhbHQ="
+	    ",i=4096", strstr(sc->bare, "r=") + 2);
+	assert_int_equal(gnutls_pbkdf2(GNUTLS_MAC_SHA256, &pw, &salt, 4096,
+	    sc->salted, 32), 0);
+	b64(sc->first, (unsigned)strlen(sc->first), enc, sizeof(enc));
+	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), 0);
+	unb64(r, raw, sizeof(raw), &n);
+	scram_final(sc, raw, vout, vsz);
+	return s;
+}
+
+static void
+test_scram_sha256(void **state)
+{
+	struct scram		 sc;
+	struct sasl_client	*s;
+	struct failure		 f;
+	const char		*r;
+	char			 v[128], enc[256];
+
+	(void)state;
+	s = scram_run(&sc, v, sizeof(v));
+	b64(v, (unsigned)strlen(v), enc, sizeof(enc));
+	failure_clear(&f);
+	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), 0);
+	assert_string_equal(r, "");
+	sasl_end(s);
+}
+
+/* A server that cannot prove it knows the password is refused. */
+static void
+test_scram_bad_server(void **state)
+{
+	struct scram		 sc;
+	struct sasl_client	*s;
+	struct failure		 f;
+	const char		*r;
+	char			 v[128], enc[256];
+
+	(void)state;
+	s = scram_run(&sc, v, sizeof(v));
+	v[3] = v[3] == 'A' ? 'B' : 'A';
+	b64(v, (unsigned)strlen(v), enc, sizeof(enc));
+	failure_clear(&f);
+	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), -1);
+	assert_int_equal(f.kind, FAIL_AUTH);
+	sasl_end(s);
+}
+
 int
 main(void)
 {
@@ -269,6 +400,8 @@ main(void)
 		cmocka_unit_test(test_login_steps),
 		cmocka_unit_test(test_cram_md5),
 		cmocka_unit_test(test_bad_challenge),
+		cmocka_unit_test(test_scram_sha256),
+		cmocka_unit_test(test_scram_bad_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,339 @@
+/*
+ * test_conn: the plain side of conn over a loopback socket made here
+ * (no outside network): line splitting, limits, end of stream, deadlines,
+ * write buffering, masked traces and the STARTTLS injection check.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Before cmocka.h, whose fail() macro would swallow exitcode.h's. */
+#include "conn.h"
+#include "log.h"
+
+#include <cmocka.h>
+
+struct pair {
+	struct conn	*c;
+	int		 peer;		/* the server's end */
+};
+
+static int
+setup(void **state)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	struct failure		 f;
+	struct pair		*p;
+	int			 ls;
+
+	assert_non_null(p = calloc(1, sizeof(*p)));
+	assert_int_not_equal(ls = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sin, &len), 0);
+	failure_clear(&f);
+	assert_int_equal(conn_open("127.0.0.1", ntohs(sin.sin_port), 1, &p->c,
+	    &f), 0);
+	assert_int_not_equal(p->peer = accept(ls, NULL, NULL), -1);
+	close(ls);
+	*state = p;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct pair	*p = *state;
+
+	conn_close(p->c);
+	if (p->peer != -1)
+		close(p->peer);
+	free(p);
+	return 0;
+}
+
+static void
+say(struct pair *p, const char *s)
+{
+	assert_int_equal(write(p->peer, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+static void
+expect_line(struct pair *p, size_t max, const char *want)
+{
+	struct failure	 f;
+	const char	*line;
+	size_t		 len;
+
+	failure_clear(&f);
+	assert_int_equal(conn_read_line(p->c, &line, &len, max, &f), 0);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(line, want);
+}
+
+static void
+expect_read_fail(struct pair *p, size_t max, enum fail_kind kind,
+    const char *text)
+{
+	struct failure	 f;
+	const char	*line;
+	size_t		 len;
+
+	failure_clear(&f);
+	assert_int_equal(conn_read_line(p->c, &line, &len, max, &f), -1);
+	assert_int_equal(f.kind, kind);
+	assert_string_equal(f.text, text);
+}
+
+static void
+test_lines(void **state)
+{
+	struct pair	*p = *state;
+
+	say(p, "220 a\r\n250-b\n250 c\r\n\r\n");
+	expect_line(p, 100, "220 a");
+	expect_line(p, 100, "250-b");
+	expect_line(p, 100, "250 c");
+	expect_line(p, 100, "");
+	assert_int_equal(conn_pending(p->c), 0);
+}
+
+static void
+test_split_line(void **state)
+{
+	struct pair	*p = *state;
+	struct failure	 f;
+	const char	*line;
+	size_t		 len;
+
+	/* The second half arrives only when the first is already read. */
+	say(p, "250-first\r\n250 sec");
+	expect_line(p, 100, "250-first");
+	assert_int_equal(conn_pending(p->c), 7);
+	say(p, "ond\r");
+	say(p, "\n");
+	failure_clear(&f);
+	assert_int_equal(conn_read_line(p->c, &line, &len, 100, &f), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(line, "250 second", 10);
+}
+
+static void
+test_long_line(void **state)
+{
+	struct pair	*p = *state;
+	char		 big[300];
+
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	say(p, "250 exactly ten\r\n");
+	expect_line(p, 15, "250 exactly ten");
+	say(p, big);
+	expect_read_fail(p, 100, FAIL_PROTOCOL,
+	    "the server sent a line longer than 100 bytes");
+}
+
+static void
+test_long_line_with_end(void **state)
+{
+	struct pair	*p = *state;
+
+	say(p, "250 sixteen chars\r\n");
+	expect_read_fail(p, 10, FAIL_PROTOCOL,
+	    "the server sent a line longer than 10 bytes");
+}
+
+static void
+test_eof(void **state)
+{
+	struct pair	*p = *state;
+
+	say(p, "250 ok\r\n221 by");
+	close(p->peer);
+	p->peer = -1;
+	expect_line(p, 100, "250 ok");
+	expect_read_fail(p, 100, FAIL_DROPPED,
+	    "the server closed the connection");
+}
+
+static void
+test_timeout(void **state)
+{
+	struct pair	*p = *state;
+
+	expect_read_fail(p, 100, FAIL_TIMEOUT, "no answer within 1 s");
+}
+
+static void
+test_write_buffered(void **state)
+{
+	struct pair	*p = *state;
+	struct failure	 f;
+	char		 got[64];
+	ssize_t		 n;
+
+	failure_clear(&f);
+	assert_int_equal(conn_write_line(p->c, "MAIL FROM:<a@b>", 0, &f), 0);
+	assert_int_equal(conn_write(p->c, "RCPT", 4, &f), 0);
+	/* Nothing leaves before the flush. */
+	assert_int_equal(fcntl(p->peer, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(read(p->peer, got, sizeof(got)), -1);
+	assert_int_equal(conn_flush(p->c, &f), 0);
+	usleep(100000);
+	n = read(p->peer, got, sizeof(got));
+	assert_int_equal(n, 21);
+	assert_memory_equal(got, "MAIL FROM:<a@b>\r\nRCPT", 21);
+}
+
+static void
+test_write_large(void **state)
+{
+	struct pair	*p = *state;
+	struct failure	 f;
+	char		*big, *got;
+	size_t		 n = 200000, have = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+
+	assert_non_null(big = malloc(n));
+	assert_non_null(got = malloc(n));
+	memset(big, 'd', n);
+	/* A reader, so that writes larger than the socket buffer go on. */
+	if ((pid = fork()) == 0) {
+		while (have < n && (r = read(p->peer, got + have,
+		    n - have)) > 0)
+			have += (size_t)r;
+		_exit(have == n && memcmp(got, big, n) == 0 ? 0 : 1);
+	}
+	failure_clear(&f);
+	assert_int_equal(conn_write(p->c, big, n, &f), 0);
+	assert_int_equal(conn_flush(p->c, &f), 0);
+	assert_int_equal(waitpid(pid, &(int){ 0 }, 0), pid);
+	free(big);
+	free(got);
+}
+
+static void
+test_write_to_closed(void **state)
+{
+	struct pair	*p = *state;
+	struct failure	 f;
+	char		 line[1024];
+	int		 i, r = 0;
+
+	close(p->peer);
+	p->peer = -1;
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	failure_clear(&f);
+	/* The first write may still be taken; a later one is EPIPE, which
+	 * must not raise SIGPIPE (that would end the test program). */
+	for (i = 0; i < 10 && r == 0; i++) {
+		if ((r = conn_write_line(p->c, line, 0, &f)) == 0)
+			r = conn_flush(p->c, &f);
+		usleep(20000);
+	}
+	assert_int_equal(r, -1);
+	assert_int_equal(f.kind, FAIL_DROPPED);
+}
+
+static void
+test_starttls_injection(void **state)
+{
+	struct pair		*p = *state;
+	struct tls_params	 tp = { NULL, "localhost", "localhost", 1000 };
+	struct failure		 f;
+
+	say(p, "220 go ahead\r\n250 injected\r\n");
+	expect_line(p, 100, "220 go ahead");
+	failure_clear(&f);
+	assert_int_equal(conn_starttls(p->c, &tp, &f), -1);
+	assert_int_equal(f.kind, FAIL_PROTOCOL);
+	assert_non_null(strstr(f.text, "possible injection attack"));
+	assert_int_equal(conn_is_tls(p->c), 0);
+}
+
+/* Runs the traced writes with stderr sent to a file; returns its text. */
+static char *
+traced(struct pair *p, const char *line, int secret)
+{
+	static char	 out[512];
+	struct failure	 f;
+	FILE		*tmp;
+	int		 saved;
+	size_t		 n;
+
+	assert_non_null(tmp = tmpfile());
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	log_set_verbose(1);
+	failure_clear(&f);
+	assert_int_equal(conn_write_line(p->c, line, secret, &f), 0);
+	log_set_verbose(0);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+static void
+test_trace_masks_secrets(void **state)
+{
+	struct pair	*p = *state;
+
+	assert_string_equal(traced(p, "EHLO host", 0), "--> EHLO host\n");
+	assert_string_equal(traced(p, "AUTH PLAIN AHVzZXIAcGFzcw==", 1),
+	    "--> AUTH PLAIN ****\n");
+	assert_string_equal(traced(p, "AUTH LOGIN", 1), "--> AUTH LOGIN\n");
+	assert_string_equal(traced(p, "cGFzcw==", 1), "--> ****\n");
+	assert_string_equal(traced(p, "", 1), "--> ****\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_line, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_line, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_line_with_end, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_buffered, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_write_large, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_write_to_closed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_starttls_injection, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_trace_masks_secrets, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
