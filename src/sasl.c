@@ -45,10 +45,35 @@ struct sasl_client {
 	sasl_secret_t	*secret;
 	size_t		 secret_size;	/* bytes allocated, for freezero */
 	struct buf	 out;		/* the last base64 response */
+	const char	*mech;		/* the chosen mechanism */
+	int		 has_initial;
+	const struct bearer *bearer;	/* a built-in mechanism, or NULL */
+	int		 steps;
+};
+
+/*
+ * OAuth 2.0 mechanisms, which no Debian libsasl2 plugin has: the
+ * "password" is the access token. Used only when named.
+ */
+struct bearer {
+	const char	*name;
+	int		(*build)(struct sasl_client *, const char *,
+			    struct buf *);
+	const char	*abort;		/* answer to an error challenge */
 };
 
 extern char **environ;
 
+static int	 cyrus_start(struct sasl_client *, const struct sasl_params *,
+		    struct failure *);
+static const struct bearer *bearer_find(const char *);
+static int	 bearer_start(struct sasl_client *, const struct sasl_params *,
+		    struct failure *);
+static int	 bearer_oauth(struct sasl_client *, const char *, struct buf *);
+static int	 bearer_xoauth2(struct sasl_client *, const char *,
+		    struct buf *);
+static int	 bearer_step(struct sasl_client *, const char *, size_t,
+		    const char **, struct failure *);
 static int	 lib_init(struct failure *);
 static int	 log_cb(void *, int, const char *);
 static int	 simple_cb(void *, int, const char **, unsigned *);
@@ -87,6 +112,13 @@ static const char *const mech_pref[] = {
 	"LOGIN",
 };
 
+static const struct bearer bearers[] = {
+	/* RFC 7628 section 3.2.3: an error is answered with %x01. */
+	{ "OAUTHBEARER", bearer_oauth, "AQ==" },
+	/* Google's and Microsoft's: answered with an empty line. */
+	{ "XOAUTH2", bearer_xoauth2, "" },
+};
+
 static const sasl_callback_t global_cb[] = {
 	{ SASL_CB_LOG, SASL_CB_FN(log_cb), NULL },
 	{ SASL_CB_LIST_END, NULL, NULL },
@@ -97,9 +129,6 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
     const char **mech, const char **initial, struct failure *f)
 {
 	struct sasl_client	*s;
-	const char		*name = NULL, *chosen = NULL, *data = NULL;
-	sasl_interact_t		*interact = NULL;
-	unsigned		 len = 0;
 	int			 r;
 
 	*out = NULL;
@@ -111,31 +140,142 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
 	if (p->user == NULL || p->user[0] == '\0')
 		return fail(f, FAIL_AUTH, "no user name for authentication "
 		    "(set user)");
-	if (lib_init(f) == -1)
-		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->user = strdup(p->user)) == NULL) {
 		free(s);
 		return fail(f, FAIL_OS, "out of memory");
 	}
-	if (password_get(s, p, f) == -1 || conn_new(s, p, f) == -1 ||
-	    mech_choose(s, p, &name, f) == -1)
-		goto bad;
-	r = sasl_client_start(s->conn, name, &interact, &data, &len, &chosen);
-	if (r != SASL_OK && r != SASL_CONTINUE) {
-		sasl_fail(s, r, name, f);
-		goto bad;
+	if ((s->bearer = bearer_find(p->mech)) != NULL)
+		r = bearer_start(s, p, f);
+	else
+		r = cyrus_start(s, p, f);
+	if (r == -1) {
+		sasl_end(s);
+		return -1;
 	}
-	/* RFC 4954 section 4: an empty initial response is sent as "=". */
-	if (data != NULL && encode(s, data, len, f) == -1)
-		goto bad;
-	*mech = chosen != NULL ? chosen : name;
-	*initial = data != NULL ? s->out.data : NULL;
+	*mech = s->mech;
+	*initial = s->has_initial ? s->out.data : NULL;
 	*out = s;
 	return 0;
-bad:
-	sasl_end(s);
-	return -1;
+}
+
+static int
+cyrus_start(struct sasl_client *s, const struct sasl_params *p,
+    struct failure *f)
+{
+	const char	*name = NULL, *chosen = NULL, *data = NULL;
+	sasl_interact_t	*interact = NULL;
+	unsigned	 len = 0;
+	int		 r;
+
+	if (lib_init(f) == -1 || password_get(s, p, f) == -1 ||
+	    conn_new(s, p, f) == -1 || mech_choose(s, p, &name, f) == -1)
+		return -1;
+	r = sasl_client_start(s->conn, name, &interact, &data, &len, &chosen);
+	if (r != SASL_OK && r != SASL_CONTINUE)
+		return sasl_fail(s, r, name, f);
+	/* RFC 4954 section 4: an empty initial response is sent as "=". */
+	if (data != NULL && encode(s, data, len, f) == -1)
+		return -1;
+	s->mech = chosen != NULL ? chosen : name;
+	s->has_initial = data != NULL;
+	return 0;
+}
+
+static const struct bearer *
+bearer_find(const char *mech)
+{
+	size_t	i;
+
+	for (i = 0; mech != NULL && i < POSTIE_NELEM(bearers); i++)
+		if (strcasecmp(mech, bearers[i].name) == 0)
+			return &bearers[i];
+	return NULL;
+}
+
+static int
+bearer_start(struct sasl_client *s, const struct sasl_params *p,
+    struct failure *f)
+{
+	struct buf	raw = BUF_INIT;
+	int		r;
+
+	if (mech_choose(s, p, &s->mech, f) == -1 ||
+	    password_get(s, p, f) == -1)
+		return -1;
+	s->mech = s->bearer->name;
+	/* Room for everything at once: a realloc would leave a copy of the
+	 * token behind. '=' and ',' in the user may triple. */
+	if (buf_reserve(&raw, 3 * strlen(s->user) + strlen(p->host != NULL ?
+	    p->host : "") + s->secret->len + 64) == -1)
+		return fail(f, FAIL_OS, "out of memory");
+	r = s->bearer->build(s, p->host, &raw);
+	if (r == 0)
+		r = encode(s, raw.data, (unsigned)raw.len, f);
+	else
+		fail(f, FAIL_OS, "out of memory");
+	buf_free(&raw, 1);
+	s->has_initial = 1;
+	return r;
+}
+
+/* RFC 7628 section 3.1; the user as a saslname (RFC 5801 section 4). */
+static int
+bearer_oauth(struct sasl_client *s, const char *host, struct buf *raw)
+{
+	const char	*u;
+	int		 r = buf_append(raw, "n,a=", 4);
+
+	for (u = s->user; r == 0 && *u != '\0'; u++)
+		r = *u == ',' ? buf_append(raw, "=2C", 3) :
+		    *u == '=' ? buf_append(raw, "=3D", 3) :
+		    buf_append(raw, u, 1);
+	if (r == 0)
+		r = buf_append(raw, ",\001", 2);
+	if (r == 0 && host != NULL)
+		r = buf_appendf(raw, "host=%s\001", host);
+	if (r == 0)
+		r = buf_append(raw, "auth=Bearer ", 12);
+	if (r == 0)
+		r = buf_append(raw, s->secret->data, s->secret->len);
+	return r == 0 ? buf_append(raw, "\001\001", 2) : -1;
+}
+
+static int
+bearer_xoauth2(struct sasl_client *s, const char *host, struct buf *raw)
+{
+	(void)host;
+	if (buf_appendf(raw, "user=%s\001auth=Bearer ", s->user) == -1 ||
+	    buf_append(raw, s->secret->data, s->secret->len) == -1)
+		return -1;
+	return buf_append(raw, "\001\001", 2);
+}
+
+/*
+ * A challenge after the token is the server's error report (JSON): it
+ * is shown with -v and answered as the mechanism wants; the server
+ * then refuses with 535.
+ */
+static int
+bearer_step(struct sasl_client *s, const char *challenge, size_t len,
+    const char **response, struct failure *f)
+{
+	char		text[512];
+	unsigned	n = 0;
+
+	if (s->steps++ > 0)
+		return fail(f, FAIL_PROTOCOL, "the server sent a second %s "
+		    "challenge", s->mech);
+	if (len < sizeof(text) / 4 * 3 && sasl_decode64(challenge,
+	    (unsigned)len, text, sizeof(text), &n) == SASL_OK)
+		log_info("%s error from the server: %.*s", s->mech, (int)n,
+		    text);
+	out_clear(s);
+	if (buf_append(&s->out, s->bearer->abort,
+	    strlen(s->bearer->abort)) == -1)
+		return fail(f, FAIL_OS, "out of memory");
+	*response = s->out.data;
+	return 0;
 }
 
 static int
@@ -449,6 +589,8 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	int		 r;
 
 	*response = NULL;
+	if (s->bearer != NULL)
+		return bearer_step(s, challenge, len, response, f);
 	/* Some servers send "=" for an empty challenge, as clients do. */
 	if (len == 1 && challenge[0] == '=')
 		len = 0;

@@ -27,8 +27,13 @@ struct sasl_client;
 
 /*
  * Chooses the mechanism (the one p->mech names, which the server must
- * offer, or the strongest of the server's that libsasl2 has) and computes
- * the initial response. *mech is the chosen name; *initial is the base64
+ * offer, or else the first of SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN
+ * that the server offers and libsasl2 has; others such as CRAM-MD5 only
+ * when named, ANONYMOUS never) and computes the initial response.
+ * OAUTHBEARER and XOAUTH2 are built in, used only when named, with the
+ * password as the access token. The password is fetched here (password,
+ * else passwordeval run with sh -c, stdin /dev/null, one trailing
+ * newline stripped, output capped at 64 KiB). *mech is the chosen name; *initial is the base64
  * initial response to put on the AUTH line (RFC 4954: "=" for an empty
  * one), or NULL when the mechanism has none. Both stay valid until the
  * next call.

@@ -260,6 +260,57 @@ test_bad_challenge(void **state)
 	sasl_end(s);
 }
 
+static void
+test_oauthbearer(void **state)
+{
+	struct sasl_params	 p = params("oauthbearer", "PLAIN OAUTHBEARER");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i, *r;
+	const char		*err = "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=";
+
+	(void)state;
+	p.user = "us,er";
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "OAUTHBEARER");
+	/* "n,a=us=2Cer,^Ahost=mail.example^Aauth=Bearer pass^A^A" */
+	assert_string_equal(i, "bixhPXVzPTJDZXIsAWhvc3Q9bWFpbC5leGFtcGxlAWF1"
+	    "dGg9QmVhcmVyIHBhc3MBAQ==");
+	/* The error challenge is answered with ^A, once. */
+	assert_int_equal(sasl_step(s, err, strlen(err), &r, &f), 0);
+	assert_string_equal(r, "AQ==");
+	assert_int_equal(sasl_step(s, err, strlen(err), &r, &f), -1);
+	assert_int_equal(f.kind, FAIL_PROTOCOL);
+	sasl_end(s);
+}
+
+static void
+test_xoauth2(void **state)
+{
+	struct sasl_params	 p = params("XOAUTH2", "XOAUTH2 PLAIN");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i, *r;
+
+	(void)state;
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "XOAUTH2");
+	/* "user=user^Aauth=Bearer pass^A^A" */
+	assert_string_equal(i, "dXNlcj11c2VyAWF1dGg9QmVhcmVyIHBhc3MBAQ==");
+	assert_int_equal(sasl_step(s, "e30=", 4, &r, &f), 0);
+	assert_string_equal(r, "");
+	sasl_end(s);
+	/* Never chosen by itself, and only when offered. */
+	p.mech = NULL;
+	p.offered = "XOAUTH2";
+	expect_fail(&p, FAIL_AUTH, "no authentication mechanism in common");
+	p.mech = "XOAUTH2";
+	p.offered = "PLAIN";
+	expect_fail(&p, FAIL_AUTH, "does not offer AUTH XOAUTH2");
+}
+
 /* A SCRAM-SHA-256 server (RFC 5802, 7677), enough to check the client. */
 struct scram {
 	char		bare[256];	/* client-first-message-bare */
@@ -400,6 +451,8 @@ main(void)
 		cmocka_unit_test(test_login_steps),
 		cmocka_unit_test(test_cram_md5),
 		cmocka_unit_test(test_bad_challenge),
+		cmocka_unit_test(test_oauthbearer),
+		cmocka_unit_test(test_xoauth2),
 		cmocka_unit_test(test_scram_sha256),
 		cmocka_unit_test(test_scram_bad_server),
 	};
