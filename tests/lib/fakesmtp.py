@@ -1,0 +1,524 @@
+#!/usr/bin/env python3
+"""fakesmtp.py: a scripted SMTP server for faults a real server will not make.
+
+Usage:
+  fakesmtp.py --port-file PATH [--script FILE] [--transcript PATH] [--data PATH]
+              [--cert PEM --key PEM] [--implicit-tls] [--connections N]
+              [--timeout SECONDS] [--user NAME --password SECRET]
+
+It listens on 127.0.0.1, port 0, writes the port number to --port-file (once
+listening), serves --connections connections (default 1) one after the other,
+each with the same script, and exits. Python 3 standard library only.
+
+--implicit-tls   the TLS handshake starts right after accept (port 465 style)
+--cert/--key     the server certificate (needed for TLS and STARTTLS)
+--user/--password  credentials that AUTH PLAIN and AUTH LOGIN check in serve
+                 mode; without them any credentials are accepted
+--timeout        seconds to wait for a connection or for the client (20)
+--data PATH      each received message, as on the wire (CRLF line ends,
+                 dot-stuffed, without the final ".\\r\\n"); the first message
+                 goes to PATH, later ones to PATH.2, PATH.3, ...
+
+Script: one command a line; blank lines and lines starting with '#' are
+ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
+
+  send TEXT        send TEXT; each \\n in it starts a new reply line; every
+                   line gets CRLF: "send 250-fake\\n250 STARTTLS"
+  send-raw TEXT    send TEXT exactly, nothing appended, in one write (to put
+                   plaintext after the STARTTLS 220 in the same packet:
+                   "send-raw 220 go ahead\\r\\n250 injected\\r\\n")
+  expect [WORDS]   read one line from the client; if WORDS are given, the line
+                   must start with them (case-insensitive), else the server
+                   stops with exit status 1
+  expect-eof       read and record until the client closes the connection
+  starttls         TLS handshake, server side, with --cert/--key
+  data             read a message up to the line ".", record and save it
+  sleep SECONDS    pause (fractions allowed)
+  close            drop the connection now
+  reply VERB TEXT  for serve: answer VERB (GREETING for the banner, EHLO,
+                   STARTTLS, AUTH, MAIL, RCPT, DATA, ..., or "." for the end of
+                   a message) with TEXT instead of the default; TEXT "close"
+                   drops the connection instead; a 2xx override of AUTH, MAIL
+                   or RCPT counts as success, a DATA override other than 354
+                   refuses the message
+  drop-data-after LINES
+                   for serve: drop the connection in the middle of a message,
+                   after receiving LINES lines of it
+  serve            behave as a permissive server for the rest of the
+                   connection (until QUIT or the client closes)
+
+Without --script the whole script is "serve". serve sends the 220 greeting
+unless the script sent something already; it offers STARTTLS when it has a
+certificate and TLS is not up, AUTH PLAIN LOGIN once TLS is up, and accepts
+MAIL, RCPT, DATA, RSET, NOOP, QUIT. With --user, MAIL needs AUTH first.
+
+Transcript (--transcript), one line each, flushed as it happens:
+  # connection N from ADDR    events, starting with '#'
+  S: line                     a line the server sent
+  C: line                     a line the client sent (AUTH payloads included)
+  D: line                     a line of a received message
+So `grep '^C: AUTH'` and `grep '^C: MAIL'` tell whether those were sent.
+
+Exit status: 0 the script ran (the client may have hung up early: that is
+recorded, the test judges it); 1 the client sent something an `expect` did
+not allow; 2 usage or script error; 3 timeout; 4 internal error (traceback on
+stderr).
+"""
+
+import argparse
+import base64
+import os
+import re
+import signal
+import socket
+import ssl
+import sys
+import time
+
+EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+MAX_LINE = 1 << 20
+COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
+            "sleep", "close", "reply", "drop-data-after", "serve"}
+
+
+class Hangup(Exception):
+    """The client closed the connection or broke TLS."""
+
+
+class Mismatch(Exception):
+    """The client sent what an expect did not allow."""
+
+
+class ScriptError(Exception):
+    pass
+
+
+def unescape(text):
+    out = bytearray()
+    i = 0
+    simple = {"r": b"\r", "n": b"\n", "t": b"\t", "\\": b"\\"}
+    while i < len(text):
+        c = text[i]
+        if c != "\\" or i + 1 == len(text):
+            out += c.encode()
+            i += 1
+        elif text[i + 1] in simple:
+            out += simple[text[i + 1]]
+            i += 2
+        elif text[i + 1] == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", text[i + 2:i + 4]):
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        else:
+            raise ScriptError("bad escape in %r" % text)
+    return bytes(out)
+
+
+def parse_script(path):
+    steps = []
+    if path is None:
+        return [("serve", "")]
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cmd, _, arg = line.strip().partition(" ")
+            if cmd not in COMMANDS:
+                raise ScriptError("%s:%d: unknown command %r" % (path, n, cmd))
+            if cmd in ("send", "send-raw", "sleep") and not arg:
+                raise ScriptError("%s:%d: %s needs an argument" % (path, n, cmd))
+            if cmd == "reply" and len(arg.split(" ", 1)) != 2:
+                raise ScriptError("%s:%d: reply VERB TEXT" % (path, n))
+            if cmd == "drop-data-after" and not arg.isdigit():
+                raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
+            if cmd == "sleep":
+                try:
+                    float(arg)
+                except ValueError:
+                    raise ScriptError("%s:%d: sleep SECONDS" % (path, n))
+            if cmd in ("send", "send-raw"):
+                unescape(arg)       # report bad escapes now
+            steps.append((cmd, arg))
+    return steps
+
+
+class Transcript:
+    def __init__(self, path):
+        self.f = open(path, "a", encoding="utf-8", errors="backslashreplace") if path else None
+
+    def write(self, prefix, data):
+        if self.f is None:
+            return
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", "backslashreplace")
+        self.f.write(prefix + data + "\n")
+        self.f.flush()
+
+    def event(self, text):
+        self.write("# ", text)
+
+
+class Session:
+    """One client connection: a socket, its read buffer, the script state."""
+
+    def __init__(self, sock, opts, tr, number):
+        self.sock = sock
+        self.opts = opts
+        self.tr = tr
+        self.number = number
+        self.buf = b""
+        self.tls = False
+        self.sent_anything = False
+        self.replies = {}
+        self.authed = False
+        self.drop_after = None
+
+    # -- bytes in and out --------------------------------------------------
+
+    def sendall(self, data):
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError) as e:
+            raise Hangup("while sending: %s" % e)
+        self.sent_anything = True
+
+    def send_lines(self, text):
+        lines = text.split(b"\n") if isinstance(text, bytes) else [text]
+        for l in lines:
+            self.tr.write("S: ", l)
+        self.sendall(b"".join(l + b"\r\n" for l in lines))
+
+    def recv_more(self):
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            raise
+        except (ConnectionResetError, ssl.SSLError, OSError) as e:
+            raise Hangup(str(e))
+        if not chunk:
+            raise Hangup("client closed the connection")
+        self.buf += chunk
+
+    def readline(self):
+        """One line from the client, without its line end (CRLF or LF)."""
+        while b"\n" not in self.buf:
+            if len(self.buf) > MAX_LINE:
+                raise Hangup("line longer than %d bytes" % MAX_LINE)
+            self.recv_more()
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line[:-1] if line.endswith(b"\r") else line
+
+    def client_line(self):
+        line = self.readline()
+        self.tr.write("C: ", line)
+        return line
+
+    # -- TLS ---------------------------------------------------------------
+
+    def handshake(self):
+        if not (self.opts.cert and self.opts.key):
+            raise ScriptError("TLS needs --cert and --key")
+        if self.buf:
+            self.tr.event("client sent %d bytes before the TLS handshake: %r"
+                          % (len(self.buf), self.buf[:200]))
+            self.buf = b""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(self.opts.cert, self.opts.key)
+        try:
+            self.sock = ctx.wrap_socket(self.sock, server_side=True)
+        except socket.timeout:
+            raise
+        except (ssl.SSLError, OSError) as e:
+            raise Hangup("tls handshake failed: %s" % e)
+        self.tls = True
+        self.tr.event("tls established: %s %s"
+                      % (self.sock.version(), self.sock.cipher()[0]))
+
+    # -- script commands -----------------------------------------------------
+
+    def run(self, steps):
+        for cmd, arg in steps:
+            if cmd == "send":
+                self.send_lines(unescape(arg))
+            elif cmd == "send-raw":
+                data = unescape(arg)
+                self.tr.write("S: ", "(raw) " + repr(data))
+                self.sendall(data)
+            elif cmd == "expect":
+                line = self.client_line()
+                if arg and not line.decode("utf-8", "replace").upper().startswith(arg.upper()):
+                    raise Mismatch("expected %r, got %r" % (arg, line))
+            elif cmd == "expect-eof":
+                while True:
+                    self.client_line()
+            elif cmd == "starttls":
+                self.handshake()
+            elif cmd == "data":
+                self.read_message()
+            elif cmd == "sleep":
+                time.sleep(float(arg))
+            elif cmd == "close":
+                self.tr.event("server closes the connection")
+                return
+            elif cmd == "drop-data-after":
+                self.drop_after = int(arg)
+            elif cmd == "reply":
+                verb, text = arg.split(" ", 1)
+                self.replies[verb.upper()] = text
+            elif cmd == "serve":
+                self.serve()
+                return
+
+    def read_message(self, drop_after=None):
+        data = bytearray()
+        lines = 0
+        while True:
+            if drop_after is not None and lines >= drop_after:
+                self.tr.event("server drops the connection after %d lines of the message" % lines)
+                raise Hangup("dropped in the middle of DATA")
+            while b"\n" not in self.buf:
+                self.recv_more()
+            line, _, self.buf = self.buf.partition(b"\n")
+            if line in (b".\r", b"."):
+                break
+            data += line + b"\n"
+            lines += 1
+            self.tr.write("D: ", line[:-1] if line.endswith(b"\r") else line)
+        self.tr.event("message of %d bytes" % len(data))
+        self.opts.messages += 1
+        path = self.opts.data
+        if path:
+            if self.opts.messages > 1:
+                path = "%s.%d" % (path, self.opts.messages)
+            with open(path, "wb") as f:
+                f.write(data)
+
+    # -- permissive server ---------------------------------------------------
+
+    def say(self, verb, default):
+        """Send the reply for verb (a `reply` override or default); return
+        its code, or None when the script said to close instead."""
+        text = self.replies.get(verb, default)
+        if text == "close":
+            self.tr.event("server closes the connection instead of answering %s" % verb)
+            return None
+        self.send_lines(unescape(text))
+        return text[:3]
+
+    def ehlo_lines(self):
+        lines = ["250-fake.test", "250-PIPELINING", "250-8BITMIME",
+                 "250-SIZE 104857600", "250-ENHANCEDSTATUSCODES", "250-SMTPUTF8"]
+        if self.opts.cert and not self.tls:
+            lines.append("250-STARTTLS")
+        if self.tls:
+            lines.append("250-AUTH PLAIN LOGIN")
+        lines.append("250 HELP")
+        return "\\n".join(lines)
+
+    def reset(self):
+        self.mail = self.rcpt = False
+
+    def serve(self):
+        self.reset()
+        if not self.sent_anything and self.say("GREETING", "220 fake.test ESMTP fakesmtp") is None:
+            return
+        while True:
+            words = self.client_line().decode("utf-8", "replace").split(" ")
+            verb = words[0].upper()
+            handler = getattr(self, "do_" + verb.lower(), None) if verb.isalpha() else None
+            if handler is None:
+                handler = self.do_unknown
+            if handler(verb, words[1:]) is False:
+                return
+
+    def do_ehlo(self, verb, args):
+        self.reset()
+        return self.say(verb, self.ehlo_lines() if verb == "EHLO" else "250 fake.test") is not None
+
+    do_helo = do_ehlo
+
+    def do_starttls(self, verb, args):
+        if not self.opts.cert or self.tls:
+            return self.say(verb, "502 5.5.1 STARTTLS not available") is not None
+        code = self.say(verb, "220 2.0.0 ready for TLS")
+        if code is None:
+            return False
+        if code == "220":
+            self.handshake()
+            self.reset()
+            self.authed = False
+        return True
+
+    def do_auth(self, verb, args):
+        if verb in self.replies:
+            code = self.say(verb, "")
+        elif not self.tls:
+            code = self.say(verb, "503 5.5.1 AUTH not available before TLS")
+        elif self.authed:
+            code = self.say(verb, "503 5.5.1 already authenticated")
+        else:
+            code = self.authenticate(args)
+        if code is not None and code.startswith("2"):
+            self.authed = True
+        return code is not None
+
+    def authenticate(self, args):
+        mech = args[0].upper() if args else ""
+        try:
+            if mech == "PLAIN":
+                if len(args) > 1:
+                    resp = args[1]
+                else:
+                    self.send_lines(b"334 ")
+                    resp = self.client_line()
+                _, user, password = base64.b64decode(resp, validate=True).split(b"\0")
+            elif mech == "LOGIN":
+                self.send_lines(b"334 VXNlcm5hbWU6")
+                user = base64.b64decode(self.client_line(), validate=True)
+                self.send_lines(b"334 UGFzc3dvcmQ6")
+                password = base64.b64decode(self.client_line(), validate=True)
+            else:
+                return self.say("AUTH", "504 5.5.4 mechanism not supported")
+        except ValueError:
+            return self.say("AUTH", "501 5.5.2 malformed %s response" % mech)
+        if self.opts.user is None or (user == self.opts.user.encode()
+                                      and password == self.opts.password.encode()):
+            return self.say("AUTH", "235 2.7.0 authenticated")
+        return self.say("AUTH", "535 5.7.8 authentication failed")
+
+    def do_mail(self, verb, args):
+        if self.opts.user is not None and not self.authed:
+            code = self.say(verb, "530 5.7.0 authentication required")
+        else:
+            code = self.say(verb, "250 2.1.0 sender ok")
+        self.mail = code is not None and code.startswith("2")
+        return code is not None
+
+    def do_rcpt(self, verb, args):
+        code = self.say(verb, "250 2.1.5 recipient ok" if self.mail else "503 5.5.1 MAIL first")
+        if code is not None and code.startswith("2"):
+            self.rcpt = True
+        return code is not None
+
+    def do_data(self, verb, args):
+        code = self.say(verb, "354 end with <CRLF>.<CRLF>" if self.rcpt else "503 5.5.1 RCPT first")
+        if code != "354":
+            return code is not None
+        self.read_message(self.drop_after)
+        self.reset()
+        return self.say(".", "250 2.0.0 queued") is not None
+
+    def do_rset(self, verb, args):
+        self.reset()
+        return self.say(verb, "250 2.0.0 ok") is not None
+
+    def do_noop(self, verb, args):
+        return self.say(verb, "250 2.0.0 ok") is not None
+
+    def do_quit(self, verb, args):
+        self.say(verb, "221 2.0.0 bye")
+        return False
+
+    def do_unknown(self, verb, args):
+        return self.say(verb, "502 5.5.2 command not recognised") is not None
+
+
+def listen(opts):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    tmp = opts.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.getsockname()[1])
+    os.rename(tmp, opts.port_file)
+    return srv
+
+
+def one_connection(srv, opts, steps, tr, number):
+    srv.settimeout(opts.timeout)
+    try:
+        sock, peer = srv.accept()
+    except socket.timeout:
+        tr.event("no connection within %gs" % opts.timeout)
+        return EXIT_TIMEOUT
+    sock.settimeout(opts.timeout)
+    tr.event("connection %d from %s:%d" % (number, peer[0], peer[1]))
+    s = Session(sock, opts, tr, number)
+    status = EXIT_OK
+    try:
+        if opts.implicit_tls:
+            s.handshake()
+        s.run(steps)
+    except Hangup as e:
+        tr.event("connection ended: %s" % e)
+    except Mismatch as e:
+        tr.event("mismatch: %s" % e)
+        print("fakesmtp: connection %d: %s" % (number, e), file=sys.stderr)
+        status = EXIT_MISMATCH
+    except socket.timeout:
+        tr.event("timeout: client silent for %gs" % opts.timeout)
+        print("fakesmtp: connection %d: client silent for %gs" % (number, opts.timeout),
+              file=sys.stderr)
+        status = EXIT_TIMEOUT
+    finally:
+        try:
+            s.sock.close()
+        except OSError:
+            pass
+    tr.event("end of connection %d" % number)
+    return status
+
+
+def main():
+    p = argparse.ArgumentParser(description="scripted fake SMTP server")
+    p.add_argument("--script")
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--transcript")
+    p.add_argument("--data")
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--connections", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=20.0)
+    p.add_argument("--user")
+    p.add_argument("--password")
+    opts = p.parse_args()
+    opts.messages = 0
+    if (opts.user is None) != (opts.password is None):
+        p.error("--user and --password go together")
+    if opts.implicit_tls and not (opts.cert and opts.key):
+        p.error("--implicit-tls needs --cert and --key")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        steps = parse_script(opts.script)
+    except (OSError, ScriptError) as e:
+        print("fakesmtp: %s" % e, file=sys.stderr)
+        return EXIT_USAGE
+    tr = Transcript(opts.transcript)
+    srv = listen(opts)
+    worst = EXIT_OK
+    for n in range(1, opts.connections + 1):
+        try:
+            status = one_connection(srv, opts, steps, tr, n)
+        except ScriptError as e:
+            print("fakesmtp: %s" % e, file=sys.stderr)
+            return EXIT_USAGE
+        worst = max(worst, status)
+        if status == EXIT_TIMEOUT and n == 1 and opts.connections > 1:
+            break
+    return worst
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

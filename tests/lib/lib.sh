@@ -1,0 +1,217 @@
+# lib.sh: TAP helpers for postie's integration tests. Source it first:
+#   . "$(dirname "$0")/../lib/lib.sh"
+#
+# Environment (tests/run sets it; a test run by hand gets the defaults):
+#   POSTIE      the binary under test (default: src/postie of this tree)
+#   TEST_CA     directory made by mkca.sh (default: built in the temp dir)
+#   PF_DIR      a Postfix instance started by postfix.sh (none: Postfix
+#               tests skip, or fail when CI is set)
+#   CI          when set, a skip is a failure
+#   POSTIE_TEST_KEEP  when set, the temp dir $T is kept and its path shown
+# Every test gets an empty temp dir $T, removed on exit with any fake server.
+
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)
+TEST_LIB=$TESTS_DIR/lib
+: "${POSTIE:=$TESTS_DIR/../src/postie}"
+case $POSTIE in */*) POSTIE=$(cd "$(dirname "$POSTIE")" && pwd)/${POSTIE##*/} ;; esac
+export POSTIE
+. "$TEST_LIB/postfix.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/postie-test.XXXXXX") || exit 99
+tap_n=0 tap_failed=0 tap_plan= fake_pids=
+trap 'tap_end' EXIT
+trap 'exit 130' INT TERM
+
+tap_end() {
+	tap_st=$?
+	for p in $fake_pids; do kill "$p" 2>/dev/null; done
+	if [ -n "${POSTIE_TEST_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
+	[ -n "$tap_plan" ] || echo "1..$tap_n"
+	if [ -n "$tap_plan" ] && [ "$tap_plan" -ne "$tap_n" ]; then
+		echo "# planned $tap_plan tests, ran $tap_n"
+		tap_failed=$((tap_failed + 1))
+	fi
+	[ "$tap_failed" -eq 0 ] && [ "$tap_st" -eq 0 ] && exit 0
+	exit 1
+}
+
+plan() { tap_plan=$1; echo "1..$1"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+# fail DESC [DIAGNOSTIC LINE...]
+fail() {
+	tap_n=$((tap_n + 1)) tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	[ $# -eq 0 ] || diag "$@"
+}
+# check DESC COMMAND...: passes when the command succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d" "failed: $*"; fi; }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "want: $2" "got:  $3"; fi; }
+# check_file_eq DESC WANT_FILE GOT_FILE: byte for byte
+check_file_eq() {
+	if cmp -s "$2" "$3"; then ok "$1"; else
+		fail "$1" "files differ: $2 $3" "$(diff -a "$2" "$3" 2>&1 | head -n 20)"
+	fi
+}
+# skip DESC REASON: a skipped assertion says why; under CI it fails
+skip() {
+	if [ -n "${CI:-}" ]; then fail "$1" "skipped under CI: $2"; return; fi
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+# skip_all REASON: skip the whole script (a failure under CI)
+skip_all() {
+	if [ -n "${CI:-}" ]; then fail "skip_all under CI: $1"; exit 1; fi
+	tap_plan= ; echo "1..0 # SKIP $1"; tap_n=0; trap - EXIT
+	rm -rf "$T"; exit 0
+}
+
+# --- postie -------------------------------------------------------------
+
+# postie_run ARG...: run $POSTIE with the caller's stdin; sets $rc and $err
+# (stderr), keeps stdout in $T/stdout and stderr in $T/stderr
+postie_run() {
+	timeout 120 "$POSTIE" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	err=$(cat "$T/stderr")
+}
+# check_rc DESC WANT: postie's exit status ($rc), stderr shown on mismatch
+check_rc() {
+	if [ "$rc" = "$2" ]; then ok "$1"; else
+		fail "$1" "exit status: want $2, got $rc" "stderr: $err"
+	fi
+}
+# check_err DESC SUBSTRING...: stderr is one line "postie: ..." holding
+# every SUBSTRING (case-insensitive)
+check_err() {
+	d=$1; shift
+	if [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -q '^postie: ' "$T/stderr"; then
+		fail "$d" "stderr is not one line starting 'postie: ':" "$err"; return
+	fi
+	for s; do
+		grep -qiF -- "$s" "$T/stderr" || { fail "$d" "stderr lacks '$s':" "$err"; return; }
+	done
+	ok "$d"
+}
+# check_err_any DESC SUBSTRING...: stderr holds at least one SUBSTRING
+check_err_any() {
+	d=$1; shift
+	for s; do grep -qiF -- "$s" "$T/stderr" && { ok "$d"; return; }; done
+	fail "$d" "stderr has none of: $*" "$err"
+}
+
+# write_config FILE: stdin into FILE, mode 0600
+write_config() { (umask 077; cat >"$1"); chmod 600 "$1"; }
+
+# config_postfix FILE smtps|submission [LINE...]: account "test" for the
+# Postfix listener, made the default, extra LINEs appended to the account
+config_postfix() {
+	f=$1 kind=$2; shift 2
+	if [ "$kind" = smtps ]; then
+		set -- "port $PF_SMTPS_PORT" "tls_starttls off" "$@"
+	else
+		set -- "port $PF_SUBMISSION_PORT" "tls_starttls on" "$@"
+	fi
+	{
+		printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" "timeout 20" \
+		    account\ test "host localhost" "tls on" "auth on" "user $PF_USER" \
+		    "password $PF_PASSWORD" "from sender@example.test"
+		printf '%s\n' "$@" "account default : test"
+	} | write_config "$f"
+}
+
+# config_fake FILE PORT implicit|starttls [LINE...]: account "test" for the
+# fake server (user alice, password wonderland-secret)
+config_fake() {
+	f=$1 port=$2 kind=$3; shift 3
+	if [ "$kind" = implicit ]; then st=off; else st=on; fi
+	{
+		printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" "timeout 10" \
+		    account\ test "host localhost" "port $port" "tls on" \
+		    "tls_starttls $st" "auth plain" "user alice" \
+		    "password wonderland-secret" "from sender@example.test"
+		printf '%s\n' "$@" "account default : test"
+	} | write_config "$f"
+}
+
+# --- the fake server ----------------------------------------------------
+
+# fake_start SCRIPT|serve|- [FAKESMTP OPTION...]: start tests/lib/fakesmtp.py
+# ("-": the script is stdin) with the localhost certificate, transcript in
+# $T/transcript, received message in $T/data; sets FAKE_PORT and FAKE_PID
+fake_start() {
+	case $1 in
+	-) cat >"$T/fake.script"; shift; set -- --script "$T/fake.script" "$@" ;;
+	serve) shift ;;
+	*) s=$1; shift; set -- --script "$s" "$@" ;;
+	esac
+	rm -f "$T/fake.port"
+	python3 "$TEST_LIB/fakesmtp.py" --port-file "$T/fake.port" \
+	    --transcript "$T/transcript" --data "$T/data" --timeout 10 \
+	    --cert "$TEST_CA/server.pem" --key "$TEST_CA/server.key" "$@" \
+	    2>"$T/fake.stderr" &
+	FAKE_PID=$!
+	fake_pids="$fake_pids $FAKE_PID"
+	i=0
+	while [ ! -s "$T/fake.port" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+			diag "fakesmtp did not start:" "$(cat "$T/fake.stderr")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	FAKE_PORT=$(cat "$T/fake.port")
+}
+# fake_wait: wait for the fake server to finish; sets $fake_rc
+fake_wait() { wait "$FAKE_PID"; fake_rc=$?; }
+# check_no_auth_no_mail DESC: the client sent neither AUTH nor MAIL
+check_no_auth_no_mail() {
+	if grep -qiE '^C: (AUTH|MAIL)' "$T/transcript" 2>/dev/null; then
+		fail "$1" "the client sent:" "$(grep -iE '^C: (AUTH|MAIL)' "$T/transcript")"
+	else
+		ok "$1"
+	fi
+}
+# check_transcript DESC REGEX: some transcript line matches (grep -E)
+check_transcript() {
+	if grep -qE -- "$2" "$T/transcript" 2>/dev/null; then ok "$1"; else
+		fail "$1" "no line matches $2 in:" "$(cat "$T/transcript" 2>/dev/null)"
+	fi
+}
+
+# --- messages and Postfix -----------------------------------------------
+
+# to_lf FILE: print FILE as Maildir holds it: CRLF and lone CR become LF,
+# and a missing final line end is added
+to_lf() {
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+if d and not d.endswith(b"\n"):
+    d += b"\n"
+sys.stdout.buffer.write(d)' "$1"
+}
+
+# need_postfix: skip the whole script when there is no Postfix instance;
+# otherwise load its ports and empty its Maildir
+need_postfix() {
+	if [ -z "${PF_DIR:-}" ] || [ ! -f "$PF_DIR/env" ]; then
+		skip_all "no Postfix instance: ${PF_UNAVAILABLE:-run through tests/run as root}"
+	fi
+	. "$PF_DIR/env"
+	pf_clear_mail "$PF_DIR"
+}
+
+# delivered [N [TIMEOUT]]: wait for N (default 1) messages in the Maildir
+# and list their files, oldest first, in $T/delivered
+delivered() {
+	pf_wait_mail "$PF_DIR" "${1:-1}" "${2:-20}" 2>"$T/pf_wait" || return 1
+	ls -tr "$PF_MAILDIR"/new/* >"$T/delivered"
+}
+
+if [ -z "${TEST_CA:-}" ]; then
+	TEST_CA=$T/ca
+	sh "$TEST_LIB/mkca.sh" "$TEST_CA" || exit 99
+fi
