@@ -31,6 +31,7 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
                    must start with them (case-insensitive), else the server
                    stops with exit status 1
   expect-eof       read and record until the client closes the connection
+                   (answering QUIT with 221, nothing else)
   starttls         TLS handshake, server side, with --cert/--key
   data             read a message up to the line ".", record and save it
   sleep SECONDS    pause (fractions allowed)
@@ -251,7 +252,8 @@ class Session:
                     raise Mismatch("expected %r, got %r" % (arg, line))
             elif cmd == "expect-eof":
                 while True:
-                    self.client_line()
+                    if self.client_line().upper() == b"QUIT":
+                        self.send_lines(b"221 2.0.0 bye")
             elif cmd == "starttls":
                 self.handshake()
             elif cmd == "data":

@@ -138,15 +138,16 @@ config_fake() {
 # --- the fake server ----------------------------------------------------
 
 # fake_start SCRIPT|serve|- [FAKESMTP OPTION...]: start tests/lib/fakesmtp.py
-# ("-": the script is stdin) with the localhost certificate, transcript in
-# $T/transcript, received message in $T/data; sets FAKE_PORT and FAKE_PID
+# ("-": the script is stdin) with the localhost certificate, a fresh
+# transcript in $T/transcript, the received message in $T/data; sets
+# FAKE_PORT and FAKE_PID
 fake_start() {
 	case $1 in
 	-) cat >"$T/fake.script"; shift; set -- --script "$T/fake.script" "$@" ;;
 	serve) shift ;;
 	*) s=$1; shift; set -- --script "$s" "$@" ;;
 	esac
-	rm -f "$T/fake.port"
+	rm -f "$T/fake.port" "$T/transcript" "$T/data" "$T"/data.*
 	python3 "$TEST_LIB/fakesmtp.py" --port-file "$T/fake.port" \
 	    --transcript "$T/transcript" --data "$T/data" --timeout 10 \
 	    --cert "$TEST_CA/server.pem" --key "$TEST_CA/server.key" "$@" \
@@ -205,9 +206,12 @@ need_postfix() {
 }
 
 # delivered [N [TIMEOUT]]: wait for N (default 1) messages in the Maildir
-# and list their files, oldest first, in $T/delivered
+# and list their files, oldest first, in $T/delivered; after a postie run
+# that failed ($rc not 0) it waits 2s at most
 delivered() {
-	pf_wait_mail "$PF_DIR" "${1:-1}" "${2:-20}" 2>"$T/pf_wait" || return 1
+	dt=${2:-20}
+	[ "${rc:-0}" = 0 ] || dt=2
+	pf_wait_mail "$PF_DIR" "${1:-1}" "$dt" 2>"$T/pf_wait" || return 1
 	ls -tr "$PF_MAILDIR"/new/* >"$T/delivered"
 }
 

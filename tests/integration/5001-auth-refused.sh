@@ -1,0 +1,22 @@
+#!/bin/sh
+# The server answers AUTH with 535: exit 77 (EX_NOPERM), the error line
+# quotes the 535, no MAIL is sent, and the password is not on stderr.
+. "$(dirname "$0")/../lib/lib.sh"
+plan 10
+
+printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
+for mode in implicit starttls; do
+	if [ $mode = implicit ]; then
+		fake_start serve --implicit-tls --user alice --password another-secret
+	else
+		fake_start serve --user alice --password another-secret
+	fi
+	config_fake "$T/rc" "$FAKE_PORT" $mode
+	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+	fake_wait
+	check_rc "$mode: 535 to AUTH: exit 77" 77
+	check_err "$mode: one error line with the 535" "postie: test: localhost:$FAKE_PORT" 535
+	check_transcript "$mode: AUTH was tried" '^C: AUTH '
+	check "$mode: no MAIL after the 535" sh -c "! grep -q '^C: MAIL' '$T/transcript'"
+	check "$mode: the password is not on stderr" sh -c "! grep -q wonderland '$T/stderr'"
+done
