@@ -18,6 +18,6 @@ config_fake "$T/rc" "$FAKE_PORT" implicit
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "dropped in DATA: exit 75" 75
-check_err "one line: account and server" "postie: test: " "localhost:$FAKE_PORT"
+check_err_at "one line: account and server" "$FAKE_PORT"
 check_transcript "the message was under way" '^# server drops the connection'
 check "the client did not report success" test "$rc" -ne 0

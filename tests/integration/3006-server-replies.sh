@@ -45,5 +45,5 @@ config_fake "$T/rc" "$FAKE_PORT" implicit
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "a greeting that is not SMTP: exit 76" 76
-check_err "one error line" "postie: test: "
+check_err_at "one error line" "$FAKE_PORT"
 check_no_auth_no_mail "no AUTH and no MAIL after garbage"

@@ -17,7 +17,7 @@ config_fake "$T/rc" "$FAKE_PORT" starttls
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check "STARTTLS not offered: non-zero exit (got $rc)" test "$rc" -ne 0
-check_err "the error line says STARTTLS" "postie: test: " STARTTLS
+check_err_at "the error line says STARTTLS" "$FAKE_PORT" STARTTLS
 check_no_auth_no_mail "STARTTLS not offered: no AUTH, no MAIL"
 
 fake_start - <<'S'

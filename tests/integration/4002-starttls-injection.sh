@@ -20,5 +20,5 @@ postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check "injected plaintext: non-zero exit (got $rc)" test "$rc" -ne 0
 check "and not a temporary failure (75)" test "$rc" -ne 75
-check_err "the error line mentions STARTTLS" "postie: test: " STARTTLS
+check_err_at "the error line mentions STARTTLS" "$FAKE_PORT" STARTTLS
 check_no_auth_no_mail "no AUTH, no MAIL"

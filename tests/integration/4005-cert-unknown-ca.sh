@@ -17,7 +17,7 @@ for mode in implicit starttls; do
 	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 	fake_wait
 	check_rc "$mode: refused, exit 69" 69
-	check_err "$mode: one error line about the certificate" "postie: test: localhost:$FAKE_PORT" certificate
+	check_err_at "$mode: one error line about the certificate" "$FAKE_PORT" certificate
 	check_err_any "$mode: the error line says it is not trusted" "not trusted" "untrusted" "unknown" "issuer"
 	check_no_auth_no_mail "$mode: no AUTH, no MAIL"
 	check "$mode: nothing sent inside TLS" awk '/^# tls established/ { tls = 1 }

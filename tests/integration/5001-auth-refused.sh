@@ -15,7 +15,7 @@ for mode in implicit starttls; do
 	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 	fake_wait
 	check_rc "$mode: 535 to AUTH: exit 77" 77
-	check_err "$mode: one error line with the 535" "postie: test: localhost:$FAKE_PORT" 535
+	check_err_at "$mode: one error line with the 535" "$FAKE_PORT" 535
 	check_transcript "$mode: AUTH was tried" '^C: AUTH '
 	check "$mode: no MAIL after the 535" sh -c "! grep -q '^C: MAIL' '$T/transcript'"
 	check "$mode: the password is not on stderr" sh -c "! grep -q wonderland '$T/stderr'"

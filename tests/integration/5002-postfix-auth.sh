@@ -34,7 +34,7 @@ pf_clear_mail "$PF_DIR"
 config_postfix "$T/rc" smtps "password not-the-password"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "wrong password: exit 77" 77
-check_err "one error line with the 535" "postie: test: localhost:$PF_SMTPS_PORT" 535
+check_err_at "one error line with the 535" "$PF_SMTPS_PORT" 535
 check "the password is not on stderr" sh -c "! grep -q not-the-password '$T/stderr'"
 
 # passwordeval instead of password (this file holds no password)

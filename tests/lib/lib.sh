@@ -70,9 +70,10 @@ skip_all() {
 # --- postie -------------------------------------------------------------
 
 # postie_run ARG...: run $POSTIE with the caller's stdin; sets $rc and $err
-# (stderr), keeps stdout in $T/stdout and stderr in $T/stderr
+# (stderr), keeps stdout in $T/stdout and stderr in $T/stderr. A user's
+# queue ($XDG_STATE_HOME) goes into $T.
 postie_run() {
-	timeout 120 "$POSTIE" "$@" >"$T/stdout" 2>"$T/stderr"
+	XDG_STATE_HOME=$T/state timeout 120 "$POSTIE" "$@" >"$T/stdout" 2>"$T/stderr"
 	rc=$?
 	err=$(cat "$T/stderr")
 }
@@ -93,6 +94,16 @@ check_err() {
 		grep -qiF -- "$s" "$T/stderr" || { fail "$d" "stderr lacks '$s':" "$err"; return; }
 	done
 	ok "$d"
+}
+# check_err_at DESC PORT SUBSTRING...: as check_err, and the line has the
+# shape "postie: ACCOUNT: localhost:PORT: ..."
+check_err_at() {
+	d=$1 port=$2; shift 2
+	if ! grep -q "^postie: [^:]*: localhost:$port: " "$T/stderr"; then
+		fail "$d" "stderr is not 'postie: ACCOUNT: localhost:$port: ...':" "$err"
+		return
+	fi
+	check_err "$d" "$@"
 }
 # check_err_any DESC SUBSTRING...: stderr holds at least one SUBSTRING
 check_err_any() {
