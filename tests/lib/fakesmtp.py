@@ -53,7 +53,7 @@ unless the script sent something already; it offers STARTTLS when it has a
 certificate and TLS is not up, AUTH PLAIN LOGIN once TLS is up, and accepts
 MAIL, RCPT, DATA, RSET, NOOP, QUIT. With --user, MAIL needs AUTH first.
 
-Transcript (--transcript), one line each, flushed as it happens:
+Transcript (--transcript, appended to), one line each, flushed as it happens:
   # connection N from ADDR    events, starting with '#'
   S: line                     a line the server sent
   C: line                     a line the client sent (AUTH payloads included)
@@ -444,6 +444,7 @@ def one_connection(srv, opts, steps, tr, number):
         sock, peer = srv.accept()
     except socket.timeout:
         tr.event("no connection within %gs" % opts.timeout)
+        print("fakesmtp: no connection within %gs" % opts.timeout, file=sys.stderr)
         return EXIT_TIMEOUT
     sock.settimeout(opts.timeout)
     tr.event("connection %d from %s:%d" % (number, peer[0], peer[1]))

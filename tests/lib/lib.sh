@@ -176,8 +176,15 @@ fake_start() {
 	done
 	FAKE_PORT=$(cat "$T/fake.port")
 }
-# fake_wait: wait for the fake server to finish; sets $fake_rc
-fake_wait() { wait "$FAKE_PID"; fake_rc=$?; }
+# fake_wait: wait for the fake server to finish; sets $fake_rc. A fake
+# server that timed out, was misused or crashed (status 2 or more) adds a
+# failed assertion with its stderr.
+fake_wait() {
+	wait "$FAKE_PID"
+	fake_rc=$?
+	[ "$fake_rc" -lt 2 ] ||
+	    fail "the fake server ended badly (status $fake_rc)" "$(cat "$T/fake.stderr")"
+}
 # check_no_auth_no_mail DESC: the client sent neither AUTH nor MAIL
 check_no_auth_no_mail() {
 	if grep -qiE '^C: (AUTH|MAIL)' "$T/transcript" 2>/dev/null; then

@@ -334,14 +334,18 @@ PY
 
 if [ "${0##*/}" = postfix.sh ]; then
 	PF_LIB=$(cd "$(dirname "$0")" && pwd)
+	pf_usage() {
+		echo "usage: postfix.sh start DIR [CADIR] | stop DIR |" \
+		    "wait-mail DIR N [TIMEOUT] | strip-trace FILE" >&2
+		exit 64
+	}
 	cmd=${1:-}
 	[ $# -gt 0 ] && shift
-	case $cmd in
-	start) [ $# -ge 1 ] && pf_start "$@" ;;
-	stop) [ $# -eq 1 ] && pf_stop "$1" ;;
-	wait-mail) [ $# -ge 2 ] && pf_wait_mail "$@" ;;
-	strip-trace) [ $# -eq 1 ] && pf_strip_trace "$1" ;;
-	*) echo "usage: postfix.sh start DIR [CADIR] | stop DIR |" \
-	    "wait-mail DIR N [TIMEOUT] | strip-trace FILE" >&2; exit 64 ;;
+	case $cmd:$# in
+	start:1 | start:2) pf_start "$@" ;;
+	stop:1) pf_stop "$1" ;;
+	wait-mail:2 | wait-mail:3) pf_wait_mail "$@" ;;
+	strip-trace:1) pf_strip_trace "$1" ;;
+	*) pf_usage ;;
 	esac
 fi
