@@ -3,9 +3,7 @@
  * The engines below return classified failures; this is where they meet
  * the account and become one error line.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +16,6 @@
 #include "smtp.h"
 #include "tls.h"
 
-static int	host_is_loopback(const char *host);
 static void	helo_name(const struct account *a, char *name, size_t len);
 static void	smtp_params_fill(const struct account *a, int loopback,
 		    const struct tls_params *tp, const char *helo,
@@ -27,25 +24,6 @@ static int	open_session(const struct account *a, struct conn **cp,
 		    struct smtp_session **sp, struct failure *f);
 static void	warn_refused(const struct deliver_job *job,
 		    const struct smtp_rcpt_result *res);
-
-/*
- * Only decides whether credentials may cross without TLS (an account
- * with "tls off", which config allows for loopback hosts alone).
- */
-static int
-host_is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
 
 static void
 helo_name(const struct account *a, char *name, size_t len)
@@ -97,7 +75,7 @@ open_session(const struct account *a, struct conn **cp,
 	tp.sni_name = tp.verify_name;
 	tp.timeout_ms = timeout * 1000;
 	helo_name(a, helo, sizeof(helo));
-	smtp_params_fill(a, host_is_loopback(a->host), &tp, helo, &params);
+	smtp_params_fill(a, config_host_is_loopback(a->host), &tp, helo, &params);
 
 	log_info("account %s (%s): connecting to %s port %d", a->name,
 	    a->origin != NULL ? a->origin : "?", a->host, a->port);

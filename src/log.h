@@ -25,7 +25,8 @@ void	log_warn(const char *fmt, ...) POSTIE_PRINTF(1, 2);
  * With -v: one protocol line, as "<-- LINE" (from the server, dir '<') or
  * "--> LINE" (to the server, dir '>'). The trailing CRLF is not shown;
  * control characters are escaped. Lines carrying secrets must be masked
- * by the caller before they get here (see conn_set_secret()).
+ * by the caller before they get here (conn_write_line()'s secret
+ * argument does that).
  */
 void	log_trace(char dir, const char *line, size_t len);
 
