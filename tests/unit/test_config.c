@@ -79,7 +79,7 @@ account(const char *name)
 
 	failure_clear(&fl);
 	if ((a = config_account(&cfg, name, NULL, &fl)) == NULL)
-		fail_msg("config_account(%s): %s", name, fl.text);
+		fail_msg("config_account(%s): %s", name != NULL ? name : "(null)", fl.text);
 	return a;
 }
 
@@ -634,7 +634,7 @@ test_timeout(void **state)
 static void
 test_trust_file(void **state)
 {
-	char		 want[512];
+	char		 want[1024];
 	const char	*home;
 	struct passwd	*pw;
 
@@ -950,7 +950,7 @@ test_real_world(void **state)
 static void
 test_perm_password(void **state)
 {
-	char	*path = tmppath("rc"), want[512];
+	char	*path = tmppath("rc"), want[1024];
 
 	(void)state;
 	write_file(path, "account a\nhost h\nuser u\npassword s3cret\n", 0644);
@@ -988,7 +988,7 @@ test_perm_password(void **state)
 static void
 test_perm_writable(void **state)
 {
-	char		*path = tmppath("rc"), want[512];
+	char		*path = tmppath("rc"), want[1024];
 	struct stat	 st;
 
 	(void)state;
@@ -1008,7 +1008,7 @@ test_perm_writable(void **state)
 static void
 test_load_errors(void **state)
 {
-	char	*path, want[512], *big;
+	char	*path, want[1024], *big;
 	size_t	 n = 1024 * 1024 + 1;
 
 	(void)state;
