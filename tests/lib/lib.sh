@@ -233,6 +233,17 @@ delivered() {
 	ls -tr "$PF_MAILDIR"/new/* >"$T/delivered"
 }
 
+# check_delivered NAME WANT: one message reached the Maildir and, without
+# Postfix's trace headers, it is byte for byte the file WANT (LF endings).
+check_delivered() {
+	if delivered 1; then
+		pf_strip_trace "$(cat "$T/delivered")" >"$T/got"
+		check_file_eq "$1" "$2" "$T/got"
+	else
+		fail "$1" "$(cat "$T/pf_wait")"
+	fi
+}
+
 if [ -z "${TEST_CA:-}" ]; then
 	TEST_CA=$T/ca
 	sh "$TEST_LIB/mkca.sh" "$TEST_CA" || exit 99
