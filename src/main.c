@@ -222,8 +222,9 @@ main(int argc, char *argv[])
 
 	failure_clear(&f);
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
+		/* One line, as every error: the synopsis is behind --help. */
+		strlcat(f.text, " (see postie --help)", sizeof(f.text));
 		rc = exitcode_report(&f, NULL);
-		fprintf(stderr, "%s", cli_usage());
 		cli_free(&inv);
 		return rc;
 	}
