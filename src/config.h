@@ -17,6 +17,20 @@ enum auth_mode {
 	AUTH_MECH,		/* exactly account.auth_mech */
 };
 
+/* set_from_header, set_date_header, set_msgid_header. */
+enum header_mode {
+	HEADER_AUTO = 0,	/* add when the message has none */
+	HEADER_ON,		/* always write ours (From only: replaces) */
+	HEADER_OFF,		/* never add */
+};
+
+/* What a submission does with the queue (key "queue"). */
+enum queue_mode {
+	QUEUE_AUTO = 0,		/* spool, try now, keep what failed temporarily */
+	QUEUE_ALWAYS,		/* spool and return; a queue run sends it */
+	QUEUE_OFF,		/* msmtp's way: try now, exit 75, keep nothing */
+};
+
 struct account {
 	char		*name;
 	/* Where "account NAME" stands, for messages: "FILE:LINE". */
@@ -25,6 +39,7 @@ struct account {
 	char		*host;
 	int		 port;		/* 0: by TLS mode, 465 or 587 (RFC 8314) */
 	char		*from;		/* envelope sender when no -f */
+	int		 from_is_pattern; /* from holds wildcards: choice only */
 	char		*domain;	/* EHLO argument; NULL: the host name */
 	int		 timeout;	/* seconds per network wait; 0: default
 					 * (config_account() fills it in) */
@@ -43,11 +58,33 @@ struct account {
 	char		*password;	/* wiped by config_free() */
 	char		*passwordeval;	/* sh -c command printing the secret */
 
+	/* What goes into the message (message_opts is filled from these). */
+	char		*from_full_name; /* display name for an added From; -F wins */
+	enum header_mode set_from_header; /* add From when missing (auto) */
+	enum header_mode set_date_header; /* HEADER_AUTO or HEADER_OFF */
+	enum header_mode set_msgid_header; /* HEADER_AUTO or HEADER_OFF */
+	int		 undisclosed_recipients; /* replace To/Cc by the group */
+	int		 remove_bcc_headers; /* 1 unless "remove_bcc_headers off" */
+	char		*rewrite_domain; /* qualify bare names in From/To/Cc */
+
+	/* The envelope. */
+	char		*aliases;	/* msmtp aliases file; NULL: none */
+	int		 allow_from_override; /* 0: -f is ignored, from wins */
+	char		*dsn_notify;	/* RCPT NOTIFY= unless -N; NULL: none */
+	char		*dsn_return;	/* MAIL RET= unless -R ("full"/"hdrs") */
+
+	/* The queue (postie's keys; msmtp has no queue). */
+	enum queue_mode	 queue;		/* QUEUE_AUTO unless set */
+	char		*queue_dir;	/* NULL: queue_default_dir() */
+	long		 queue_lifetime; /* seconds; 0: CONFIG_DEFAULT_LIFETIME */
+	int		 queue_bounce;	/* 1 unless "queue_bounce off" */
+
 	/* Which keys this account set itself, for inheritance; private. */
 	unsigned long long set;
 };
 
 #define CONFIG_DEFAULT_TIMEOUT 60
+#define CONFIG_DEFAULT_LIFETIME (5 * 24 * 3600)
 
 struct config {
 	char		 *path;		/* the file read */
@@ -90,14 +127,22 @@ int	config_parse(struct config *c, const char *name, const char *text,
 
 /*
  * Chooses the account: by name when name is set ("default" as msmtp
- * means it); otherwise the first account whose "from" equals
- * envelope_from (case-insensitive) when that is set; otherwise the
- * account named "default". Fills in what depends on the others: port
+ * means it); otherwise the first account whose "from" matches
+ * envelope_from when that is set (case-insensitive; a "from" holding
+ * "*", "?" or "[" is an fnmatch(3) pattern, as msmtp allows); otherwise
+ * the account named "default". Fills in what depends on the others: port
  * from TLS mode (465 implicit TLS, 587 STARTTLS, 25 without TLS), auth
  * (AUTH_ON when user is set, else AUTH_OFF: never AUTH_DEFAULT after
- * this) and timeout (CONFIG_DEFAULT_TIMEOUT). Errors: FAIL_CONFIG (no
- * such account, no default, no host, "tls off" for a host that is not
- * loopback).
+ * this), timeout (CONFIG_DEFAULT_TIMEOUT) and queue_lifetime
+ * (CONFIG_DEFAULT_LIFETIME).
+ *
+ * config_parse() has already substituted msmtp's "%U" (user name), "%H"
+ * (host name), "%C" (canonical host name) and "%M" (/etc/mailname) in
+ * "from" and "domain". A "from" that is a pattern sets from_is_pattern:
+ * it chooses the account but is never used as an envelope sender.
+ *
+ * Errors: FAIL_CONFIG (no such account, no default, no host, "tls off"
+ * for a host that is not loopback).
  */
 const struct account *config_account(const struct config *c,
 	    const char *name, const char *envelope_from, struct failure *f);

@@ -1,8 +1,8 @@
 /*
- * deliver: one submission session for one account over one message (a
- * set of queued messages later): connects, starts TLS, authenticates,
- * sends, and maps the outcome to a failure with the context
- * "ACCOUNT: HOST:PORT" for the error line.
+ * deliver: one submission session for one account over one or many
+ * messages: connects, starts TLS, authenticates, sends each message
+ * (RSET between them when one failed), and maps the outcome to a failure
+ * with the context "ACCOUNT: HOST:PORT" for the error line.
  */
 #ifndef POSTIE_DELIVER_H
 #define POSTIE_DELIVER_H
@@ -19,14 +19,40 @@ struct deliver_job {
 	int			 fd;	/* the normalised message, from offset 0 */
 	off_t			 size;
 	int			 eight_bit;
+	const char		*dsn_notify;	/* RCPT NOTIFY=, or NULL */
+	const char		*dsn_ret;	/* MAIL RET=, or NULL */
+	const char		*dsn_envid;	/* MAIL ENVID=, or NULL */
 };
 
+struct deliver_session;
+
 /*
- * Delivers job through account a. context (size ctxlen) receives
- * "ACCOUNT: HOST:PORT" for exitcode_report(). Returns 0 when the server
- * took the message with 250 after the final dot, -1 with f set otherwise.
- * Recipients refused while others were accepted are warned about.
+ * Opens a session for account a: connects, starts TLS, authenticates.
+ * context (size ctxlen) receives "ACCOUNT: HOST:PORT" for
+ * exitcode_report() and must outlive nothing: it is copied. Errors: what
+ * conn, tls, sasl and smtp_open() return.
  */
+int	deliver_open(const struct account *a, struct deliver_session **out,
+	    char *context, size_t ctxlen, struct failure *f);
+
+/*
+ * Sends one message over the session (RSET first when an earlier
+ * message of the session failed). Returns 0 when the server took it with
+ * 250 after the final dot, -1 with f set otherwise; recipients refused
+ * while others were accepted are warned about. After a failure,
+ * deliver_usable() says whether the next message may use the session.
+ * DSN parameters go out only when the server offers DSN.
+ */
+int	deliver_send(struct deliver_session *d, const struct deliver_job *job,
+	    struct failure *f);
+
+/* 1 while the session can carry another message. */
+int	deliver_usable(const struct deliver_session *d);
+
+/* QUIT, close, free. NULL is allowed. */
+void	deliver_close(struct deliver_session *d);
+
+/* deliver_open, deliver_send, deliver_close: one message. */
 int	deliver_one(const struct account *a, const struct deliver_job *job,
 	    char *context, size_t ctxlen, struct failure *f);
 

@@ -20,8 +20,33 @@
 #define MESSAGE_FIELD_MAX 65536	/* one header field, its folded lines included */
 
 struct message_opts {
-	int	ignore_dots;	/* -i: a line holding only "." is data */
-	int	extract_rcpts;	/* -t: collect To/Cc/Bcc (or Resent-*) */
+	int		 ignore_dots;	/* -i: a line holding only "." is data */
+	int		 extract_rcpts;	/* -t: collect To/Cc/Bcc (or Resent-*) */
+	int		 keep_bcc;	/* remove_bcc_headers off */
+
+	/*
+	 * Header fields added at the end of the header block, in the one
+	 * streaming pass, when the message has none (RFC 5322 3.6 leaves
+	 * the order free; appending keeps the pass streaming):
+	 *   Date: in the local time zone, RFC 5322 3.3 form, C locale;
+	 *   Message-ID: <UNIQUE@msgid_domain>, UNIQUE from the time and
+	 *     arc4random(3), never repeated;
+	 *   From: from_addr with from_name as display name (quoted when
+	 *     it needs it, RFC 2047-encoded when not ASCII).
+	 * replace_from: drop the message's From and write ours
+	 * (set_from_header on). undisclosed: drop To and Cc and write
+	 * "To: undisclosed-recipients:;". rewrite_domain: in From, To, Cc
+	 * (and Resent- ones, Reply-To, Sender) an address that is a bare
+	 * local name ("root") becomes "root@rewrite_domain"; the rest of
+	 * the field keeps its bytes.
+	 */
+	int		 add_date;
+	const char	*msgid_domain;	/* NULL: add no Message-ID */
+	const char	*from_addr;	/* NULL: add no From */
+	const char	*from_name;	/* NULL or "": none */
+	int		 replace_from;
+	int		 undisclosed;
+	const char	*rewrite_domain; /* NULL: none */
 };
 
 struct message_info {

@@ -1,0 +1,47 @@
+/*
+ * bounce: the delivery status notification (RFC 3464, in a
+ * multipart/report of RFC 6522) for a message that failed for good, to
+ * be sent to its envelope sender with the null sender.
+ */
+#ifndef POSTIE_BOUNCE_H
+#define POSTIE_BOUNCE_H
+
+#include <time.h>
+
+#include "exitcode.h"
+#include "queue.h"
+
+struct bounce_params {
+	const struct queue_envelope *env;	/* the failed message's */
+	int		 msg_fd;	/* its message file, read from offset 0 */
+	const char	*reason;	/* the last error, one line */
+	const char	*reporting_mta;	/* host name for Reporting-MTA */
+	const char	*from_addr;	/* From: of the report, e.g.
+					   "MAILER-DAEMON@DOMAIN" */
+	time_t		 now;
+	int		 expired;	/* 1: queue_lifetime ran out */
+};
+
+/*
+ * 1 when a notification may be sent for env: the sender is a real
+ * address (not the null sender, not MAILER-DAEMON or postmaster-style
+ * automatic senders, RFC 3834), so that a bounce never bounces.
+ */
+int	bounce_wanted(const struct queue_envelope *env);
+
+/*
+ * Writes the whole notification to out_fd, CRLF line endings, ready to
+ * be queued: Date, From, To (the sender), Subject, Message-ID,
+ * Auto-Submitted: auto-replied, MIME-Version, a text/plain part that
+ * says in plain words what happened and why, the message/delivery-status
+ * part (Reporting-MTA, Arrival-Date, one block per recipient: Final-
+ * Recipient, Action: failed, Status, Diagnostic-Code when the reason
+ * holds an SMTP reply), and the original message's header block as
+ * text/rfc822-headers (never its body: it may be large, and the sender
+ * has it). Lines longer than 998 octets are never written.
+ * Errors: FAIL_IO, FAIL_OS.
+ */
+int	bounce_write(const struct bounce_params *p, int out_fd,
+	    struct failure *f);
+
+#endif

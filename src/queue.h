@@ -1,0 +1,158 @@
+/*
+ * queue: the durable spool. A message is a pair of files in the queue
+ * directory, the message itself and its envelope, each made visible by
+ * one atomic rename after fsync, the directory fsynced after. A
+ * per-message flock lets any number of submissions and queue runs work
+ * at once without sending a message twice. Backoff, listing, failed/.
+ * Never prints, never exits, never talks to the network.
+ */
+#ifndef POSTIE_QUEUE_H
+#define POSTIE_QUEUE_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <time.h>
+
+#include "addr.h"
+#include "exitcode.h"
+
+#define QUEUE_ID_MAX	32	/* an id and its NUL */
+
+struct queue {
+	char	*dir;		/* the queue directory */
+	int	 dirfd;		/* open on dir */
+};
+
+/* What the envelope file holds. Strings are malloc'd, NULL when unset. */
+struct queue_envelope {
+	char		 id[QUEUE_ID_MAX];
+	char		*config;	/* -C file given at submission, or NULL */
+	char		*account;	/* the account's name */
+	char		*from;		/* envelope sender; "" is the null sender */
+	struct addrlist	 rcpts;
+	char		*dsn_notify;	/* NOTIFY= value */
+	char		*dsn_ret;	/* RET= value */
+	char		*dsn_envid;	/* ENVID= value, xtext-ready */
+	int		 eight_bit;
+	off_t		 size;		/* of the message file */
+	time_t		 created;
+	unsigned	 attempts;
+	time_t		 next_attempt;	/* 0: due now */
+	char		*last_error;	/* one line, already escaped */
+	int		 failed;	/* set when read from failed/ */
+};
+
+/* A message locked by this process (new or taken from the queue). */
+struct queue_entry;
+
+/*
+ * The default queue directory: LOCALSTATEDIR/spool/postie for root,
+ * otherwise $XDG_STATE_HOME/postie/queue, else ~/.local/state/postie/queue
+ * (home from $HOME, else the password database). Errors: FAIL_CONFIG (no
+ * home directory), FAIL_SOFTWARE (buffer too small).
+ */
+int	queue_default_dir(char *buf, size_t len, struct failure *f);
+
+/*
+ * Opens the queue at dir, creating it and its subdirectories (mode
+ * 0700, parents as needed) when missing. A directory that others can
+ * write to or that belongs to another user is refused. Errors:
+ * FAIL_CANTCREAT, FAIL_CONFIG (wrong owner or mode), FAIL_OS.
+ */
+int	queue_open(struct queue *q, const char *dir, struct failure *f);
+void	queue_close(struct queue *q);
+
+/*
+ * Starts a new message: a fresh id, its message file created in tmp/
+ * (O_CREAT|O_EXCL, 0600) and locked. Write the message to
+ * queue_entry_fd(), then queue_commit() or queue_abort().
+ * Errors: FAIL_CANTCREAT, FAIL_OS.
+ */
+int	queue_create(struct queue *q, struct queue_entry **out,
+	    struct failure *f);
+
+/*
+ * Makes the new message durable: fsync of the message, the envelope
+ * written to tmp/ and fsynced, both renamed into place (message first),
+ * the directory fsynced. env->id, size, created are filled in from the
+ * entry. When this returns 0 the message is accepted: it survives a crash
+ * and a queue run will deliver it. The entry stays locked.
+ * Errors: FAIL_TEMPFAIL (disk full, quota, file size limit: "the queue
+ * DIR is full: ..."), FAIL_IO; the tmp files are then removed.
+ */
+int	queue_commit(struct queue *q, struct queue_entry *e,
+	    struct queue_envelope *env, struct failure *f);
+
+/* Removes an uncommitted entry's files and frees it. NULL is allowed. */
+void	queue_abort(struct queue *q, struct queue_entry *e);
+
+/*
+ * Lists the envelopes of the queue (failed == 0) or of failed/
+ * (failed == 1), oldest first. Files without a readable envelope are
+ * skipped (a message whose envelope is not yet renamed is not accepted).
+ * *envs is an array of *n entries; free with queue_envelopes_free().
+ * Errors: FAIL_IO, FAIL_OS.
+ */
+int	queue_list(struct queue *q, int failed, struct queue_envelope **envs,
+	    size_t *n, struct failure *f);
+void	queue_envelopes_free(struct queue_envelope *envs, size_t n);
+
+/*
+ * Takes message id for delivery: opens and flocks it without waiting,
+ * then reads its envelope again (it may have changed or gone while
+ * waiting). Returns 1 with *out set, 0 when another process holds it or
+ * it is gone, -1 on error (FAIL_IO, FAIL_OS, FAIL_DATA for an envelope
+ * that cannot be parsed).
+ */
+int	queue_take(struct queue *q, const char *id, struct queue_entry **out,
+	    struct failure *f);
+
+/* The entry's message file, for writing (new) or reading (taken). */
+int	queue_entry_fd(const struct queue_entry *e);
+const char *queue_entry_id(const struct queue_entry *e);
+/* The envelope of a taken or committed entry; NULL before commit. */
+const struct queue_envelope *queue_entry_envelope(const struct queue_entry *e);
+
+/*
+ * The outcomes; each ends the entry (unlocks, closes, frees) whether it
+ * succeeds or not.
+ *   queue_done:  delivered; the envelope is removed, then the message.
+ *   queue_defer: attempts + 1, next attempt after queue_backoff(),
+ *                last_error = error; the envelope rewritten atomically.
+ *                *next_attempt (may be NULL) receives the time chosen.
+ *   queue_fail:  both files moved to failed/, last_error = error.
+ *   queue_release: unlocked, nothing changed.
+ * Errors: FAIL_IO.
+ */
+int	queue_done(struct queue *q, struct queue_entry *e, struct failure *f);
+int	queue_defer(struct queue *q, struct queue_entry *e, const char *error,
+	    time_t now, time_t *next_attempt, struct failure *f);
+int	queue_fail(struct queue *q, struct queue_entry *e, const char *error,
+	    struct failure *f);
+void	queue_release(struct queue_entry *e);
+
+/*
+ * By id, for --queue-remove and --queue-retry: waits for the lock
+ * (bounded), then removes the message (queued or failed) or makes it due
+ * now (a failed message goes back into the queue). Errors: FAIL_USAGE
+ * (no such message), FAIL_TEMPFAIL (locked for too long), FAIL_IO.
+ */
+int	queue_remove(struct queue *q, const char *id, struct failure *f);
+int	queue_retry(struct queue *q, const char *id, struct failure *f);
+
+/*
+ * Removes what a crash left: tmp/ files and message files without an
+ * envelope older than an hour (never locked ones). Best effort.
+ */
+void	queue_clean(struct queue *q, time_t now);
+
+/*
+ * Seconds to wait after attempt number attempts (1, 2, ...): doubling
+ * from about a minute to at most an hour, with up to 20% jitter.
+ */
+time_t	queue_backoff(unsigned attempts);
+
+void	queue_envelope_free(struct queue_envelope *env);
+
+#endif

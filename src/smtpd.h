@@ -1,0 +1,65 @@
+/*
+ * smtpd: the server side of SMTP on standard input and output, for
+ * "sendmail -bs" (Symfony Mailer, Laravel, scripts with an SMTP library).
+ * It speaks RFC 5321 with PIPELINING (RFC 2920), 8BITMIME, SIZE (RFC
+ * 1870), ENHANCEDSTATUSCODES and DSN parameters (RFC 3461), takes any
+ * number of messages per session, and hands each one to a callback; the
+ * reply to the final dot is given only once the callback has returned,
+ * so 250 means the message is delivered or durably queued. Never exits,
+ * never reads configuration; it writes only the SMTP dialogue.
+ */
+#ifndef POSTIE_SMTPD_H
+#define POSTIE_SMTPD_H
+
+#include <sys/types.h>
+
+#include "addr.h"
+#include "exitcode.h"
+
+/* One message as the client sent it. */
+struct smtpd_message {
+	const char		*from;		/* MAIL FROM, "" for <> */
+	const struct addrlist	*rcpts;		/* RCPT TO, in order */
+	int			 fd;		/* the content, dots unstuffed,
+						   CRLF lines, at offset 0 */
+	off_t			 size;
+	int			 eight_bit;	/* BODY=8BITMIME was given */
+	const char		*dsn_ret;	/* RET=, or NULL */
+	const char		*dsn_envid;	/* ENVID=, decoded, or NULL */
+	const char		*dsn_notify;	/* NOTIFY= of the first RCPT
+						   that had one, or NULL */
+};
+
+/*
+ * Called once per message. Returns 0 when the message is accepted
+ * (delivered or durably queued): the client gets 250. Returns -1 with f
+ * set otherwise: the client gets a reply made from f (fail_is_temporary
+ * kinds: 451 4.3.0; FAIL_DATA: 554 5.6.0; FAIL_NOUSER: 550 5.1.1;
+ * others 554 5.0.0), the text being f->text.
+ */
+typedef int (*smtpd_accept_fn)(void *arg, const struct smtpd_message *m,
+	    struct failure *f);
+
+struct smtpd_params {
+	int		 in_fd, out_fd;
+	const char	*hostname;	/* in the greeting and EHLO reply */
+	off_t		 max_size;	/* SIZE limit; 0: none announced */
+	int		 timeout_sec;	/* per command; 0: 300 (RFC 5321) */
+	const char	*tmpdir;	/* where message files go; NULL: TMPDIR */
+	smtpd_accept_fn	 accept;
+	void		*arg;
+};
+
+/*
+ * Runs the session to QUIT or end of input. Commands: HELO, EHLO, MAIL,
+ * RCPT, DATA, RSET, NOOP, QUIT, VRFY (252), HELP; others 502. Bad
+ * sequence 503, bad syntax 501 (an address with CR, LF, NUL or
+ * unbalanced "<>" included), a line over 998 octets in DATA or a NUL
+ * byte: the message is refused with 554 5.6.0 after the final dot,
+ * never cut. Too many errors in a row end the session with 421.
+ * Returns 0 on QUIT, -1 with f set when input ended without QUIT
+ * (FAIL_DROPPED), on a timeout (FAIL_TIMEOUT) or a write error (FAIL_IO).
+ */
+int	smtpd_run(const struct smtpd_params *p, struct failure *f);
+
+#endif
