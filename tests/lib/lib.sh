@@ -248,3 +248,103 @@ if [ -z "${TEST_CA:-}" ]; then
 	TEST_CA=$T/ca
 	sh "$TEST_LIB/mkca.sh" "$TEST_CA" || exit 99
 fi
+
+# --- the queue (6xxx) ---------------------------------------------------
+# Tests run as root, whose default queue is the system spool: every queue
+# test names its own with "queue_dir $T/queue" (QD below) in the account.
+
+# mailq_run ARG...: run postie called as "mailq" (a symlink $T/mailq), as
+# postie_run does: $rc, $err, $T/stdout, $T/stderr
+mailq_run() {
+	[ -L "$T/mailq" ] || ln -s "$POSTIE" "$T/mailq"
+	XDG_STATE_HOME=$T/state timeout 120 "$T/mailq" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	err=$(cat "$T/stderr")
+}
+
+# queued_id: the ID in stderr's "postie: queued ID: ..." line, or nothing
+queued_id() {
+	sed -n 's/^postie: queued \([0-9A-Za-z][0-9A-Za-z]*\): .*/\1/p' "$T/stderr" |
+	    head -n 1
+}
+
+# check_queued DESC [SUBSTRING...]: stderr is the one line
+# "postie: queued ID: ACCOUNT: HOST:PORT: why; next attempt in N min"
+# holding every SUBSTRING (case-insensitive); sets $qid to the ID
+check_queued() {
+	d=$1; shift
+	qid=$(queued_id)
+	if [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -qE \
+	    '^postie: queued [0-9A-Za-z]+: [^:]+: [^ ]+:[0-9]+: .+; next attempt in [0-9]+ ?min' \
+	    "$T/stderr"; then
+		fail "$d" "stderr is not one line 'postie: queued ID: ACCOUNT:" \
+		    "HOST:PORT: why; next attempt in N min':" "$err"
+		return
+	fi
+	for s; do
+		grep -qiF -- "$s" "$T/stderr" || { fail "$d" "stderr lacks '$s':" "$err"; return; }
+	done
+	ok "$d"
+}
+
+# queue_ids QD [queue|failed]: the IDs that have both ID.msg and ID.env
+# in QD/queue (or QD/failed), one a line
+queue_ids() {
+	for qe in "$1/${2:-queue}"/*.env; do
+		[ -f "$qe" ] || continue
+		qi=${qe##*/} qi=${qi%.env}
+		[ -f "$1/${2:-queue}/$qi.msg" ] && echo "$qi"
+	done
+	return 0
+}
+# queue_count QD [queue|failed]: how many messages queue_ids lists
+queue_count() { queue_ids "$@" | wc -l | tr -d ' '; }
+
+# queue_block ID: the block of the listing in $T/stdout (mailq, -bp) that
+# starts with ID, up to the blank line after it
+queue_block() {
+	awk -v id="$1" '$1 == id { p = 1 } p && /^[[:space:]]*$/ { exit } p' "$T/stdout"
+}
+# check_listed DESC ID SUBSTRING...: the listing has a block for ID holding
+# every SUBSTRING (case-insensitive)
+check_listed() {
+	d=$1 ql=$2; shift 2
+	qb=$(queue_block "$ql")
+	if [ -z "$ql" ] || [ -z "$qb" ]; then
+		fail "$d" "message '$ql' not listed:" "$(cat "$T/stdout")" "stderr: $err"
+		return
+	fi
+	for s; do
+		printf '%s\n' "$qb" | grep -qiF -- "$s" ||
+		    { fail "$d" "the block of $ql lacks '$s':" "$qb"; return; }
+	done
+	ok "$d"
+}
+# check_counts DESC QUEUED FAILED: the listing's last line is
+# "QUEUED queued, FAILED failed"; 0 and 0 means "Mail queue is empty"
+check_counts() {
+	if [ "$2" -eq 0 ] && [ "$3" -eq 0 ]; then
+		if grep -qi '^Mail queue is empty' "$T/stdout"; then ok "$1"; else
+			fail "$1" "want 'Mail queue is empty', got:" "$(cat "$T/stdout")" \
+			    "exit $rc: $err"
+		fi
+		return
+	fi
+	ql=$(grep -v '^[[:space:]]*$' "$T/stdout" | tail -n 1)
+	if printf '%s\n' "$ql" | grep -qE "^ *$2 queued, $3 failed *\$"; then ok "$1"; else
+		fail "$1" "want last line '$2 queued, $3 failed', got:" "$(cat "$T/stdout")" \
+		    "exit $rc: $err"
+	fi
+}
+
+# delivered_msgids: the Message-ID of every message in the Maildir, one a
+# line (a message delivered twice shows twice), without the angle brackets
+delivered_msgids() {
+	for qm in "$PF_MAILDIR"/new/*; do
+		[ -f "$qm" ] || continue
+		sed -n '/^$/q; s/^[Mm][Ee][Ss][Ss][Aa][Gg][Ee]-[Ii][Dd]: *<\(.*\)>.*/\1/p' "$qm"
+	done
+	return 0
+}
+# msgid_count ID: how many messages in the Maildir have Message-ID <ID>
+msgid_count() { delivered_msgids | grep -cxF -- "$1"; }
