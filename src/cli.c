@@ -33,6 +33,8 @@ static int	opt_account(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_mode(struct invocation *, char, const char *,
 		    struct failure *);
+static int	opt_body(struct invocation *, char, const char *,
+		    struct failure *);
 static int	opt_config(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_full_name(struct invocation *, char, const char *,
@@ -60,8 +62,8 @@ static int	in_words(const char *word, size_t len,
 		    const char *const *words, size_t n);
 static const struct cli_option *find_option(char letter);
 static enum cli_mode mode_of_name(const char *argv0);
-static int	parse_long(struct invocation *inv, const char *word,
-		    struct failure *f);
+static int	parse_long(struct invocation *inv, int argc, char *argv[],
+		    int *ip, struct failure *f);
 static int	parse_word(struct invocation *inv, int argc, char *argv[],
 		    int *ip, struct failure *f);
 static int	add_rcpt(struct invocation *inv, const char *arg,
@@ -69,6 +71,7 @@ static int	add_rcpt(struct invocation *inv, const char *arg,
 
 /* The options postie acts on, sorted. */
 static const struct cli_option cli_options[] = {
+	{ 'B', ARG_REQUIRED, opt_body },
 	{ 'C', ARG_REQUIRED, opt_config },
 	{ 'F', ARG_REQUIRED, opt_full_name },
 	{ 'N', ARG_REQUIRED, opt_notify },
@@ -92,7 +95,6 @@ static const struct cli_option cli_options[] = {
  */
 static const struct cli_option cli_ignored[] = {
 	{ 'A', ARG_OPTIONAL, NULL },	/* -Ac, -Am: which sendmail.cf */
-	{ 'B', ARG_REQUIRED, NULL },	/* -B8BITMIME: the body type */
 	{ 'G', ARG_NONE, NULL },	/* a relayed submission */
 	{ 'L', ARG_REQUIRED, NULL },	/* the syslog tag */
 	{ 'O', ARG_REQUIRED, NULL },	/* -O option=value */
@@ -117,9 +119,12 @@ static const struct {
 static const struct {
 	const char	*name;
 	enum cli_mode	 mode;
+	int		 takes_id;
 } cli_long_options[] = {
-	{ "--help", CLI_HELP },
-	{ "--version", CLI_VERSION },
+	{ "--help", CLI_HELP, 0 },
+	{ "--queue-remove", CLI_QUEUE_REMOVE, 1 },
+	{ "--queue-retry", CLI_QUEUE_RETRY, 1 },
+	{ "--version", CLI_VERSION, 0 },
 };
 
 static const struct {
@@ -134,9 +139,10 @@ static const char *const notify_words[] = { "delay", "failure", "success" };
 static const char *const ret_words[] = { "full", "hdrs" };
 
 static const char cli_usage_text[] =
-"usage: postie [-itv] [-a account] [-b mode] [-C file] [-F name]\n"
+"usage: postie [-itv] [-a account] [-B type] [-b mode] [-C file] [-F name]\n"
 "              [-f sender] [-N never|success,failure,delay] [-R full|hdrs]\n"
-"              [-r sender] [-V envid] [-q[time]] [--] [recipient ...]\n"
+"              [-r sender] [-V envid] [-q[f]] [--] [recipient ...]\n"
+"       postie --queue-remove id | --queue-retry id\n"
 "       postie --help | --version\n"
 "       mailq\n"
 "       newaliases\n";
@@ -163,7 +169,7 @@ cli_parse(struct invocation *inv, int argc, char *argv[], struct failure *f)
 			break;
 		}
 		if (argv[i][1] == '-') {
-			if (parse_long(inv, argv[i], f) == -1)
+			if (parse_long(inv, argc, argv, &i, f) == -1)
 				return -1;
 		} else if (parse_word(inv, argc, argv, &i, f) == -1)
 			return -1;
@@ -205,16 +211,35 @@ mode_of_name(const char *argv0)
 }
 
 static int
-parse_long(struct invocation *inv, const char *word, struct failure *f)
+parse_long(struct invocation *inv, int argc, char *argv[], int *ip,
+    struct failure *f)
 {
-	size_t	i;
+	const char	*word = argv[*ip], *eq;
+	size_t		 i, len;
 
-	for (i = 0; i < POSTIE_NELEM(cli_long_options); i++)
-		if (strcmp(word, cli_long_options[i].name) == 0) {
-			inv->mode = cli_long_options[i].mode;
+	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
+	    strlen(word);
+	for (i = 0; i < POSTIE_NELEM(cli_long_options); i++) {
+		if (strlen(cli_long_options[i].name) != len ||
+		    strncmp(word, cli_long_options[i].name, len) != 0)
+			continue;
+		inv->mode = cli_long_options[i].mode;
+		if (!cli_long_options[i].takes_id) {
+			if (eq != NULL)
+				return fail(f, FAIL_USAGE, "option %.*s takes "
+				    "no value", (int)len, word);
 			return 0;
 		}
-	return fail(f, FAIL_USAGE, "unknown option %s", word);
+		if (eq != NULL)
+			inv->queue_id = eq + 1;
+		else if (*ip + 1 < argc)
+			inv->queue_id = argv[++*ip];
+		else
+			return fail(f, FAIL_USAGE, "option %s needs a queue "
+			    "id", word);
+		return 0;
+	}
+	return fail(f, FAIL_USAGE, "unknown option %.*s", (int)len, word);
 }
 
 static const struct cli_option *
@@ -317,6 +342,18 @@ opt_account(struct invocation *inv, char letter, const char *arg,
 		return fail(f, FAIL_USAGE, "-%c: bad account name \"%s\"",
 		    letter, arg);
 	inv->account = arg;
+	return 0;
+}
+
+/* -B7BIT, -B8BITMIME: postie sees for itself whether the body is 8-bit. */
+static int
+opt_body(struct invocation *inv, char letter, const char *arg,
+    struct failure *f)
+{
+	(void)inv;
+	if (strcasecmp(arg, "7BIT") != 0 && strcasecmp(arg, "8BITMIME") != 0)
+		return fail(f, FAIL_USAGE, "-%c \"%s\": expected 7BIT or "
+		    "8BITMIME", letter, arg);
 	return 0;
 }
 
@@ -440,12 +477,12 @@ static int
 opt_queue_run(struct invocation *inv, char letter, const char *arg,
     struct failure *f)
 {
-	/* The interval (-q30m) and selectors (-qf, -qI...) do not apply:
-	 * the queue is run once, now. */
+	/* An interval (-q30m) and the selectors (-qI, -qR, -qS) do not
+	 * apply: the queue is run once, now; -qf and -q! force it. */
 	(void)letter;
-	(void)arg;
 	(void)f;
 	inv->mode = CLI_QUEUE_RUN;
+	inv->queue_force = strcmp(arg, "f") == 0 || strcmp(arg, "!") == 0;
 	return 0;
 }
 

@@ -17,6 +17,8 @@ enum cli_mode {
 	CLI_NEWALIASES,		/* -bi, or called as newaliases */
 	CLI_QUEUE_RUN,		/* -q */
 	CLI_SMTP_SERVER,	/* -bs */
+	CLI_QUEUE_REMOVE,	/* --queue-remove ID */
+	CLI_QUEUE_RETRY,	/* --queue-retry ID */
 };
 
 struct invocation {
@@ -31,6 +33,8 @@ struct invocation {
 	const char	*dsn_notify;	/* -N */
 	const char	*dsn_ret;	/* -R */
 	const char	*dsn_envid;	/* -V */
+	int		 queue_force;	/* -qf, -q!: due or not */
+	const char	*queue_id;	/* --queue-remove, --queue-retry */
 	struct addrlist	 rcpts;		/* the arguments, as address lists */
 	char		*from_store;	/* private: what from points to */
 };
@@ -46,8 +50,9 @@ struct invocation {
  * ("a@x,b@y", "Name <a@b>"), parsed into rcpts without duplicates. The
  * -f value is one address, "<a@b>" and "Name <a@b>" allowed; "" and "<>"
  * give the null sender (from = ""). "-oi" is "-i"; -N, -R and -V are
- * checked against RFC 3461. The mode follows argv[0]'s base name
- * (mailq, newaliases), then -b, -q, --help and --version.
+ * checked against RFC 3461, -B against 7BIT and 8BITMIME. The mode
+ * follows argv[0]'s base name (mailq, newaliases), then -b, -q, --help,
+ * --version, --queue-remove ID and --queue-retry ID (also "=ID").
  *
  * Errors (FAIL_USAGE, naming the option or the address): an unknown
  * option, a missing option argument, a bad address or -N/-R/-V value, a

@@ -200,6 +200,8 @@ test_modes(void **state)
 		{ { "/usr/lib/sendmail", NULL }, CLI_SEND },
 		{ { "postie", "--version", NULL }, CLI_VERSION },
 		{ { "postie", "--help", NULL }, CLI_HELP },
+		{ { "postie", "--queue-remove", "X1", NULL }, CLI_QUEUE_REMOVE },
+		{ { "postie", "--queue-retry=X1", NULL }, CLI_QUEUE_RETRY },
 		{ { NULL }, CLI_SEND },
 	};
 	struct run	r;
@@ -211,6 +213,54 @@ test_modes(void **state)
 		assert_int_equal(r.inv.mode, cases[i].mode);
 		cli_free(&r.inv);
 	}
+}
+
+/* -qf and -q! force a run; other -q forms run what is due. */
+static void
+test_queue_options(void **state)
+{
+	static const char *const force[] = { "sendmail", "-qf", NULL };
+	static const char *const bang[] = { "sendmail", "-q!", NULL };
+	static const char *const due[] = { "sendmail", "-q30m", NULL };
+	static const char *const rm[] = { "postie", "-C", "rc",
+	    "--queue-remove", "0123abc", NULL };
+	static const char *const retry[] = { "postie", "--queue-retry=77",
+	    NULL };
+	static const char *const noid[] = { "postie", "--queue-retry", NULL };
+	static const char *const val[] = { "postie", "--version=2", NULL };
+	static const char *const body[] = { "sendmail", "-B8BITMIME", "-B",
+	    "7bit", "a@b", NULL };
+	static const char *const badbody[] = { "sendmail", "-B", "binary",
+	    "a@b", NULL };
+	struct run	r;
+
+	(void)state;
+	parse_ok(&r, force);
+	assert_true(r.inv.queue_force);
+	cli_free(&r.inv);
+	parse_ok(&r, bang);
+	assert_true(r.inv.queue_force);
+	cli_free(&r.inv);
+	parse_ok(&r, due);
+	assert_false(r.inv.queue_force);
+	cli_free(&r.inv);
+	parse_ok(&r, rm);
+	assert_int_equal(r.inv.mode, CLI_QUEUE_REMOVE);
+	assert_string_equal(r.inv.queue_id, "0123abc");
+	assert_string_equal(r.inv.config_file, "rc");
+	cli_free(&r.inv);
+	parse_ok(&r, retry);
+	assert_string_equal(r.inv.queue_id, "77");
+	cli_free(&r.inv);
+	parse_bad(&r, noid, "needs a queue id");
+	cli_free(&r.inv);
+	parse_bad(&r, val, "takes no value");
+	cli_free(&r.inv);
+	parse_ok(&r, body);
+	assert_int_equal(r.inv.rcpts.n, 1);
+	cli_free(&r.inv);
+	parse_bad(&r, badbody, "expected 7BIT or 8BITMIME");
+	cli_free(&r.inv);
 }
 
 static void
@@ -398,6 +448,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_debian_cron),
+		cmocka_unit_test(test_queue_options),
 		cmocka_unit_test(test_cronie),
 		cmocka_unit_test(test_git_send_email),
 		cmocka_unit_test(test_mutt),
