@@ -1,0 +1,60 @@
+/*
+ * qrun: the queue seen from the command line: queue runs (-q, -qf) that
+ * send each account's due messages over one connection, expiry and
+ * bounces, the listing of mailq / -bp, and --queue-remove and
+ * --queue-retry. submit uses qrun_attempt() for the message it queued.
+ */
+#ifndef POSTIE_QRUN_H
+#define POSTIE_QRUN_H
+
+#include <time.h>
+
+#include "config.h"
+#include "deliver.h"
+#include "exitcode.h"
+#include "queue.h"
+
+struct qrun_params {
+	const char	*config_file;	/* -C */
+	const char	*account;	/* -a; NULL: every account */
+	int		 force;		/* -qf: due or not */
+};
+
+/* The queue directory of account a. */
+int	qrun_queue_dir(const struct account *a, char *buf, size_t len,
+	    struct failure *f);
+
+/*
+ * Sends entry e (taken or just committed) over session *d, opening it
+ * when *d is NULL, and records the outcome in the queue: done, deferred
+ * or failed. Returns 0 when delivered; -1 with f set otherwise (after a
+ * temporary failure the message is deferred, *next receives the next
+ * attempt's time; after a permanent one it is in failed/). The entry is
+ * always ended. When the session breaks, *d is closed and set to NULL.
+ */
+int	qrun_attempt(struct queue *q, struct queue_entry *e,
+	    const struct account *a, struct deliver_session **d,
+	    char *context, size_t ctxlen, time_t *next, struct failure *f);
+
+/*
+ * Sends the due messages of account a in queue q over session *d (which
+ * may be NULL: opened when a message is due), as a queue run does. Used
+ * after a delivered submission. Best effort: failures are recorded in
+ * the queue.
+ */
+void	qrun_flush_account(struct queue *q, const struct config *c,
+	    const struct account *a, struct deliver_session **d);
+
+/* -q / -qf. Returns an exit status. */
+int	qrun_run(const struct config *c, const struct qrun_params *p);
+
+/* mailq / -bp. Returns an exit status. */
+int	qrun_list(const struct config *c, const struct qrun_params *p);
+
+/* --queue-remove / --queue-retry ID. Returns an exit status. */
+int	qrun_remove(const struct config *c, const struct qrun_params *p,
+	    const char *id);
+int	qrun_retry(const struct config *c, const struct qrun_params *p,
+	    const char *id);
+
+#endif

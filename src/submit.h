@@ -1,0 +1,50 @@
+/*
+ * submit: one message from its input to accepted. Reads it through the
+ * message pass into the queue (spool first), fixes its envelope
+ * (recipients from -t and aliases, the sender), commits it, and then,
+ * as the account's "queue" key says, delivers it at once and sends the
+ * account's other due messages over the same connection. Used by the
+ * sendmail mode and, once per message, by -bs.
+ */
+#ifndef POSTIE_SUBMIT_H
+#define POSTIE_SUBMIT_H
+
+#include "addr.h"
+#include "config.h"
+#include "exitcode.h"
+
+struct submit_request {
+	const char		*account;	/* -a */
+	const char		*from;		/* -f; NULL: the account's */
+	const char		*full_name;	/* -F */
+	const struct addrlist	*rcpts;		/* arguments or RCPT TO */
+	int			 in_fd;		/* the message */
+	int			 ignore_dots;	/* -i */
+	int			 extract_rcpts;	/* -t */
+	int			 eight_bit;	/* declared 8-bit (BODY=) */
+	const char		*dsn_notify;	/* -N */
+	const char		*dsn_ret;	/* -R */
+	const char		*dsn_envid;	/* -V */
+};
+
+/* What happened, for -bs replies and the exit status. */
+enum submit_outcome {
+	SUBMIT_DELIVERED,	/* the server took it */
+	SUBMIT_QUEUED,		/* durably queued, to be retried */
+	SUBMIT_FAILED,		/* not accepted: f says why */
+};
+
+/*
+ * Submits the message read from r->in_fd with the configuration c
+ * (loaded by the caller). context (ctxlen) receives the context of a
+ * failure for exitcode_report(). A message queued after a temporary
+ * failure is reported on stderr as "postie: queued ID: WHY; next attempt
+ * in N min" unless quiet. Returns the outcome; with SUBMIT_FAILED, f
+ * holds the failure (a permanent one after the message was queued leaves
+ * it in failed/).
+ */
+enum submit_outcome submit_message(const struct config *c,
+	    const struct submit_request *r, int quiet, char *context,
+	    size_t ctxlen, struct failure *f);
+
+#endif
