@@ -16,14 +16,27 @@
 #include "smtp.h"
 #include "tls.h"
 
+struct deliver_session {
+	struct conn		*conn;
+	struct smtp_session	*smtp;
+	int			 need_rset;	/* a message failed since */
+	int			 usable;
+	/* smtp keeps pointers to these for as long as the session lives. */
+	struct tls_params	 tp;
+	char			 helo[256];
+};
+
 static void	helo_name(const struct account *a, char *name, size_t len);
 static void	smtp_params_fill(const struct account *a, int loopback,
 		    const struct tls_params *tp, const char *helo,
 		    struct smtp_params *sp);
-static int	open_session(const struct account *a, struct conn **cp,
-		    struct smtp_session **sp, struct failure *f);
+static int	open_session(const struct account *a,
+		    struct deliver_session *d, struct failure *f);
 static void	warn_refused(const struct deliver_job *job,
 		    const struct smtp_rcpt_result *res);
+static int	send_rset(struct deliver_session *d, struct failure *f);
+static void	envelope_fill(const struct deliver_job *job,
+		    struct smtp_envelope *env);
 
 static void
 helo_name(const struct account *a, char *name, size_t len)
@@ -59,36 +72,36 @@ smtp_params_fill(const struct account *a, int loopback,
 }
 
 static int
-open_session(const struct account *a, struct conn **cp,
-    struct smtp_session **sp, struct failure *f)
+open_session(const struct account *a, struct deliver_session *d,
+    struct failure *f)
 {
-	struct tls_params	tp;
-	struct smtp_params	params;
-	char			helo[256];
-	int			timeout;
+	struct tls_params	*tp = &d->tp;
+	struct smtp_params	 params;
+	int			 timeout;
 
 	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-	memset(&tp, 0, sizeof(tp));
-	tp.trust_file = a->tls_trust_file;
-	tp.verify_name = a->tls_host_override != NULL ?
+	memset(tp, 0, sizeof(*tp));
+	tp->trust_file = a->tls_trust_file;
+	tp->verify_name = a->tls_host_override != NULL ?
 	    a->tls_host_override : a->host;
-	tp.sni_name = tp.verify_name;
-	tp.timeout_ms = timeout * 1000;
-	helo_name(a, helo, sizeof(helo));
-	smtp_params_fill(a, config_host_is_loopback(a->host), &tp, helo, &params);
+	tp->sni_name = tp->verify_name;
+	tp->timeout_ms = timeout * 1000;
+	helo_name(a, d->helo, sizeof(d->helo));
+	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,
+	    &params);
 
 	log_info("account %s (%s): connecting to %s port %d", a->name,
 	    a->origin != NULL ? a->origin : "?", a->host, a->port);
-	if (conn_open(a->host, a->port, timeout, cp, f) == -1)
+	if (conn_open(a->host, a->port, timeout, &d->conn, f) == -1)
 		return -1;
-	if (params.implicit_tls && conn_starttls(*cp, &tp, f) == -1)
+	if (params.implicit_tls && conn_starttls(d->conn, tp, f) == -1)
 		return -1;
-	if (smtp_open(*cp, &params, sp, f) == -1)
+	if (smtp_open(d->conn, &params, &d->smtp, f) == -1)
 		return -1;
-	if (conn_is_tls(*cp))
+	if (conn_is_tls(d->conn))
 		log_info("TLS: %s; certificate verified for %s",
-		    tls_describe(conn_tls(*cp)),
-		    tls_peer_name(conn_tls(*cp)));
+		    tls_describe(conn_tls(d->conn)),
+		    tls_peer_name(conn_tls(d->conn)));
 	return 0;
 }
 
@@ -105,39 +118,111 @@ warn_refused(const struct deliver_job *job, const struct smtp_rcpt_result *res)
 }
 
 int
-deliver_one(const struct account *a, const struct deliver_job *job,
+deliver_open(const struct account *a, struct deliver_session **out,
     char *context, size_t ctxlen, struct failure *f)
 {
-	struct conn		*c = NULL;
-	struct smtp_session	*s = NULL;
+	struct deliver_session	*d;
+
+	*out = NULL;
+	snprintf(context, ctxlen, "%s: %s:%d", a->name, a->host, a->port);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	if (open_session(a, d, f) == -1) {
+		deliver_close(d);
+		return -1;
+	}
+	d->usable = 1;
+	*out = d;
+	return 0;
+}
+
+/*
+ * The message that failed left an envelope, or at least a reply, behind;
+ * RFC 5321 4.1.1.5: RSET clears it. The next message was never offered,
+ * so a refused RSET is no verdict on it: it is worth trying again.
+ */
+static int
+send_rset(struct deliver_session *d, struct failure *f)
+{
+	if (smtp_rset(d->smtp, f) == -1) {
+		d->usable = 0;
+		if (f->kind == FAIL_REJECTED)
+			f->kind = FAIL_TEMPFAIL;
+		return -1;
+	}
+	d->need_rset = 0;
+	return 0;
+}
+
+static void
+envelope_fill(const struct deliver_job *job, struct smtp_envelope *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->from = job->from;
+	env->rcpts = job->rcpts;
+	env->eight_bit = job->eight_bit;
+	env->size = job->size;
+}
+
+int
+deliver_send(struct deliver_session *d, const struct deliver_job *job,
+    struct failure *f)
+{
 	struct smtp_envelope	 env;
 	struct smtp_rcpt_result	*res;
 	int			 rc = -1;
 
-	snprintf(context, ctxlen, "%s: %s:%d", a->name, a->host, a->port);
-	if ((res = calloc(job->rcpts->n, sizeof(*res))) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	if (open_session(a, &c, &s, f) == -1)
-		goto done;
-	if (lseek(job->fd, 0, SEEK_SET) == -1) {
-		fail(f, FAIL_IO, "cannot rewind the message: %s",
+	if (d == NULL || !d->usable)
+		return fail(f, FAIL_SOFTWARE, "deliver_send on a closed "
+		    "session");
+	if (lseek(job->fd, 0, SEEK_SET) == -1)
+		return fail(f, FAIL_IO, "cannot rewind the message: %s",
 		    strerror(errno));
-		goto done;
+	if (d->need_rset && send_rset(d, f) == -1)
+		return -1;
+	if ((res = calloc(job->rcpts->n > 0 ? job->rcpts->n : 1,
+	    sizeof(*res))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	envelope_fill(job, &env);
+	if (smtp_send(d->smtp, &env, job->fd, res, f) == 0) {
+		warn_refused(job, res);
+		rc = 0;
+	} else {
+		/* smtp.h: a session out of step must not carry more. */
+		d->need_rset = 1;
+		d->usable = smtp_alive(d->smtp);
 	}
-	memset(&env, 0, sizeof(env));
-	env.from = job->from;
-	env.rcpts = job->rcpts;
-	env.eight_bit = job->eight_bit;
-	env.size = job->size;
-	if (smtp_send(s, &env, job->fd, res, f) == -1)
-		goto done;
-	warn_refused(job, res);
-	rc = 0;
-done:
-	if (s != NULL)
-		smtp_close(s);
-	if (c != NULL)
-		conn_close(c);
 	free(res);
+	return rc;
+}
+
+int
+deliver_usable(const struct deliver_session *d)
+{
+	return d != NULL && d->usable;
+}
+
+void
+deliver_close(struct deliver_session *d)
+{
+	if (d == NULL)
+		return;
+	smtp_close(d->smtp);
+	if (d->conn != NULL)
+		conn_close(d->conn);
+	free(d);
+}
+
+int
+deliver_one(const struct account *a, const struct deliver_job *job,
+    char *context, size_t ctxlen, struct failure *f)
+{
+	struct deliver_session	*d;
+	int			 rc;
+
+	if (deliver_open(a, &d, context, ctxlen, f) == -1)
+		return -1;
+	rc = deliver_send(d, job, f);
+	deliver_close(d);
 	return rc;
 }

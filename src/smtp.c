@@ -209,6 +209,12 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
 }
 
 int
+smtp_alive(const struct smtp_session *s)
+{
+	return !s->dead;
+}
+
+int
 smtp_rset(struct smtp_session *s, struct failure *f)
 {
 	if (s->dead)

@@ -118,6 +118,13 @@ unsigned smtp_caps(const struct smtp_session *s);
 int	smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
 	    int fd, struct smtp_rcpt_result *results, struct failure *f);
 
+/*
+ * 1 while the dialogue is in step: after a failed smtp_send() the
+ * session may carry another message (after smtp_rset()). 0 after a
+ * connection, protocol or FAIL_IO failure, or a 421.
+ */
+int	smtp_alive(const struct smtp_session *s);
+
 /* RSET (RFC 5321 4.1.1.5). Errors: FAIL_REJECTED / FAIL_TEMPFAIL, conn
  * errors; FAIL_SOFTWARE on a session broken by an earlier failure. */
 int	smtp_rset(struct smtp_session *s, struct failure *f);
