@@ -348,3 +348,18 @@ delivered_msgids() {
 }
 # msgid_count ID: how many messages in the Maildir have Message-ID <ID>
 msgid_count() { delivered_msgids | grep -cxF -- "$1"; }
+
+# fake_finish [SECONDS]: give the fake server SECONDS (default 3) to end on
+# its own after postie is done, then stop it; sets $fake_rc (143 when it
+# had to be stopped). Unlike fake_wait it adds no assertion, so a test
+# whose postie never connected keeps its plan and does not wait 10s.
+fake_finish() {
+	ff_i=0
+	while kill -0 "$FAKE_PID" 2>/dev/null && [ "$ff_i" -lt $((${1:-3} * 20)) ]; do
+		sleep 0.05
+		ff_i=$((ff_i + 1))
+	done
+	kill "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID"
+	fake_rc=$?
+}
