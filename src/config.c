@@ -14,7 +14,12 @@
  * Every key msmtp knows is in keys[], with what postie does with it: acts
  * on it, notes with -v that it does not yet, or accepts only the values
  * that keep postie's guarantees (certificates are always checked, mail
- * never leaves in plaintext except over loopback).
+ * never leaves in plaintext except over loopback). The queue keys and
+ * rewrite_domain are postie's own: msmtp has no such keys.
+ *
+ * In "from" and "domain", msmtp's %U, %H, %C and %M are replaced while
+ * the file is read (localname.h); a "from" holding *, ? or [ is then a
+ * pattern that chooses the account for matching envelope senders.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -26,6 +31,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,11 +44,15 @@
 #include "buf.h"
 #include "build.h"
 #include "config.h"
+#include "localname.h"
 #include "log.h"
 
 /* Nobody's configuration is this large; a mistaken -C is. */
 #define CONFIG_MAX_SIZE		(1024 * 1024)
 #define TIMEOUT_MAX		86400
+#define LIFETIME_MAX		(365L * 86400)
+#define DOMAIN_MAX		253
+#define LABEL_MAX		63
 #define SUGGEST_DISTANCE	2
 /* Longest key name plus SUGGEST_DISTANCE, for the distance rows. */
 #define SUGGEST_LEN		32
@@ -65,12 +75,28 @@ enum field {
 	F_USER,
 	F_PASSWORD,
 	F_PASSWORDEVAL,
+	F_FROM_FULL_NAME,
+	F_SET_FROM,
+	F_SET_DATE,
+	F_SET_MSGID,
+	F_UNDISCLOSED,
+	F_REMOVE_BCC,
+	F_REWRITE_DOMAIN,
+	F_ALIASES,
+	F_FROM_OVERRIDE,
+	F_DSN_NOTIFY,
+	F_DSN_RETURN,
+	F_QUEUE,
+	F_QUEUE_DIR,
+	F_QUEUE_LIFETIME,
+	F_QUEUE_BOUNCE,
 	F_COUNT
 };
 
 enum field_type {
 	FT_STR,
-	FT_INT,
+	FT_INT,		/* int, or one of the enums stored as one */
+	FT_LONG,
 	FT_AUTH,	/* auth and auth_mech together */
 };
 
@@ -94,6 +120,72 @@ static const struct {
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
 	[F_PASSWORD] =		{ offsetof(struct account, password), FT_STR },
 	[F_PASSWORDEVAL] =	{ offsetof(struct account, passwordeval), FT_STR },
+	[F_FROM_FULL_NAME] =	{ offsetof(struct account, from_full_name),
+				    FT_STR },
+	[F_SET_FROM] =		{ offsetof(struct account, set_from_header),
+				    FT_INT },
+	[F_SET_DATE] =		{ offsetof(struct account, set_date_header),
+				    FT_INT },
+	[F_SET_MSGID] =		{ offsetof(struct account, set_msgid_header),
+				    FT_INT },
+	[F_UNDISCLOSED] =	{ offsetof(struct account,
+				    undisclosed_recipients), FT_INT },
+	[F_REMOVE_BCC] =	{ offsetof(struct account, remove_bcc_headers),
+				    FT_INT },
+	[F_REWRITE_DOMAIN] =	{ offsetof(struct account, rewrite_domain),
+				    FT_STR },
+	[F_ALIASES] =		{ offsetof(struct account, aliases), FT_STR },
+	[F_FROM_OVERRIDE] =	{ offsetof(struct account, allow_from_override),
+				    FT_INT },
+	[F_DSN_NOTIFY] =	{ offsetof(struct account, dsn_notify), FT_STR },
+	[F_DSN_RETURN] =	{ offsetof(struct account, dsn_return), FT_STR },
+	[F_QUEUE] =		{ offsetof(struct account, queue), FT_INT },
+	[F_QUEUE_DIR] =		{ offsetof(struct account, queue_dir), FT_STR },
+	[F_QUEUE_LIFETIME] =	{ offsetof(struct account, queue_lifetime),
+				    FT_LONG },
+	[F_QUEUE_BOUNCE] =	{ offsetof(struct account, queue_bounce), FT_INT },
+};
+
+/* The enums go through int pointers with the other FT_INT fields. */
+_Static_assert(sizeof(enum header_mode) == sizeof(int), "header_mode");
+_Static_assert(sizeof(enum queue_mode) == sizeof(int), "queue_mode");
+
+/*
+ * The values of the keys that take one word of a few (key_enum): what
+ * each word stores, an int or, for a string field, a string (NULL
+ * unsets). The words of a field, in this order, make its error text.
+ */
+static const struct {
+	enum field	 field;
+	const char	*word;
+	int		 value;
+	const char	*str;
+} enum_words[] = {
+	{ F_SET_FROM,	"auto",		HEADER_AUTO,	NULL },
+	{ F_SET_FROM,	"on",		HEADER_ON,	NULL },
+	{ F_SET_FROM,	"off",		HEADER_OFF,	NULL },
+	{ F_SET_DATE,	"auto",		HEADER_AUTO,	NULL },
+	{ F_SET_DATE,	"off",		HEADER_OFF,	NULL },
+	{ F_SET_MSGID,	"auto",		HEADER_AUTO,	NULL },
+	{ F_SET_MSGID,	"off",		HEADER_OFF,	NULL },
+	/* RFC 3461 4.3: RET=HDRS or RET=FULL. */
+	{ F_DSN_RETURN,	"off",		0,		NULL },
+	{ F_DSN_RETURN,	"headers",	0,		"HDRS" },
+	{ F_DSN_RETURN,	"full",		0,		"FULL" },
+	{ F_QUEUE,	"auto",		QUEUE_AUTO,	NULL },
+	{ F_QUEUE,	"always",	QUEUE_ALWAYS,	NULL },
+	{ F_QUEUE,	"off",		QUEUE_OFF,	NULL },
+};
+
+/* The units of a queue_lifetime. */
+static const struct {
+	char	unit;
+	long	seconds;
+} units[] = {
+	{ 's', 1 },
+	{ 'm', 60 },
+	{ 'h', 3600 },
+	{ 'd', 86400 },
 };
 
 #define FIELD_BIT(f)	(1ULL << (f))
@@ -143,13 +235,21 @@ static int	 key_defaults(struct parser *, const struct key *, char *);
 static int	 key_account(struct parser *, const struct key *, char *);
 static int	 inherit(struct parser *, struct account *, char *);
 static int	 key_string(struct parser *, const struct key *, char *);
+static int	 key_expanded(struct parser *, const struct key *, char *);
+static int	 key_text(struct parser *, const struct key *, char *);
+static int	 key_path(struct parser *, const struct key *, char *);
+static int	 key_dir(struct parser *, const struct key *, char *);
+static int	 key_domain(struct parser *, const struct key *, char *);
+static int	 key_lifetime(struct parser *, const struct key *, char *);
+static int	 key_enum(struct parser *, const struct key *, char *);
+static int	 key_add_missing(struct parser *, const struct key *, char *);
 static int	 key_host(struct parser *, const struct key *, char *);
 static int	 key_password(struct parser *, const struct key *, char *);
 static int	 key_port(struct parser *, const struct key *, char *);
 static int	 key_timeout(struct parser *, const struct key *, char *);
 static int	 key_count(struct parser *, const struct key *, char *);
 static int	 key_onoff(struct parser *, const struct key *, char *);
-static int	 key_nostarttls(struct parser *, const struct key *, char *);
+static int	 key_onoff_not(struct parser *, const struct key *, char *);
 static int	 key_trust_file(struct parser *, const struct key *, char *);
 static int	 key_fingerprint(struct parser *, const struct key *, char *);
 static int	 key_auth(struct parser *, const struct key *, char *);
@@ -162,6 +262,9 @@ static int	 key_unless_set(struct parser *, const struct key *, char *);
 static int	 key_protocol(struct parser *, const struct key *, char *);
 
 static int	 onoff(const char *);
+static int	 enum_find(enum field, const char *);
+static int	 enum_list(enum field, char *, size_t);
+static int	 domain_valid(const char *);
 static int	 word_in(const char *, const char *);
 static char	*trim(char *);
 static int	 set_str(struct parser *, enum field, const char *);
@@ -180,6 +283,8 @@ static void	 fields_free(struct account *);
 static void	 account_free(struct account *);
 static void	 str_free(char *);
 static int	 account_finish(struct account *, struct failure *);
+static int	 account_matches(const struct account *, const char *);
+static void	 mark_patterns(struct config *);
 
 static int	 check_owner(int, const char *, struct failure *);
 static int	 check_password_perm(int, const char *, struct failure *);
@@ -206,31 +311,30 @@ static int	 read_config(int, const char *, struct buf *, struct failure *);
 			"use host and port"
 #define WHY_NO_EVAL	"postie does not run commands to read its " \
 			"configuration; write the lines out"
-#define WHY_FROM_LOCK	"postie cannot keep -f from overriding 'from' yet"
 #define WHY_LMTP	"postie speaks SMTP only"
 
 /* Sorted by name. The "set" bits and the noted mask are indexed by the
  * field and the position here. */
 static const struct key keys[] = {
 	{ "account",		key_account,	KEY_SECTION, F_NONE, NULL },
-	{ "add_missing_date_header", key_onoff,	KEY_NOTED, F_NONE, NULL },
-	{ "add_missing_from_header", key_onoff,	KEY_NOTED, F_NONE, NULL },
-	{ "aliases",		key_any,	KEY_NOTED, F_NONE, NULL },
-	{ "allow_from_override", key_unless_off, KEY_GUARDED, F_NONE,
-	    WHY_FROM_LOCK },
+	{ "add_missing_date_header", key_add_missing, KEY_USED, F_SET_DATE,
+	    NULL },
+	{ "add_missing_from_header", key_add_missing, KEY_USED, F_SET_FROM,
+	    NULL },
+	{ "aliases",		key_path,	KEY_USED, F_ALIASES, NULL },
+	{ "allow_from_override", key_onoff,	KEY_USED, F_FROM_OVERRIDE, NULL },
 	{ "auth",		key_auth,	KEY_USED, F_AUTH, NULL },
 	{ "auto_from",		key_onoff,	KEY_NOTED, F_NONE, NULL },
 	{ "connect_timeout",	key_timeout,	KEY_USED, F_TIMEOUT, NULL },
 	{ "defaults",		key_defaults,	KEY_SECTION, F_NONE, NULL },
-	{ "domain",		key_string,	KEY_USED, F_DOMAIN, NULL },
-	{ "dsn_notify",		key_dsn_notify,	KEY_NOTED, F_NONE, NULL },
-	{ "dsn_return",		key_words,	KEY_NOTED, F_NONE,
-	    "off headers full" },
+	{ "domain",		key_expanded,	KEY_USED, F_DOMAIN, NULL },
+	{ "dsn_notify",		key_dsn_notify,	KEY_USED, F_DSN_NOTIFY, NULL },
+	{ "dsn_return",		key_enum,	KEY_USED, F_DSN_RETURN, NULL },
 	{ "eval",		key_unless_set,	KEY_GUARDED, F_NONE, WHY_NO_EVAL },
-	{ "from",		key_string,	KEY_USED, F_FROM, NULL },
-	{ "from_full_name",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "from",		key_expanded,	KEY_USED, F_FROM, NULL },
+	{ "from_full_name",	key_text,	KEY_USED, F_FROM_FULL_NAME, NULL },
 	{ "host",		key_host,	KEY_USED, F_HOST, NULL },
-	{ "keepbcc",		key_onoff,	KEY_NOTED, F_NONE, NULL },
+	{ "keepbcc",		key_onoff_not,	KEY_USED, F_REMOVE_BCC, NULL },
 	{ "logfile",		key_any,	KEY_NOTED, F_NONE, NULL },
 	{ "logfile_time_format", key_any,	KEY_NOTED, F_NONE, NULL },
 	{ "maildomain",		key_any,	KEY_NOTED, F_NONE, NULL },
@@ -242,11 +346,16 @@ static const struct key keys[] = {
 	{ "proxy_host",		key_unless_set,	KEY_GUARDED, F_NONE,
 	    WHY_NO_PROXY },
 	{ "proxy_port",		key_port,	KEY_NOTED, F_NONE, NULL },
-	{ "remove_bcc_headers",	key_onoff,	KEY_NOTED, F_NONE, NULL },
-	{ "set_date_header",	key_words,	KEY_NOTED, F_NONE, "auto off" },
-	{ "set_from_header",	key_words,	KEY_NOTED, F_NONE,
-	    "auto on off" },
-	{ "set_msgid_header",	key_words,	KEY_NOTED, F_NONE, "auto off" },
+	/* postie's own, as are the queue keys. */
+	{ "queue",		key_enum,	KEY_USED, F_QUEUE, NULL },
+	{ "queue_bounce",	key_onoff,	KEY_USED, F_QUEUE_BOUNCE, NULL },
+	{ "queue_dir",		key_dir,	KEY_USED, F_QUEUE_DIR, NULL },
+	{ "queue_lifetime",	key_lifetime,	KEY_USED, F_QUEUE_LIFETIME, NULL },
+	{ "remove_bcc_headers",	key_onoff,	KEY_USED, F_REMOVE_BCC, NULL },
+	{ "rewrite_domain",	key_domain,	KEY_USED, F_REWRITE_DOMAIN, NULL },
+	{ "set_date_header",	key_enum,	KEY_USED, F_SET_DATE, NULL },
+	{ "set_from_header",	key_enum,	KEY_USED, F_SET_FROM, NULL },
+	{ "set_msgid_header",	key_enum,	KEY_USED, F_SET_MSGID, NULL },
 	{ "socket",		key_unless_set,	KEY_GUARDED, F_NONE,
 	    WHY_NO_SOCKET },
 	{ "source_ip",		key_any,	KEY_NOTED, F_NONE, NULL },
@@ -265,11 +374,11 @@ static const struct key keys[] = {
 	{ "tls_min_dh_prime_bits", key_count,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_nocertcheck",	key_unless_on,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },
-	{ "tls_nostarttls",	key_nostarttls,	KEY_USED, F_STARTTLS, NULL },
+	{ "tls_nostarttls",	key_onoff_not,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_priorities",	key_any,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_starttls",	key_onoff,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_trust_file",	key_trust_file,	KEY_USED, F_TRUST_FILE, NULL },
-	{ "undisclosed_recipients", key_onoff,	KEY_NOTED, F_NONE, NULL },
+	{ "undisclosed_recipients", key_onoff,	KEY_USED, F_UNDISCLOSED, NULL },
 	{ "user",		key_string,	KEY_USED, F_USER, NULL },
 };
 
@@ -479,8 +588,12 @@ config_parse(struct config *c, const char *name, const char *text,
 	p.c = c;
 	p.name = name != NULL ? name : "(configuration)";
 	p.f = f;
+	/* What an account has that sets nothing (the zeroes aside). */
 	p.defaults.tls = 1;
 	p.defaults.tls_starttls = 1;
+	p.defaults.remove_bcc_headers = 1;
+	p.defaults.allow_from_override = 1;
+	p.defaults.queue_bounce = 1;
 	if ((c->path = strdup(p.name)) == NULL) {
 		nomem(f);
 		goto out;
@@ -498,6 +611,7 @@ config_parse(struct config *c, const char *name, const char *text,
 	if (p.has_password && check_perm_fd != -1 &&
 	    check_password_perm(check_perm_fd, p.name, f) == -1)
 		goto out;
+	mark_patterns(c);
 	r = 0;
 out:
 	fields_free(&p.defaults);
@@ -807,6 +921,142 @@ key_string(struct parser *p, const struct key *k, char *v)
 	return set_str(p, k->field, v);
 }
 
+/* from and domain: msmtp's %U, %H, %C, %M, at load as msmtp does. */
+static int
+key_expanded(struct parser *p, const struct key *k, char *v)
+{
+	struct failure	 why;
+	char		*s;
+	int		 r;
+
+	if (localname_expand(v, &s, &why) == -1)
+		return why.kind == FAIL_OS ? nomem(p->f) :
+		    perr(p, "%s: %s", k->name, why.text);
+	r = set_str(p, k->field, s);
+	free(s);
+	return r;
+}
+
+/* Text that goes into a header (from_full_name): no control bytes. */
+static int
+key_text(struct parser *p, const struct key *k, char *v)
+{
+	const unsigned char	*s;
+
+	for (s = (const unsigned char *)v; *s != '\0'; s++)
+		if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return perr(p, "%s: a control character is not allowed",
+			    k->name);
+	return set_str(p, k->field, v);
+}
+
+/* A file; "~/" is the home directory, as msmtp has it. */
+static int
+key_path(struct parser *p, const struct key *k, char *v)
+{
+	char	*path;
+	int	 r;
+
+	if (*v == '\0')
+		return set_str(p, k->field, v);
+	if (expand_tilde(p, k->name, v, &path) == -1)
+		return -1;
+	r = set_str(p, k->field, path);
+	free(path);
+	return r;
+}
+
+/* A directory postie writes to: absolute, so the cwd does not matter. */
+static int
+key_dir(struct parser *p, const struct key *k, char *v)
+{
+	/* "~user/..." is not expanded (expand_tilde): still relative. */
+	if (*v != '\0' && *v != '/' &&
+	    (*v != '~' || (v[1] != '\0' && v[1] != '/')))
+		return perr(p, "%s: '%.80s' is not an absolute path (or ~/...)",
+		    k->name, v);
+	return key_path(p, k, v);
+}
+
+/* A host name, as it will stand after "@" (rewrite_domain). */
+static int
+key_domain(struct parser *p, const struct key *k, char *v)
+{
+	if (*v != '\0' && !domain_valid(v))
+		return perr(p, "%s: '%.80s' is not a domain name", k->name, v);
+	return set_str(p, k->field, v);
+}
+
+/*
+ * A number of seconds, or of minutes, hours or days with m, h or d
+ * ("5d"); empty is the default.
+ */
+static int
+key_lifetime(struct parser *p, const struct key *k, char *v)
+{
+	char		 num[32];
+	const char	*errstr;
+	size_t		 n = strlen(v), i = 0;
+	long long	 value = 0;
+
+	if (n > 0 && !isdigit((unsigned char)v[n - 1])) {
+		for (i = 0; i < POSTIE_NELEM(units); i++)
+			if (units[i].unit == v[n - 1])
+				break;
+		n--;
+	}
+	if (*v != '\0') {
+		if (i == POSTIE_NELEM(units) || n == 0 || n >= sizeof(num))
+			goto bad;
+		memcpy(num, v, n);
+		num[n] = '\0';
+		value = strtonum(num, 1, LIFETIME_MAX / units[i].seconds,
+		    &errstr);
+		if (errstr != NULL)
+			goto bad;
+		value *= units[i].seconds;
+	}
+	*(long *)((char *)p->cur + fields[k->field].off) = (long)value;
+	p->cur->set |= FIELD_BIT(k->field);
+	return 0;
+bad:
+	return perr(p, "%s: '%.80s' is not a time from 1 second to 365 days "
+	    "(a number of seconds, or a number followed by s, m, h or d)",
+	    k->name, v);
+}
+
+/* One word of enum_words[] for k's field; empty is "on" where it is one. */
+static int
+key_enum(struct parser *p, const struct key *k, char *v)
+{
+	char	list[64];
+	int	i;
+
+	if ((i = enum_find(k->field, *v == '\0' ? "on" : v)) == -1) {
+		if (enum_list(k->field, list, sizeof(list)) == -1)
+			return perr(p, "%s: '%.80s' is not valid", k->name, v);
+		return perr(p, "%s: '%.80s' is not one of: %s", k->name, v,
+		    list);
+	}
+	if (fields[k->field].type == FT_STR)
+		return set_str(p, k->field,
+		    enum_words[i].str != NULL ? enum_words[i].str : "");
+	set_int(p, k->field, enum_words[i].value);
+	return 0;
+}
+
+/* msmtp's older add_missing_*_header: on is auto, off is off. */
+static int
+key_add_missing(struct parser *p, const struct key *k, char *v)
+{
+	int	on;
+
+	if ((on = onoff(v)) == -1)
+		return perr(p, "%s: '%.80s' is not 'on' or 'off'", k->name, v);
+	set_int(p, k->field, on ? HEADER_AUTO : HEADER_OFF);
+	return 0;
+}
+
 static int
 key_host(struct parser *p, const struct key *k, char *v)
 {
@@ -884,9 +1134,10 @@ key_onoff(struct parser *p, const struct key *k, char *v)
 	return 0;
 }
 
-/* msmtp's older spelling of "tls_starttls off". */
+/* msmtp's older spellings: "tls_nostarttls" for "tls_starttls off",
+ * "keepbcc" for "remove_bcc_headers off". */
 static int
-key_nostarttls(struct parser *p, const struct key *k, char *v)
+key_onoff_not(struct parser *p, const struct key *k, char *v)
 {
 	int	on;
 
@@ -984,15 +1235,20 @@ key_words(struct parser *p, const struct key *k, char *v)
 	return 0;
 }
 
-/* off, never, or a comma-separated list of failure, delay, success. */
+/*
+ * off (or empty), never, or a comma-separated list of failure, delay,
+ * success; kept as RCPT's NOTIFY= value (RFC 3461 4.1), upper case.
+ */
 static int
 key_dsn_notify(struct parser *p, const struct key *k, char *v)
 {
-	char	*copy, *list, *w;
+	char	*copy, *list, *w, *s;
 	int	 ok = 1;
 
-	if (strcmp(v, "off") == 0 || strcmp(v, "never") == 0)
-		return 0;
+	if (*v == '\0' || strcmp(v, "off") == 0)
+		return set_str(p, k->field, "");
+	if (strcmp(v, "never") == 0)
+		return set_str(p, k->field, "NEVER");
 	if ((copy = list = strdup(v)) == NULL)
 		return nomem(p->f);
 	while ((w = strsep(&list, ",")) != NULL)
@@ -1001,7 +1257,9 @@ key_dsn_notify(struct parser *p, const struct key *k, char *v)
 	if (!ok)
 		return perr(p, "%s: '%.80s' is not 'off', 'never' or a list "
 		    "of: %s", k->name, v, DSN_WORDS);
-	return 0;
+	for (s = v; *s != '\0'; s++)
+		*s = (char)toupper((unsigned char)*s);
+	return set_str(p, k->field, v);
 }
 
 /* The guards: the harmless value passes, the other is refused, with why. */
@@ -1056,6 +1314,58 @@ onoff(const char *v)
 	if (strcmp(v, "off") == 0)
 		return 0;
 	return -1;
+}
+
+/* The index in enum_words[] of field's word w, or -1. */
+static int
+enum_find(enum field field, const char *w)
+{
+	size_t	i;
+
+	for (i = 0; i < POSTIE_NELEM(enum_words); i++)
+		if (enum_words[i].field == field &&
+		    strcmp(enum_words[i].word, w) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* field's words, space separated, for an error text. */
+static int
+enum_list(enum field field, char *buf, size_t len)
+{
+	size_t	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < POSTIE_NELEM(enum_words); i++) {
+		if (enum_words[i].field != field)
+			continue;
+		if ((buf[0] != '\0' && strlcat(buf, " ", len) >= len) ||
+		    strlcat(buf, enum_words[i].word, len) >= len)
+			return -1;
+	}
+	return 0;
+}
+
+/* Letters, digits and hyphens in dot-separated labels (RFC 1035 2.3.1,
+ * RFC 1123 2.1: a label may start with a digit). */
+static int
+domain_valid(const char *d)
+{
+	size_t	n;
+
+	if (strlen(d) > DOMAIN_MAX)
+		return 0;
+	for (;;) {
+		n = strspn(d, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+		if (n == 0 || n > LABEL_MAX || d[0] == '-' || d[n - 1] == '-')
+			return 0;
+		if (d[n] == '\0')
+			return 1;
+		if (d[n] != '.')
+			return 0;
+		d += n + 1;
+	}
 }
 
 /* Whether w is one of the space-separated words of list. */
@@ -1211,6 +1521,10 @@ fields_copy(struct account *dst, const struct account *src,
 			*(int *)((char *)dst + off) =
 			    *(const int *)((const char *)src + off);
 			continue;
+		case FT_LONG:
+			*(long *)((char *)dst + off) =
+			    *(const long *)((const char *)src + off);
+			continue;
 		case FT_AUTH:
 			dst->auth = src->auth;
 			off = offsetof(struct account, auth_mech);
@@ -1286,8 +1600,7 @@ config_account(const struct config *c, const char *name,
 		}
 	} else if (envelope_from != NULL && envelope_from[0] != '\0') {
 		for (i = 0; i < c->naccounts && a == NULL; i++)
-			if (c->accounts[i]->from != NULL && strcasecmp(
-			    c->accounts[i]->from, envelope_from) == 0)
+			if (account_matches(c->accounts[i], envelope_from))
 				a = c->accounts[i];
 	}
 	if (a == NULL && (a = account_find(c, "default")) == NULL) {
@@ -1318,7 +1631,56 @@ account_finish(struct account *a, struct failure *f)
 		a->auth = a->user != NULL ? AUTH_ON : AUTH_OFF;
 	if (a->timeout == 0)
 		a->timeout = CONFIG_DEFAULT_TIMEOUT;
+	if (a->queue_lifetime == 0)
+		a->queue_lifetime = CONFIG_DEFAULT_LIFETIME;
 	return 0;
+}
+
+/*
+ * Whether a's from chooses it for the envelope sender from: equal but
+ * for case, or as a pattern. POSIX fnmatch() has no FNM_CASEFOLD, so
+ * both are compared in lower case.
+ */
+static int
+account_matches(const struct account *a, const char *from)
+{
+	char	*pat, *str, *s;
+	int	 r;
+
+	if (a->from == NULL)
+		return 0;
+	if (strcasecmp(a->from, from) == 0)
+		return 1;
+	if (!a->from_is_pattern)
+		return 0;
+	pat = strdup(a->from);
+	str = strdup(from);
+	/* Out of memory, no match: the default account it is. */
+	r = 0;
+	if (pat != NULL && str != NULL) {
+		for (s = pat; *s != '\0'; s++)
+			*s = (char)tolower((unsigned char)*s);
+		for (s = str; *s != '\0'; s++)
+			*s = (char)tolower((unsigned char)*s);
+		r = fnmatch(pat, str, 0) == 0;
+	}
+	free(pat);
+	free(str);
+	return r;
+}
+
+/* A from with wildcards only chooses its account (config.h). */
+static void
+mark_patterns(struct config *c)
+{
+	struct account	*a;
+	size_t		 i;
+
+	for (i = 0; i < c->naccounts; i++) {
+		a = c->accounts[i];
+		a->from_is_pattern = a->from != NULL &&
+		    strpbrk(a->from, "*?[") != NULL;
+	}
 }
 
 int

@@ -70,8 +70,11 @@ struct account {
 	/* The envelope. */
 	char		*aliases;	/* msmtp aliases file; NULL: none */
 	int		 allow_from_override; /* 0: -f is ignored, from wins */
-	char		*dsn_notify;	/* RCPT NOTIFY= unless -N; NULL: none */
-	char		*dsn_return;	/* MAIL RET= unless -R ("full"/"hdrs") */
+	char		*dsn_notify;	/* RCPT NOTIFY= unless -N, as sent:
+					 * "NEVER" or e.g. "FAILURE,DELAY";
+					 * NULL: none */
+	char		*dsn_return;	/* MAIL RET= unless -R: "FULL" or
+					 * "HDRS"; NULL: none */
 
 	/* The queue (postie's keys; msmtp has no queue). */
 	enum queue_mode	 queue;		/* QUEUE_AUTO unless set */

@@ -1,6 +1,7 @@
 /*
- * Unit tests for config: msmtp syntax, inheritance, account choice, the
- * errors a person sees first, the permission checks and the file search.
+ * Unit tests for config: msmtp syntax, inheritance, account choice (by
+ * name, sender or pattern), every key's values, defaults and errors,
+ * msmtp's placeholders, the permission checks and the file search.
  */
 #include <sys/stat.h>
 
@@ -809,11 +810,8 @@ test_guards(void **state)
 	    "test.rc:2: protocol lmtp: postie speaks SMTP only", NULL);
 	parse_fails("account a\nprotocol esmtp\n",
 	    "test.rc:2: protocol: 'esmtp' is not 'smtp' or 'lmtp'");
-	parse_fails_with("account a\nallow_from_override off\n",
-	    "test.rc:2: allow_from_override off:", NULL);
 	/* The values that change nothing pass. */
-	parse_ok("account a\nhost h\nproxy_host\nsocket\nprotocol smtp\n"
-	    "allow_from_override on\n");
+	parse_ok("account a\nhost h\nproxy_host\nsocket\nprotocol smtp\n");
 }
 
 static void
@@ -856,13 +854,15 @@ test_noted_logged_once(void **state)
 	(void)state;
 	out = with_verbose(parse, "defaults\nlogfile ~/a.log\n"
 	    "account a\nhost h\nlogfile ~/b.log\nsyslog on\n"
-	    "aliases /etc/aliases\n", &r);
+	    "tls_cert_file /etc/c.pem\naliases /etc/aliases\n", &r);
 	assert_int_equal(r, 0);
 	assert_int_equal(count(out, "key logfile is accepted but not acted "
 	    "on yet"), 1);
 	assert_non_null(strstr(out, "test.rc:2: key logfile"));
 	assert_int_equal(count(out, "key syslog is accepted"), 1);
-	assert_int_equal(count(out, "key aliases is accepted"), 1);
+	assert_int_equal(count(out, "key tls_cert_file is accepted"), 1);
+	/* Keys postie acts on are not noted. */
+	assert_int_equal(count(out, "key aliases"), 0);
 	assert_int_equal(count(out, "key host"), 0);
 }
 
@@ -943,6 +943,427 @@ test_real_world(void **state)
 	assert_int_equal(a->tls, 0);
 	assert_int_equal(a->port, 25);
 	assert_int_equal(a->auth, AUTH_OFF);
+}
+
+/* ---- what goes into the message ---- */
+
+static void
+test_header_keys(void **state)
+{
+	const struct account *a;
+
+	(void)state;
+	parse_ok("account a\nhost h\nfrom_full_name \"Cron Daemon\"\n"
+	    "set_from_header on\nset_date_header off\nset_msgid_header off\n"
+	    "undisclosed_recipients on\nremove_bcc_headers off\n"
+	    "account b\nhost h\nset_from_header off\nset_date_header auto\n"
+	    "set_msgid_header auto\nundisclosed_recipients\n"
+	    "account c\nhost h\nset_from_header auto\nfrom_full_name x\n"
+	    "from_full_name\n");
+	a = account("a");
+	assert_string_equal(a->from_full_name, "Cron Daemon");
+	assert_int_equal(a->set_from_header, HEADER_ON);
+	assert_int_equal(a->set_date_header, HEADER_OFF);
+	assert_int_equal(a->set_msgid_header, HEADER_OFF);
+	assert_int_equal(a->undisclosed_recipients, 1);
+	assert_int_equal(a->remove_bcc_headers, 0);
+	a = account("b");
+	assert_int_equal(a->set_from_header, HEADER_OFF);
+	assert_int_equal(a->set_date_header, HEADER_AUTO);
+	assert_int_equal(a->set_msgid_header, HEADER_AUTO);
+	assert_int_equal(a->undisclosed_recipients, 1);
+	a = account("c");
+	assert_int_equal(a->set_from_header, HEADER_AUTO);
+	assert_null(a->from_full_name);
+}
+
+/* msmtp's older spellings of the same settings. */
+static void
+test_old_header_keys(void **state)
+{
+	(void)state;
+	parse_ok("account a\nhost h\nadd_missing_from_header off\n"
+	    "add_missing_date_header off\nkeepbcc on\n"
+	    "account b\nhost h\nset_from_header on\nset_date_header off\n"
+	    "add_missing_from_header on\nadd_missing_date_header\n"
+	    "remove_bcc_headers off\nkeepbcc off\n");
+	assert_int_equal(raw("a")->set_from_header, HEADER_OFF);
+	assert_int_equal(raw("a")->set_date_header, HEADER_OFF);
+	assert_int_equal(raw("a")->remove_bcc_headers, 0);
+	assert_int_equal(raw("b")->set_from_header, HEADER_AUTO);
+	assert_int_equal(raw("b")->set_date_header, HEADER_AUTO);
+	assert_int_equal(raw("b")->remove_bcc_headers, 1);
+	parse_fails("account a\nadd_missing_from_header auto\n",
+	    "test.rc:2: add_missing_from_header: 'auto' is not 'on' or 'off'");
+	parse_fails("account a\nkeepbcc yes\n",
+	    "test.rc:2: keepbcc: 'yes' is not 'on' or 'off'");
+}
+
+static void
+test_header_key_errors(void **state)
+{
+	(void)state;
+	parse_fails("account a\nset_msgid_header on\n",
+	    "test.rc:2: set_msgid_header: 'on' is not one of: auto off");
+	parse_fails("account a\nset_date_header\n",
+	    "test.rc:2: set_date_header: '' is not one of: auto off");
+	parse_fails("account a\nundisclosed_recipients always\n",
+	    "test.rc:2: undisclosed_recipients: 'always' is not 'on' or "
+	    "'off'");
+	parse_fails("account a\nremove_bcc_headers no\n",
+	    "test.rc:2: remove_bcc_headers: 'no' is not 'on' or 'off'");
+	parse_fails("account a\nfrom_full_name \"a\rb\"\n",
+	    "test.rc:2: from_full_name: a control character is not allowed");
+}
+
+static void
+test_rewrite_domain(void **state)
+{
+	static const char *const bad[] = {
+		"-a.example", "a-.example", "a..example", ".example",
+		"example.", "a_b.example", "a b", "@example.org",
+		"[127.0.0.1]",
+	};
+	char	text[512];
+	size_t	i;
+
+	(void)state;
+	parse_ok("account a\nhost h\nrewrite_domain Mail-1.Example.org\n"
+	    "account b : a\n"
+	    "account c : a\nrewrite_domain\n"
+	    "account d\nhost h\nrewrite_domain 4chan.example\n");
+	assert_string_equal(raw("a")->rewrite_domain, "Mail-1.Example.org");
+	assert_string_equal(raw("b")->rewrite_domain, "Mail-1.Example.org");
+	assert_null(raw("c")->rewrite_domain);
+	assert_string_equal(raw("d")->rewrite_domain, "4chan.example");
+	for (i = 0; i < POSTIE_NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "account a\nrewrite_domain %s\n",
+		    bad[i]);
+		snprintf(text + 256, 256, "test.rc:2: rewrite_domain: '%s' is "
+		    "not a domain name", bad[i]);
+		parse_fails(text, text + 256);
+	}
+	/* 64 octets is one label too long. */
+	parse_fails_with("account a\nrewrite_domain "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".example\n", "is not a domain name", NULL);
+	parse_ok("account a\nhost h\nrewrite_domain "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".example\n");
+}
+
+/* ---- the envelope ---- */
+
+static void
+test_envelope_keys(void **state)
+{
+	const struct account *a;
+
+	(void)state;
+	setenv("HOME", "/home/tester", 1);
+	parse_ok("account a\nhost h\naliases ~/.aliases\n"
+	    "allow_from_override off\ndsn_notify failure,delay\n"
+	    "dsn_return headers\n"
+	    "account b\nhost h\naliases /etc/aliases\ndsn_notify never\n"
+	    "dsn_return full\nallow_from_override\n"
+	    "account c : a\naliases\ndsn_notify off\ndsn_return off\n"
+	    "account d : a\ndsn_notify success\ndsn_notify\n");
+	a = account("a");
+	assert_string_equal(a->aliases, "/home/tester/.aliases");
+	assert_int_equal(a->allow_from_override, 0);
+	assert_string_equal(a->dsn_notify, "FAILURE,DELAY");
+	assert_string_equal(a->dsn_return, "HDRS");
+	a = account("b");
+	assert_string_equal(a->aliases, "/etc/aliases");
+	assert_int_equal(a->allow_from_override, 1);
+	assert_string_equal(a->dsn_notify, "NEVER");
+	assert_string_equal(a->dsn_return, "FULL");
+	a = account("c");
+	assert_null(a->aliases);
+	assert_int_equal(a->allow_from_override, 0);
+	assert_null(a->dsn_notify);
+	assert_null(a->dsn_return);
+	assert_null(account("d")->dsn_notify);
+	assert_string_equal(account("d")->dsn_return, "HDRS");
+}
+
+static void
+test_envelope_key_errors(void **state)
+{
+	(void)state;
+	parse_fails("account a\nallow_from_override never\n",
+	    "test.rc:2: allow_from_override: 'never' is not 'on' or 'off'");
+	parse_fails("account a\ndsn_notify never,failure\n",
+	    "test.rc:2: dsn_notify: 'never,failure' is not 'off', 'never' "
+	    "or a list of: failure delay success");
+	parse_fails("account a\ndsn_notify failure,\n",
+	    "test.rc:2: dsn_notify: 'failure,' is not 'off', 'never' "
+	    "or a list of: failure delay success");
+	parse_fails("account a\ndsn_return hdrs\n",
+	    "test.rc:2: dsn_return: 'hdrs' is not one of: off headers full");
+}
+
+/* ---- the queue ---- */
+
+static void
+test_queue_keys(void **state)
+{
+	const struct account *a;
+
+	(void)state;
+	setenv("HOME", "/home/tester", 1);
+	parse_ok("account a\nhost h\nqueue always\nqueue_dir ~/spool\n"
+	    "queue_lifetime 2d\nqueue_bounce off\n"
+	    "account b\nhost h\nqueue off\nqueue_dir /var/spool/postie\n"
+	    "queue_lifetime 90\n"
+	    "account c\nhost h\nqueue auto\nqueue_lifetime 12h\n"
+	    "account d\nhost h\nqueue_lifetime 30m\nqueue_bounce\n"
+	    "account e\nhost h\nqueue_lifetime 45s\nqueue_dir ~\n"
+	    "account f : a\nqueue_lifetime\nqueue_dir\n"
+	    "account g\nhost h\nqueue_lifetime 365d\n");
+	a = account("a");
+	assert_int_equal(a->queue, QUEUE_ALWAYS);
+	assert_string_equal(a->queue_dir, "/home/tester/spool");
+	assert_int_equal(a->queue_lifetime, 2 * 86400);
+	assert_int_equal(a->queue_bounce, 0);
+	a = account("b");
+	assert_int_equal(a->queue, QUEUE_OFF);
+	assert_string_equal(a->queue_dir, "/var/spool/postie");
+	assert_int_equal(a->queue_lifetime, 90);
+	assert_int_equal(a->queue_bounce, 1);
+	assert_int_equal(account("c")->queue, QUEUE_AUTO);
+	assert_int_equal(account("c")->queue_lifetime, 12 * 3600);
+	assert_int_equal(account("d")->queue_lifetime, 30 * 60);
+	assert_int_equal(account("d")->queue_bounce, 1);
+	assert_int_equal(account("e")->queue_lifetime, 45);
+	assert_string_equal(account("e")->queue_dir, "/home/tester");
+	a = account("f");
+	assert_int_equal(a->queue, QUEUE_ALWAYS);
+	assert_null(a->queue_dir);
+	assert_int_equal(a->queue_lifetime, CONFIG_DEFAULT_LIFETIME);
+	assert_int_equal(a->queue_bounce, 0);
+	assert_int_equal(account("g")->queue_lifetime, 365L * 86400);
+}
+
+static void
+test_queue_key_errors(void **state)
+{
+	static const char *const lifetimes[] = {
+		"0", "-1", "1w", "d", "5 d", "1.5d", "366d", "8761h",
+		"31536001", "99999999999999999999999999999999999999d",
+	};
+	char	text[256], want[256];
+	size_t	i;
+
+	(void)state;
+	parse_fails("account a\nqueue sometimes\n",
+	    "test.rc:2: queue: 'sometimes' is not one of: auto always off");
+	parse_fails("account a\nqueue_bounce maybe\n",
+	    "test.rc:2: queue_bounce: 'maybe' is not 'on' or 'off'");
+	parse_fails("account a\nqueue_dir spool\n",
+	    "test.rc:2: queue_dir: 'spool' is not an absolute path (or ~/...)");
+	parse_fails("account a\nqueue_dir ~other/spool\n",
+	    "test.rc:2: queue_dir: '~other/spool' is not an absolute path "
+	    "(or ~/...)");
+	for (i = 0; i < POSTIE_NELEM(lifetimes); i++) {
+		snprintf(text, sizeof(text), "account a\nqueue_lifetime %s\n",
+		    lifetimes[i]);
+		snprintf(want, sizeof(want), "test.rc:2: queue_lifetime: '%s' "
+		    "is not a time from 1 second to 365 days (a number of "
+		    "seconds, or a number followed by s, m, h or d)",
+		    lifetimes[i]);
+		parse_fails(text, want);
+	}
+}
+
+/* ---- defaults and inheritance of the new keys ---- */
+
+static void
+test_new_defaults(void **state)
+{
+	const struct account *a;
+
+	(void)state;
+	parse_ok("account a\nhost h\n");
+	a = raw("a");
+	assert_int_equal(a->queue_lifetime, 0);
+	a = account("a");
+	assert_null(a->from_full_name);
+	assert_int_equal(a->from_is_pattern, 0);
+	assert_int_equal(a->set_from_header, HEADER_AUTO);
+	assert_int_equal(a->set_date_header, HEADER_AUTO);
+	assert_int_equal(a->set_msgid_header, HEADER_AUTO);
+	assert_int_equal(a->undisclosed_recipients, 0);
+	assert_int_equal(a->remove_bcc_headers, 1);
+	assert_null(a->rewrite_domain);
+	assert_null(a->aliases);
+	assert_int_equal(a->allow_from_override, 1);
+	assert_null(a->dsn_notify);
+	assert_null(a->dsn_return);
+	assert_int_equal(a->queue, QUEUE_AUTO);
+	assert_null(a->queue_dir);
+	assert_int_equal(a->queue_lifetime, CONFIG_DEFAULT_LIFETIME);
+	assert_int_equal(a->queue_bounce, 1);
+}
+
+/* Every new key, set in the defaults or in a parent, reaches the child. */
+static const char new_keys[] =
+    "from_full_name Name\n"
+    "set_from_header on\n"
+    "set_date_header off\n"
+    "set_msgid_header off\n"
+    "undisclosed_recipients on\n"
+    "remove_bcc_headers off\n"
+    "rewrite_domain example.org\n"
+    "aliases /etc/aliases\n"
+    "allow_from_override off\n"
+    "dsn_notify failure\n"
+    "dsn_return full\n"
+    "queue always\n"
+    "queue_dir /var/spool/q\n"
+    "queue_lifetime 1h\n"
+    "queue_bounce off\n";
+
+static void
+check_new_keys(const struct account *a)
+{
+	assert_string_equal(a->from_full_name, "Name");
+	assert_int_equal(a->set_from_header, HEADER_ON);
+	assert_int_equal(a->set_date_header, HEADER_OFF);
+	assert_int_equal(a->set_msgid_header, HEADER_OFF);
+	assert_int_equal(a->undisclosed_recipients, 1);
+	assert_int_equal(a->remove_bcc_headers, 0);
+	assert_string_equal(a->rewrite_domain, "example.org");
+	assert_string_equal(a->aliases, "/etc/aliases");
+	assert_int_equal(a->allow_from_override, 0);
+	assert_string_equal(a->dsn_notify, "FAILURE");
+	assert_string_equal(a->dsn_return, "FULL");
+	assert_int_equal(a->queue, QUEUE_ALWAYS);
+	assert_string_equal(a->queue_dir, "/var/spool/q");
+	assert_int_equal(a->queue_lifetime, 3600);
+	assert_int_equal(a->queue_bounce, 0);
+}
+
+static void
+test_new_inheritance(void **state)
+{
+	char	text[2048];
+
+	(void)state;
+	snprintf(text, sizeof(text), "defaults\n%saccount a\nhost h\n",
+	    new_keys);
+	parse_ok(text);
+	check_new_keys(account("a"));
+	config_free(&cfg);
+
+	/* From a parent, over other defaults... */
+	snprintf(text, sizeof(text), "account p\nhost h\n%s"
+	    "defaults\nqueue off\nqueue_lifetime 5\nremove_bcc_headers on\n"
+	    "account c : p\n"
+	    "account d\nhost h\n", new_keys);
+	parse_ok(text);
+	check_new_keys(account("c"));
+	/* ...which an account that did not inherit still gets. */
+	assert_int_equal(account("d")->queue, QUEUE_OFF);
+	assert_int_equal(account("d")->queue_lifetime, 5);
+	assert_int_equal(account("d")->remove_bcc_headers, 1);
+	assert_int_equal(account("d")->queue_bounce, 1);
+	assert_null(account("d")->aliases);
+	config_free(&cfg);
+
+	/* A parent that set nothing leaves the defaults be. */
+	snprintf(text, sizeof(text), "defaults\n%saccount p\nhost h\n"
+	    "account c : p\n", new_keys);
+	parse_ok(text);
+	check_new_keys(account("c"));
+}
+
+/* ---- msmtp's placeholders in from and domain ---- */
+
+static void
+test_substitution(void **state)
+{
+	char		 host[256], want[1024], *user;
+	struct passwd	*pw;
+
+	(void)state;
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	setenv("USER", "tester", 1);
+	/* The password database comes first; USER when it has no name. */
+	pw = getpwuid(getuid());
+	user = pw != NULL && pw->pw_name[0] != '\0' ? pw->pw_name : "tester";
+
+	parse_ok("defaults\nfrom %U@%H\n"
+	    "account a\nhost h\n"
+	    "account b\nhost h\nfrom 100%%-%U%x@%H.example%\ndomain %H\n"
+	    "account c\nhost h\nfrom %C\ndomain %M\n");
+	snprintf(want, sizeof(want), "%s@%s", user, host);
+	assert_string_equal(raw("a")->from, want);
+	snprintf(want, sizeof(want), "100%%-%s%%x@%s.example%%", user, host);
+	assert_string_equal(raw("b")->from, want);
+	assert_string_equal(raw("b")->domain, host);
+	/* The resolver and /etc/mailname are the machine's; only their
+	 * shape is checked. */
+	assert_non_null(raw("c")->from);
+	assert_null(strchr(raw("c")->from, '%'));
+	assert_non_null(raw("c")->domain);
+	assert_null(strchr(raw("c")->domain, '%'));
+	if (access("/etc/mailname", F_OK) == -1)
+		assert_string_equal(raw("c")->domain, raw("c")->from);
+	/* Nothing else is substituted. */
+	config_free(&cfg);
+	parse_ok("account a\nhost %H\nuser %U\n");
+	assert_string_equal(raw("a")->host, "%H");
+	assert_string_equal(raw("a")->user, "%U");
+}
+
+/* ---- choosing by a pattern ---- */
+
+static void
+test_choose_pattern(void **state)
+{
+	const struct account *a;
+
+	(void)state;
+	parse_ok("account exact\nhost h\nfrom boss@Example.org\n"
+	    "account any\nhost h\nfrom *@example.org\n"
+	    "account sub\nhost h\nfrom *@*.example.org\n"
+	    "account one\nhost h\nfrom ?@example.net\n"
+	    "account set\nhost h\nfrom [a-c]*@EXAMPLE.COM\n"
+	    "account default\nhost h\nfrom postmaster@example.com\n");
+	assert_int_equal(raw("exact")->from_is_pattern, 0);
+	assert_int_equal(raw("any")->from_is_pattern, 1);
+	assert_int_equal(raw("one")->from_is_pattern, 1);
+	assert_int_equal(raw("set")->from_is_pattern, 1);
+	assert_int_equal(raw("default")->from_is_pattern, 0);
+	/* The first that matches, in file order. */
+	a = config_account(&cfg, NULL, "BOSS@example.org", &fl);
+	assert_string_equal(a->name, "exact");
+	a = config_account(&cfg, NULL, "Jane@Example.ORG", &fl);
+	assert_string_equal(a->name, "any");
+	a = config_account(&cfg, NULL, "jane@lists.example.org", &fl);
+	assert_string_equal(a->name, "sub");
+	a = config_account(&cfg, NULL, "x@example.net", &fl);
+	assert_string_equal(a->name, "one");
+	a = config_account(&cfg, NULL, "xy@example.net", &fl);
+	assert_string_equal(a->name, "default");
+	a = config_account(&cfg, NULL, "Bob@example.com", &fl);
+	assert_string_equal(a->name, "set");
+	a = config_account(&cfg, NULL, "dave@example.com", &fl);
+	assert_string_equal(a->name, "default");
+	/* -a still wins. */
+	a = config_account(&cfg, "default", "jane@example.org", &fl);
+	assert_string_equal(a->name, "default");
+	config_free(&cfg);
+
+	/* Inherited from the defaults, a pattern is a pattern too. */
+	parse_ok("defaults\nfrom *@example.org\naccount a\nhost h\n"
+	    "account b\nhost h\nfrom b@example.org\n");
+	assert_int_equal(raw("a")->from_is_pattern, 1);
+	assert_int_equal(raw("b")->from_is_pattern, 0);
+	a = config_account(&cfg, NULL, "b@example.org", &fl);
+	assert_string_equal(a->name, "a");
 }
 
 /* ---- files ---- */
@@ -1198,6 +1619,18 @@ main(void)
 		cmocka_unit_test_teardown(test_noted_values_checked, teardown),
 		cmocka_unit_test_teardown(test_noted_logged_once, teardown),
 		cmocka_unit_test_teardown(test_real_world, teardown),
+		cmocka_unit_test_teardown(test_header_keys, teardown),
+		cmocka_unit_test_teardown(test_old_header_keys, teardown),
+		cmocka_unit_test_teardown(test_header_key_errors, teardown),
+		cmocka_unit_test_teardown(test_rewrite_domain, teardown),
+		cmocka_unit_test_teardown(test_envelope_keys, teardown),
+		cmocka_unit_test_teardown(test_envelope_key_errors, teardown),
+		cmocka_unit_test_teardown(test_queue_keys, teardown),
+		cmocka_unit_test_teardown(test_queue_key_errors, teardown),
+		cmocka_unit_test_teardown(test_new_defaults, teardown),
+		cmocka_unit_test_teardown(test_new_inheritance, teardown),
+		cmocka_unit_test_teardown(test_substitution, teardown),
+		cmocka_unit_test_teardown(test_choose_pattern, teardown),
 		cmocka_unit_test_teardown(test_perm_password, teardown),
 		cmocka_unit_test_teardown(test_perm_writable, teardown),
 		cmocka_unit_test_teardown(test_load_errors, teardown),
