@@ -203,6 +203,8 @@ run_mode(const struct invocation *inv)
 		print_version();
 		return EX_OK;
 	case CLI_LIST_QUEUE:
+	case CLI_QUEUE_REMOVE:
+	case CLI_QUEUE_RETRY:
 	case CLI_QUEUE_RUN:
 	case CLI_SMTP_SERVER:
 		break;
