@@ -24,8 +24,11 @@ struct bounce_params {
 
 /*
  * 1 when a notification may be sent for env: the sender is a real
- * address (not the null sender, not MAILER-DAEMON or postmaster-style
- * automatic senders, RFC 3834), so that a bounce never bounces.
+ * address (not the null sender, not MAILER-DAEMON or another automatic
+ * sender such as owner-* or *-request, RFC 3834; postmaster is a person
+ * and gets them), so that a bounce never bounces, and
+ * the sender did not ask for no failure report (env->dsn_notify NEVER, or
+ * a NOTIFY list without FAILURE, RFC 3461 4.1).
  */
 int	bounce_wanted(const struct queue_envelope *env);
 
@@ -39,7 +42,8 @@ int	bounce_wanted(const struct queue_envelope *env);
  * holds an SMTP reply), and the original message's header block as
  * text/rfc822-headers (never its body: it may be large, and the sender
  * has it). Lines longer than 998 octets are never written.
- * Errors: FAIL_IO, FAIL_OS.
+ * Errors: FAIL_IO, FAIL_OS; FAIL_SOFTWARE when no MIME boundary absent
+ * from the quoted text was found (random, so not in practice).
  */
 int	bounce_write(const struct bounce_params *p, int out_fd,
 	    struct failure *f);
