@@ -31,11 +31,13 @@ struct smtpd_message {
 };
 
 /*
- * Called once per message. Returns 0 when the message is accepted
- * (delivered or durably queued): the client gets 250. Returns -1 with f
- * set otherwise: the client gets a reply made from f (fail_is_temporary
- * kinds: 451 4.3.0; FAIL_DATA: 554 5.6.0; FAIL_NOUSER: 550 5.1.1;
- * others 554 5.0.0), the text being f->text.
+ * Called once per message, f cleared. Returns 0 when the message is
+ * accepted (delivered or durably queued): the client gets "250 2.0.0 Ok",
+ * followed by ": " and f->text when the callback set one ("queued as
+ * ID"). Returns -1 with f set otherwise: the client gets a reply made
+ * from f (fail_is_temporary kinds: 451 4.3.0; FAIL_DATA: 554 5.6.0;
+ * FAIL_NOUSER: 550 5.1.1; others 554 5.0.0), the text being f->text.
+ * m and everything it points to live until the callback returns.
  */
 typedef int (*smtpd_accept_fn)(void *arg, const struct smtpd_message *m,
 	    struct failure *f);
@@ -52,13 +54,21 @@ struct smtpd_params {
 
 /*
  * Runs the session to QUIT or end of input. Commands: HELO, EHLO, MAIL,
- * RCPT, DATA, RSET, NOOP, QUIT, VRFY (252), HELP; others 502. Bad
- * sequence 503, bad syntax 501 (an address with CR, LF, NUL or
- * unbalanced "<>" included), a line over 998 octets in DATA or a NUL
- * byte: the message is refused with 554 5.6.0 after the final dot,
- * never cut. Too many errors in a row end the session with 421.
+ * RCPT, DATA, RSET, NOOP, QUIT, VRFY (252), HELP; known others (EXPN,
+ * AUTH, STARTTLS, BDAT, ...) 502, unknown ones 500. Bad sequence 503,
+ * bad syntax 501 (an address with CR, LF, NUL or unbalanced "<>"
+ * included), unknown MAIL/RCPT parameters 555. A line over 998 octets
+ * in DATA or a NUL byte: the message is refused with 554 5.6.0 after
+ * the final dot, never cut; over max_size: 552 5.3.4, likewise. EHLO
+ * announces SMTPUTF8 too (the SMTPUTF8 parameter is taken and not kept:
+ * the client side adds it for any address that needs it); ORCPT is
+ * checked and not kept. A bare LF ends a line, but a client that ended
+ * DATA with CRLF must end the content with CRLF "." CRLF (no smuggling).
+ * Too many bad commands in a row (20) end the session with 421.
  * Returns 0 on QUIT, -1 with f set when input ended without QUIT
- * (FAIL_DROPPED), on a timeout (FAIL_TIMEOUT) or a write error (FAIL_IO).
+ * (FAIL_DROPPED: a message in progress is dropped, never accepted), on
+ * a timeout (FAIL_TIMEOUT, after a 421), a read or write error
+ * (FAIL_IO), too many bad commands (FAIL_PROTOCOL) or memory (FAIL_OS).
  */
 int	smtpd_run(const struct smtpd_params *p, struct failure *f);
 
