@@ -1,0 +1,101 @@
+#!/bin/sh
+# bsd-mailx's command line, "sendmail -i -t [-f FROM]": the recipients
+# are in To, Cc and Bcc; no Date, no Message-ID, and no From unless -r.
+# Every address gets a copy, no copy shows Bcc. 7021 runs the real mail(1).
+. "$(dirname "$0")/../lib/lib.sh"
+need_postfix
+plan 11
+
+# header FILE NAME: the value of FILE's first NAME: header (any case)
+header() {
+	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
+	    /^$/ { exit }
+	    tolower(substr($0, 1, length(n))) == n {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
+# $T/got, less the header lines NAME... (which postie adds) that go to
+# $T/added
+split_added() {
+	sa_f=$1; shift
+	pf_strip_trace "$sa_f" >"$T/full"
+	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
+		for (i = 1; i <= n; i++) want[v[i]] = 1 }
+	    !body && /^$/ { body = 1 }
+	    !body { k = tolower($0); sub(/:.*/, "", k)
+		if (k in want) { print >"/dev/stderr"; next } }
+	    { print }' "$T/full" >"$T/got" 2>"$T/added"
+}
+# check_date_msgid DESC: $T/added holds one well-formed Date: and one
+# Message-ID:
+check_date_msgid() {
+	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
+	    grep -qE '^[Dd][Aa][Tt][Ee]: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
+	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
+	    grep -qiE '^message-id: <[^<>@ ]+@[^<>@ ]+>$' "$T/added"; then
+		ok "$1"
+	else
+		fail "$1" "want one Date: and one Message-ID: added, got:" \
+		    "$(cat "$T/added")"
+	fi
+}
+
+config_postfix "$T/rc" smtps "queue_dir $T/queue"
+# what "mail -s subj -c cc@... -b bcc@... rcpt@..." writes
+cat >"$T/msg" <<'M'
+To: rcpt@example.test
+Subject: mailx with a blind copy
+Cc: cc@example.test
+Bcc: bcc@example.test
+MIME-Version: 1.0
+Content-Type: text/plain; charset="UTF-8"
+Content-Transfer-Encoding: 8bit
+
+Seen by rcpt and cc; bcc is hidden.
+M
+grep -v '^Bcc:' "$T/msg" >"$T/want"
+
+postie_run -C "$T/rc" -i -t <"$T/msg"
+check_rc "-i -t: exit 0" 0
+check_eq "-i -t: nothing on stderr" "" "$err"
+if delivered 3; then
+	for f in $(cat "$T/delivered"); do header "$f" Delivered-To; done |
+	    sort | tr '\n' ' ' >"$T/rcpts"
+	check_eq "To, Cc and Bcc got one copy each" \
+	    "bcc@example.test cc@example.test rcpt@example.test " \
+	    "$(cat "$T/rcpts")"
+	same=yes added=yes
+	for f in $(cat "$T/delivered"); do
+		split_added "$f" Date Message-ID From
+		cmp -s "$T/want" "$T/got" || same=no
+		grep -qx 'From: sender@example.test' "$T/added" || added=no
+	done
+	check_eq "every copy: the message less its Bcc: header" yes "$same"
+	[ "$same" = yes ] || diag "$(diff "$T/want" "$T/got")"
+	check_date_msgid "Date: and Message-ID: added (last copy)"
+	check_eq "every copy: From: the account's from, added" yes "$added"
+else
+	fail "To, Cc and Bcc got one copy each" "$(cat "$T/pf_wait")"
+	fail "every copy: the message less its Bcc: header"
+	fail "Date: and Message-ID: added (last copy)"
+	fail "every copy: From: the account's from, added"
+fi
+
+# mail -r me@example.test: "-i -t -f me@example.test" and a From: header
+pf_clear_mail "$PF_DIR"
+{ echo 'From: me@example.test'; grep -v '^Bcc:' "$T/msg"; } >"$T/msg2"
+postie_run -C "$T/rc" -i -t -f me@example.test <"$T/msg2"
+check_rc "-f: exit 0" 0
+if delivered 2; then
+	f=$(head -n 1 "$T/delivered")
+	check_eq "-f: the envelope sender" "<me@example.test>" \
+	    "$(header "$f" Return-Path)"
+	split_added "$f" Date Message-ID
+	check_file_eq "-f: From: kept, nothing else changed" "$T/msg2" "$T/got"
+	check_eq "-f: no second From: added" "" "$(grep -i '^from:' "$T/added")"
+else
+	fail "-f: the envelope sender" "$(cat "$T/pf_wait")"
+	fail "-f: From: kept, nothing else changed"
+	fail "-f: no second From: added"
+fi
+check_eq "-f: nothing on stderr" "" "$err"
