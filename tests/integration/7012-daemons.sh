@@ -1,0 +1,126 @@
+#!/bin/sh
+# Daemons that mail root: sudo and mdadm ("sendmail -t"), logwatch
+# ("sendmail -t"), apt-listchanges and unattended-upgrades ("sendmail -oi
+# -t"), running as root with HOME=/ and almost no environment. Each
+# message names root (bare) in To and often in From, and has no Date or
+# Message-ID. apt-listchanges raises an exception on a non-zero exit.
+. "$(dirname "$0")/../lib/lib.sh"
+need_postfix
+plan 25
+
+# header FILE NAME: the value of FILE's first NAME: header (any case)
+header() {
+	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
+	    /^$/ { exit }
+	    tolower(substr($0, 1, length(n))) == n {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
+# $T/got, less the header lines NAME... (which postie adds) that go to
+# $T/added
+split_added() {
+	sa_f=$1; shift
+	pf_strip_trace "$sa_f" >"$T/full"
+	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
+		for (i = 1; i <= n; i++) want[v[i]] = 1 }
+	    !body && /^$/ { body = 1 }
+	    !body { k = tolower($0); sub(/:.*/, "", k)
+		if (k in want) { print >"/dev/stderr"; next } }
+	    { print }' "$T/full" >"$T/got" 2>"$T/added"
+}
+# check_date_msgid DESC: $T/added holds one well-formed Date: and one
+# Message-ID:
+check_date_msgid() {
+	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
+	    grep -qE '^[Dd][Aa][Tt][Ee]: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
+	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
+	    grep -qiE '^message-id: <[^<>@ ]+@[^<>@ ]+>$' "$T/added"; then
+		ok "$1"
+	else
+		fail "$1" "want one Date: and one Message-ID: added, got:" \
+		    "$(cat "$T/added")"
+	fi
+}
+
+printf '%s\n' 'root: root@example.test' >"$T/aliases"
+config_postfix "$T/rc" smtps "queue_dir $T/queue" "aliases $T/aliases"
+
+cat >"$T/sudo" <<'M'
+To: root
+From: root
+Auto-Submitted: auto-generated
+Subject: *** SECURITY information for host ***
+
+host : Nov 28 18:00:00 : alice : user NOT in sudoers ; TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls
+M
+cat >"$T/mdadm" <<'M'
+From: mdadm monitoring <root>
+To: root
+Subject: Fail event on /dev/md0:host
+
+This is an automatically generated mail message from mdadm
+running on host
+
+A Fail event had been detected on md device /dev/md0.
+M
+cat >"$T/logwatch" <<'M'
+To: root
+From: Logwatch <root>
+Subject: Logwatch for host (Linux)
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Transfer-Encoding: 7bit
+Content-Type: text/plain; charset="us-ascii"
+
+ ################### Logwatch 7.7 (07/22/22) ####################
+        Processing Initiated: Sat Nov 28 06:25:01 2026
+ ###################### Logwatch End #########################
+M
+cat >"$T/apt-listchanges" <<'M'
+Content-Type: text/plain; charset="utf-8"
+MIME-Version: 1.0
+Content-Transfer-Encoding: 8bit
+Subject: apt-listchanges: news for host
+From: root
+To: root
+Auto-Submitted: auto-generated
+
+openssl (3.0.15-1~deb12u1) bookworm-security; urgency=medium
+
+  * Fix CVE-2024-9143 — and a non-ASCII dash.
+M
+cat >"$T/unattended-upgrades" <<'M'
+Content-Type: text/plain; charset="utf-8"
+MIME-Version: 1.0
+Content-Transfer-Encoding: 8bit
+Subject: [host] unattended-upgrades result for host: SUCCESS
+From: root
+To: root
+Auto-Submitted: auto-generated
+
+Unattended upgrade result: All upgrades installed
+M
+
+for caller in sudo:-t mdadm:-t logwatch:-t apt-listchanges:-oi+-t \
+    unattended-upgrades:-oi+-t; do
+	name=${caller%%:*} args=$(echo "${caller#*:}" | tr + ' ')
+	pf_clear_mail "$PF_DIR"
+	# shellcheck disable=SC2086
+	env -i HOME=/ PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	    "$POSTIE" -C "$T/rc" $args <"$T/$name" >"$T/stdout" 2>"$T/stderr"
+	rc=$? err=$(cat "$T/stderr")
+	check_rc "$name ($args): exit 0" 0
+	check_eq "$name: nothing on stderr" "" "$err"
+	if delivered 1; then
+		f=$(cat "$T/delivered")
+		check_eq "$name: To: root went to the alias" "root@example.test" \
+		    "$(header "$f" X-Original-To)"
+		split_added "$f" Date Message-ID
+		check_date_msgid "$name: Date: and Message-ID: added"
+		check_file_eq "$name: the rest byte for byte" "$T/$name" "$T/got"
+	else
+		fail "$name: To: root went to the alias" "$(cat "$T/pf_wait")"
+		fail "$name: Date: and Message-ID: added"
+		fail "$name: the rest byte for byte"
+	fi
+done
