@@ -364,3 +364,22 @@ fake_finish() {
 	wait "$FAKE_PID"
 	fake_rc=$?
 }
+
+# pf_settle [TIMEOUT]: wait (at most TIMEOUT seconds, default 30) until
+# Postfix's queue is empty and its Maildir has not grown for a second:
+# for tests that cannot know how many messages will arrive
+pf_settle() {
+	ps_end=$(($(date +%s) + ${1:-30})) ps_last=-1 ps_same=0
+	while [ "$(date +%s)" -lt "$ps_end" ]; do
+		ps_n=$(pf_mail_count "$PF_DIR")
+		if pf_queue_empty "$PF_DIR" && [ "$ps_n" -eq "$ps_last" ]; then
+			ps_same=$((ps_same + 1))
+			[ "$ps_same" -ge 5 ] && return 0
+		else
+			ps_same=0
+		fi
+		ps_last=$ps_n
+		sleep 0.2
+	done
+	return 1
+}
