@@ -1,0 +1,116 @@
+#!/bin/sh
+# The real bsd-mailx: it runs "sendmail -i -t [-f FROM]" (the program set
+# by "set sendmail=..." in ~/.mailrc) with To, Cc and Bcc in the header
+# and no From, Date or Message-ID unless -r. Every address gets its copy,
+# none shows Bcc; postie adds what is missing.
+. "$(dirname "$0")/../lib/lib.sh"
+need_postfix
+MAILX=$(command -v bsd-mailx) ||
+    skip_all "bsd-mailx is not installed (contrib/install-deps)"
+plan 12
+
+# header FILE NAME: the value of FILE's first NAME: header (any case)
+header() {
+	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
+	    /^$/ { exit }
+	    tolower(substr($0, 1, length(n))) == n {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
+# $T/got, less the header lines NAME... (which postie adds) that go to
+# $T/added
+split_added() {
+	sa_f=$1; shift
+	pf_strip_trace "$sa_f" >"$T/full"
+	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
+		for (i = 1; i <= n; i++) want[v[i]] = 1 }
+	    !body && /^$/ { body = 1 }
+	    !body { k = tolower($0); sub(/:.*/, "", k)
+		if (k in want) { print >"/dev/stderr"; next } }
+	    { print }' "$T/full" >"$T/got" 2>"$T/added"
+}
+# check_date_msgid DESC: $T/added holds one well-formed Date: and one
+# Message-ID:
+check_date_msgid() {
+	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
+	    grep -qE '^[Dd][Aa][Tt][Ee]: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
+	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
+	    grep -qiE '^message-id: <[^<>@ ]+@[^<>@ ]+>$' "$T/added"; then
+		ok "$1"
+	else
+		fail "$1" "want one Date: and one Message-ID: added, got:" \
+		    "$(cat "$T/added")"
+	fi
+}
+
+config_postfix "$T/rc" smtps "queue_dir $T/queue"
+cat >"$T/sendmail" <<W
+#!/bin/sh
+echo "\$*" >>"$T/calls"
+XDG_STATE_HOME=$T/state exec "$POSTIE" -C "$T/rc" "\$@"
+W
+chmod +x "$T/sendmail"
+mkdir "$T/home"
+echo "set sendmail=$T/sendmail" >"$T/home/.mailrc"
+printf 'The disk is 91%% full.\n\n-- \nthe monitoring script\n' >"$T/body"
+
+HOME=$T/home "$MAILX" -s "disk space on host" -c cc@example.test \
+    -b bcc@example.test rcpt@example.test <"$T/body" >"$T/mailx.out" 2>&1
+check_eq "mail exits 0" 0 "$?"
+# mailx does not wait for sendmail: the copies come when they come
+rc=0
+if delivered 3; then
+	check_eq "called as: sendmail -i -t" "-i -t" "$(cat "$T/calls")"
+	for f in $(cat "$T/delivered"); do header "$f" Delivered-To; done |
+	    sort | tr '\n' ' ' >"$T/rcpts"
+	check_eq "To, Cc and Bcc got one copy each" \
+	    "bcc@example.test cc@example.test rcpt@example.test " \
+	    "$(cat "$T/rcpts")"
+	nobcc=yes
+	for f in $(cat "$T/delivered"); do
+		awk '/^$/ { exit } /^[Bb][Cc][Cc]:/ { found = 1 } END { exit !found }' \
+		    "$f" && nobcc=no
+	done
+	check_eq "no copy has a Bcc: header" yes "$nobcc"
+	f=$(head -n 1 "$T/delivered")
+	check_eq "Subject: as given to mail -s" "disk space on host" \
+	    "$(header "$f" Subject)"
+	check_eq "To: as given" "rcpt@example.test" "$(header "$f" To)"
+	split_added "$f" Date Message-ID From
+	check_date_msgid "Date: and Message-ID: added"
+	check_eq "From: the account's from, added" "From: sender@example.test" \
+	    "$(grep -i '^from:' "$T/added")"
+	sed '1,/^$/d' "$T/got" >"$T/gotbody"
+	check_file_eq "the body byte for byte" "$T/body" "$T/gotbody"
+else
+	fail "called as: sendmail -i -t" "$(cat "$T/pf_wait")" \
+	    "$(cat "$T/mailx.out" "$T/calls" 2>/dev/null)"
+	fail "To, Cc and Bcc got one copy each"
+	fail "no copy has a Bcc: header"
+	fail "Subject: as given to mail -s"
+	fail "To: as given"
+	fail "Date: and Message-ID: added"
+	fail "From: the account's from, added"
+	fail "the body byte for byte"
+fi
+
+# mail -r: "-i -t -f ADDR" and a From: header of its own
+pf_clear_mail "$PF_DIR"
+rm -f "$T/calls"
+HOME=$T/home "$MAILX" -r me@example.test -s "with -r" rcpt@example.test \
+    <"$T/body" >"$T/mailx.out" 2>&1
+if delivered 1; then
+	f=$(cat "$T/delivered")
+	check_eq "-r: called as sendmail -i -t -f ADDR" \
+	    "-i -t -f me@example.test" "$(cat "$T/calls")"
+	check_eq "-r: envelope sender" "<me@example.test>" \
+	    "$(header "$f" Return-Path)"
+	check_eq "-r: its From: kept, no other added" "me@example.test" \
+	    "$(awk '/^$/ { exit } tolower($0) ~ /^from:/' "$f" |
+	    sed 's/^[^:]*: *//')"
+else
+	fail "-r: called as sendmail -i -t -f ADDR" "$(cat "$T/pf_wait")" \
+	    "$(cat "$T/mailx.out" "$T/calls" 2>/dev/null)"
+	fail "-r: envelope sender"
+	fail "-r: its From: kept, no other added"
+fi
