@@ -162,6 +162,9 @@ envelope_fill(const struct deliver_job *job, struct smtp_envelope *env)
 	env->rcpts = job->rcpts;
 	env->eight_bit = job->eight_bit;
 	env->size = job->size;
+	env->dsn_notify = job->dsn_notify;
+	env->dsn_ret = job->dsn_ret;
+	env->dsn_envid = job->dsn_envid;
 }
 
 int

@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <libutil.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +22,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <idn2.h>
+
 #include "log.h"
 #include "smtp.h"
 
@@ -28,6 +31,10 @@
 #define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 4, with the CRLF */
 #define SMTP_REPLY_MAX	  65536	/* all lines of one reply together */
 #define SMTP_DATA_BLOCK	  65536
+/* RFC 3461 5: what the DSN parameters may add to MAIL and to RCPT. */
+#define SMTP_DSN_MAIL_EXTRA 100
+#define SMTP_DSN_RCPT_EXTRA 500
+#define SMTP_HUMAN_SIZE	  6	/* "5.0KB" */
 
 enum smtp_state {
 	S_INIT = 0,
@@ -59,7 +66,8 @@ struct smtp_session {
 	int			 dead;		/* the stream is out of step */
 	int			 expect;	/* replies still to come */
 	struct smtp_reply	 reply;
-	char			 what[SMTP_CMD_MAX]; /* names the reply */
+	char			 what[SMTP_CMD_MAX + SMTP_DSN_RCPT_EXTRA];
+						/* names the reply */
 
 	unsigned		 caps;
 	long long		 size_max;	/* SIZE n; 0: unknown */
@@ -67,6 +75,7 @@ struct smtp_session {
 
 	struct sasl_client	*sasl;
 	struct buf		 auth_deferred;	/* initial response, secret */
+	int			 dsn_warned;	/* DSN dropped: said once */
 
 	/* One smtp_send(). */
 	const struct smtp_envelope *env;
@@ -78,6 +87,9 @@ struct smtp_session {
 	int			 rcpt_temp;	/* some RCPT got 4xx */
 	struct failure		 mail_fail;	/* MAIL refused */
 	struct failure		 rcpt_fail;	/* a refusal to quote */
+	char			**addr;		/* from, then each recipient,
+						   as they go out */
+	struct buf		 cmd;		/* an envelope command */
 	struct buf		 in;
 	struct buf		 out;
 };
@@ -102,6 +114,8 @@ static int	smtp_refused(struct smtp_session *, enum fail_kind,
 		    struct failure *);
 static int	smtp_label(struct smtp_session *, struct failure *,
 		    const char *, ...) POSTIE_PRINTF(3, 4);
+static int	smtp_what_check(struct smtp_session *, int, size_t,
+		    struct failure *);
 static int	smtp_put(struct smtp_session *, const char *, int,
 		    struct failure *);
 static int	smtp_flush(struct smtp_session *, struct failure *);
@@ -132,7 +146,15 @@ static int	smtp_on_rcpt(struct smtp_session *, struct failure *);
 static int	smtp_on_data(struct smtp_session *, struct failure *);
 static int	smtp_verdict(struct smtp_session *, struct failure *);
 static int	smtp_envelope_check(struct smtp_session *, struct failure *);
+static int	smtp_addrs_prepare(struct smtp_session *, struct failure *);
+static void	smtp_addrs_free(struct smtp_session *);
+static int	smtp_size_check(struct smtp_session *, struct failure *);
+static void	smtp_humanize(char [SMTP_HUMAN_SIZE], long long);
+static int	smtp_dsn_asked(const struct smtp_envelope *);
+static int	smtp_envelope_ascii(const struct smtp_envelope *);
 static int	smtp_is_ascii(const char *);
+static int	smtp_is_ascii_n(const char *, size_t);
+static int	smtp_append_upper(struct buf *, const char *);
 static void	smtp_auth_clear(struct smtp_session *);
 static void	smtp_free(struct smtp_session *);
 
@@ -202,6 +224,7 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
 	rc = smtp_envelope_check(s, f);
 	if (rc == 0)
 		rc = smtp_run(s, S_MAIL, f);
+	smtp_addrs_free(s);
 	s->env = NULL;
 	s->results = NULL;
 	s->fd = -1;
@@ -245,6 +268,8 @@ smtp_free(struct smtp_session *s)
 	buf_free(&s->mechs, 0);
 	buf_free(&s->in, 0);
 	buf_free(&s->out, 0);
+	buf_free(&s->cmd, 0);
+	smtp_addrs_free(s);
 	free(s);
 }
 
@@ -492,8 +517,15 @@ smtp_label(struct smtp_session *s, struct failure *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(s->what, sizeof(s->what), fmt, ap);
 	va_end(ap);
-	/* -2: the CRLF. */
-	if (n < 0 || (size_t)n > sizeof(s->what) - 2)
+	return smtp_what_check(s, n, SMTP_CMD_MAX, f);
+}
+
+/* The label of n characters must fit max with its CRLF, on one line. */
+static int
+smtp_what_check(struct smtp_session *s, int n, size_t max,
+    struct failure *f)
+{
+	if (n < 0 || (size_t)n > max - 2 || (size_t)n >= sizeof(s->what))
 		return fail(f, FAIL_DATA, "command longer than SMTP allows "
 		    "(RFC 5321 4.5.3.1.4): %.60s...", s->what);
 	/* An address holding a line break would smuggle a command. */
@@ -774,40 +806,253 @@ smtp_envelope_check(struct smtp_session *s, struct failure *f)
 {
 	const struct smtp_envelope	*env = s->env;
 	size_t				 i;
-	int				 ascii = smtp_is_ascii(env->from);
 
 	if (env->rcpts->n == 0)
 		return fail(f, FAIL_DATA, "no recipient");
-	for (i = 0; i < env->rcpts->n; i++) {
-		ascii = ascii && smtp_is_ascii(env->rcpts->v[i]);
+	if (smtp_addrs_prepare(s, f) == -1)
+		return -1;
+	for (i = 0; i < env->rcpts->n; i++)
 		if (smtp_envelope_label(s, S_RCPT, i, f) == -1)
 			return -1;
-	}
 	if (smtp_envelope_label(s, S_MAIL, 0, f) == -1)
 		return -1;
-	/* RFC 6531 3.4: non-ASCII addresses need the server's consent. */
-	if (!ascii && (s->caps & SMTP_CAP_SMTPUTF8) == 0)
-		return fail(f, FAIL_REJECTED, "an address is not ASCII and "
-		    "the server does not offer SMTPUTF8");
-	/* RFC 1870 6: a message over the declared limit is not sent. */
-	if ((s->caps & SMTP_CAP_SIZE) && s->size_max > 0 &&
-	    env->size > s->size_max)
-		return fail(f, FAIL_REJECTED, "the message has %lld octets; "
-		    "the server takes at most %lld (SIZE)",
-		    (long long)env->size, s->size_max);
+	if (smtp_size_check(s, f) == -1)
+		return -1;
+	/* RFC 3461 4: the parameters are for a server that offers DSN;
+	 * dropping them loses a courtesy, not the message. */
+	if (smtp_dsn_asked(env) && (s->caps & SMTP_CAP_DSN) == 0 &&
+	    !s->dsn_warned) {
+		s->dsn_warned = 1;
+		log_warn("the server does not offer DSN: the delivery status "
+		    "notification requests (NOTIFY, RET, ENVID) were dropped");
+	}
 	if (env->eight_bit && (s->caps & SMTP_CAP_8BITMIME) == 0)
 		log_info("8-bit message, but the server does not offer "
 		    "8BITMIME; sending it as it is");
 	return 0;
 }
 
+/* RFC 1870 6: a message over the declared limit is not sent. */
+static int
+smtp_size_check(struct smtp_session *s, struct failure *f)
+{
+	char	have[SMTP_HUMAN_SIZE], max[SMTP_HUMAN_SIZE];
+
+	if ((s->caps & SMTP_CAP_SIZE) == 0 || s->size_max <= 0 ||
+	    s->env->size <= s->size_max)
+		return 0;
+	smtp_humanize(have, s->env->size);
+	smtp_humanize(max, s->size_max);
+	return fail(f, FAIL_REJECTED, "the message is %s (%lld octets), over "
+	    "the server's SIZE limit of %s (%lld octets); nothing was sent",
+	    have, (long long)s->env->size, max, s->size_max);
+}
+
+/* "5.0KB": three digits at most, then the unit. */
+static void
+smtp_humanize(char out[SMTP_HUMAN_SIZE], long long n)
+{
+	if (humanize_number(out, SMTP_HUMAN_SIZE, n, "B", HN_AUTOSCALE,
+	    HN_DECIMAL | HN_NOSPACE) == -1)
+		strlcpy(out, "?", SMTP_HUMAN_SIZE);
+}
+
+/* Every address as it goes out to this server, in s->addr. */
+static int
+smtp_addrs_prepare(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_envelope	*env = s->env;
+	size_t				 i, n = env->rcpts->n;
+	int				 utf8 = s->caps & SMTP_CAP_SMTPUTF8;
+
+	smtp_addrs_free(s);
+	if ((s->addr = calloc(n + 2, sizeof(*s->addr))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	if (smtp_address_out(env->from, utf8, &s->addr[0], f) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (smtp_address_out(env->rcpts->v[i], utf8, &s->addr[i + 1],
+		    f) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+smtp_addrs_free(struct smtp_session *s)
+{
+	size_t	i;
+
+	if (s->addr == NULL)
+		return;
+	for (i = 0; s->addr[i] != NULL; i++)
+		free(s->addr[i]);
+	free(s->addr);
+	s->addr = NULL;
+}
+
+/*
+ * RFC 6531 3.2: without SMTPUTF8 an address must be ASCII. A domain can
+ * be written so (RFC 5890 A-labels); a local part cannot.
+ */
+int
+smtp_address_out(const char *addr, int smtputf8, char **out,
+    struct failure *f)
+{
+	const char	*at;
+	char		*domain;
+	size_t		 len;
+	int		 rc;
+
+	*out = NULL;
+	if (smtputf8 || smtp_is_ascii(addr)) {
+		if ((*out = strdup(addr)) == NULL)
+			return fail(f, FAIL_OS, "out of memory");
+		return 0;
+	}
+	at = strrchr(addr, '@');
+	if (at == NULL || !smtp_is_ascii_n(addr, (size_t)(at - addr)))
+		return fail(f, FAIL_REJECTED, "the server does not offer "
+		    "SMTPUTF8, and the local part of <%s> is not ASCII", addr);
+	rc = idn2_to_ascii_8z(at + 1, &domain,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		return fail(f, FAIL_REJECTED, "the server does not offer "
+		    "SMTPUTF8, and the domain of <%s> has no ASCII form "
+		    "(IDNA: %s)", addr, idn2_strerror(rc));
+	len = (size_t)(at - addr) + 1 + strlen(domain) + 1;
+	if ((*out = malloc(len)) != NULL)
+		snprintf(*out, len, "%.*s@%s", (int)(at - addr), addr, domain);
+	idn2_free(domain);
+	if (*out == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	log_info("the server does not offer SMTPUTF8: <%s> goes out as <%s>",
+	    addr, *out);
+	return 0;
+}
+
+/*
+ * RFC 3461 4: xtext, for ENVID and ORCPT. Printable ASCII but "+" and
+ * "=" stands for itself; any other octet is "+" and two upper-case hex
+ * digits.
+ */
+int
+smtp_xtext(const char *in, struct buf *out)
+{
+	const unsigned char	*p;
+	int			 rc = 0;
+
+	for (p = (const unsigned char *)in; *p != '\0' && rc == 0; p++) {
+		if (*p >= 33 && *p <= 126 && *p != '+' && *p != '=')
+			rc = buf_append(out, p, 1);
+		else
+			rc = buf_appendf(out, "+%02X", *p);
+	}
+	return rc;
+}
+
+int
+smtp_mail_command(const struct smtp_envelope *env, const char *from,
+    unsigned caps, struct buf *out)
+{
+	int	dsn = (caps & SMTP_CAP_DSN) != 0;
+
+	buf_reset(out);
+	if (buf_appendf(out, "MAIL FROM:<%s>", from) == -1)
+		return -1;
+	/* RFC 1870 3 */
+	if ((caps & SMTP_CAP_SIZE) && env->size > 0 &&
+	    buf_appendf(out, " SIZE=%lld", (long long)env->size) == -1)
+		return -1;
+	/* RFC 6152 2 */
+	if (env->eight_bit && (caps & SMTP_CAP_8BITMIME) &&
+	    buf_appendf(out, " BODY=8BITMIME") == -1)
+		return -1;
+	/* RFC 6531 3.4 */
+	if ((caps & SMTP_CAP_SMTPUTF8) && !smtp_envelope_ascii(env) &&
+	    buf_appendf(out, " SMTPUTF8") == -1)
+		return -1;
+	/* RFC 3461 4.3, 4.4 */
+	if (dsn && env->dsn_ret != NULL &&
+	    (buf_appendf(out, " RET=") == -1 ||
+	    smtp_append_upper(out, env->dsn_ret) == -1))
+		return -1;
+	if (dsn && env->dsn_envid != NULL &&
+	    (buf_appendf(out, " ENVID=") == -1 ||
+	    smtp_xtext(env->dsn_envid, out) == -1))
+		return -1;
+	return 0;
+}
+
+int
+smtp_rcpt_command(const struct smtp_envelope *env, size_t i,
+    const char *rcpt, unsigned caps, struct buf *out)
+{
+	const char	*orig = env->rcpts->v[i];
+	int		 dsn = (caps & SMTP_CAP_DSN) && smtp_dsn_asked(env);
+
+	buf_reset(out);
+	if (buf_appendf(out, "RCPT TO:<%s>", rcpt) == -1)
+		return -1;
+	/* RFC 3461 4.1 */
+	if (dsn && env->dsn_notify != NULL &&
+	    (buf_appendf(out, " NOTIFY=") == -1 ||
+	    smtp_append_upper(out, env->dsn_notify) == -1))
+		return -1;
+	/* RFC 3461 4.2: the address as given, for the DSN to name. A
+	 * non-ASCII one would need RFC 6533's "utf-8" type: left out. */
+	if (dsn && smtp_is_ascii(orig) &&
+	    (buf_appendf(out, " ORCPT=rfc822;") == -1 ||
+	    smtp_xtext(orig, out) == -1))
+		return -1;
+	return 0;
+}
+
+static int
+smtp_dsn_asked(const struct smtp_envelope *env)
+{
+	return env->dsn_notify != NULL || env->dsn_ret != NULL ||
+	    env->dsn_envid != NULL;
+}
+
+static int
+smtp_envelope_ascii(const struct smtp_envelope *env)
+{
+	size_t	i;
+
+	if (!smtp_is_ascii(env->from))
+		return 0;
+	for (i = 0; i < env->rcpts->n; i++)
+		if (!smtp_is_ascii(env->rcpts->v[i]))
+			return 0;
+	return 1;
+}
+
 static int
 smtp_is_ascii(const char *p)
 {
-	for (; *p != '\0'; p++)
+	return smtp_is_ascii_n(p, strlen(p));
+}
+
+static int
+smtp_is_ascii_n(const char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
 		if ((unsigned char)*p >= 0x80)
 			return 0;
 	return 1;
+}
+
+static int
+smtp_append_upper(struct buf *out, const char *p)
+{
+	char	c;
+
+	for (; *p != '\0'; p++) {
+		c = (char)toupper((unsigned char)*p);
+		if (buf_append(out, &c, 1) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* Puts the command for state st (RCPT number i) in the label. */
@@ -816,21 +1061,24 @@ smtp_envelope_label(struct smtp_session *s, enum smtp_state st, size_t i,
     struct failure *f)
 {
 	const struct smtp_envelope	*env = s->env;
-	char				 size[32] = "";
-	int				 utf8 = !smtp_is_ascii(env->from);
+	int				 dsn, rc;
+	size_t				 max = SMTP_CMD_MAX;
 
-	if (st == S_RCPT)
-		return smtp_label(s, f, "RCPT TO:<%s>", env->rcpts->v[i]);
 	if (st == S_DATA)
 		return smtp_label(s, f, "DATA");
-	for (i = 0; i < env->rcpts->n; i++)
-		utf8 = utf8 || !smtp_is_ascii(env->rcpts->v[i]);
-	if ((s->caps & SMTP_CAP_SIZE) && env->size > 0)
-		snprintf(size, sizeof(size), " SIZE=%lld",
-		    (long long)env->size);
-	return smtp_label(s, f, "MAIL FROM:<%s>%s%s%s", env->from, size,
-	    env->eight_bit && (s->caps & SMTP_CAP_8BITMIME) ?
-	    " BODY=8BITMIME" : "", utf8 ? " SMTPUTF8" : "");
+	dsn = (s->caps & SMTP_CAP_DSN) && smtp_dsn_asked(env);
+	if (st == S_RCPT) {
+		rc = smtp_rcpt_command(env, i, s->addr[i + 1], s->caps,
+		    &s->cmd);
+		max += dsn ? SMTP_DSN_RCPT_EXTRA : 0;
+	} else {
+		rc = smtp_mail_command(env, s->addr[0], s->caps, &s->cmd);
+		max += dsn ? SMTP_DSN_MAIL_EXTRA : 0;
+	}
+	if (rc == -1)
+		return fail(f, FAIL_OS, "out of memory");
+	rc = snprintf(s->what, sizeof(s->what), "%s", s->cmd.data);
+	return smtp_what_check(s, rc, max, f);
 }
 
 /* With PIPELINING, the whole envelope leaves as one write (RFC 2920). */

@@ -1,9 +1,11 @@
 /*
  * smtp: the client protocol engine (RFC 5321, 3207, 4954, 2920) over a
  * conn: replies, capabilities, STARTTLS, AUTH, pipelined MAIL/RCPT/DATA,
- * dot-stuffing, RSET and QUIT. It never exits, prints or reads
- * configuration: each call returns 0 or -1 with a classified failure that
- * carries the server's reply, and deliver decides.
+ * SIZE (1870), 8BITMIME (6152), DSN (3461), SMTPUTF8 (6531) with IDNA
+ * domains for servers without it, dot-stuffing, RSET and QUIT. It never
+ * exits, prints or reads configuration: each call returns 0 or -1 with a
+ * classified failure that carries the server's reply, and deliver
+ * decides.
  */
 #ifndef POSTIE_SMTP_H
 #define POSTIE_SMTP_H
@@ -51,6 +53,12 @@ struct smtp_envelope {
 	const struct addrlist	*rcpts;
 	int			 eight_bit;	/* BODY=8BITMIME when offered */
 	off_t			 size;		/* SIZE= when offered; 0: unknown */
+	/* RFC 3461, sent only when the server offers DSN; NULL: none.
+	 * Values are checked by the caller; smtp upper-cases them. */
+	const char		*dsn_notify;	/* "never" or a list of
+						   "success,failure,delay" */
+	const char		*dsn_ret;	/* "full" or "hdrs" */
+	const char		*dsn_envid;	/* any text; sent as xtext */
 };
 
 /* Per-recipient outcome of smtp_send(). */
@@ -95,8 +103,15 @@ unsigned smtp_caps(const struct smtp_session *s);
  * in large blocks, dot-stuffed, ending with CRLF.CRLF. MAIL carries
  * SIZE= when the server offers SIZE and env->size is known,
  * BODY=8BITMIME for an 8-bit message when offered (without it the
- * message is sent as it is), SMTPUTF8 for a non-ASCII address. results
- * (n = env->rcpts->n) receives each RCPT's code (0: no reply came).
+ * message is sent as it is), SMTPUTF8 when an address is not ASCII and
+ * the server offers it. Without SMTPUTF8 a non-ASCII domain goes out in
+ * IDNA A-labels (see smtp_address_out()). DSN requests (env->dsn_*) go
+ * out only when the server offers DSN: RET= and ENVID= (xtext) on MAIL,
+ * NOTIFY= and, for an ASCII address, ORCPT=rfc822;ADDR (xtext) on each
+ * RCPT. Without DSN they are dropped with one warning a session
+ * (log_warn), never a failure.
+ * results (n = env->rcpts->n) receives each RCPT's code (0: no reply
+ * came).
  *
  * Accepted only when some recipients got 2xx and the final reply is 2xx.
  * Refused recipients among accepted ones do not fail the call; the
@@ -105,8 +120,11 @@ unsigned smtp_caps(const struct smtp_session *s);
  * message (RFC 2920 3.1) and the recipients' verdict stands.
  *
  * Errors, checked before anything is sent: FAIL_DATA (no recipient; a
- * command over 512 octets or holding CR or LF), FAIL_REJECTED (non-ASCII
- * address without SMTPUTF8; a message over the server's SIZE). Then:
+ * command over 512 octets, plus RFC 3461's 100 for MAIL and 500 for RCPT
+ * with DSN, or holding CR or LF), FAIL_REJECTED (without SMTPUTF8, an
+ * address whose local part is not ASCII or whose domain has no IDNA
+ * form; a message over the server's SIZE, the text naming both sizes).
+ * Then:
  * FAIL_NOUSER (every RCPT refused with 5xx; FAIL_TEMPFAIL when some were
  * 4xx), FAIL_REJECTED / FAIL_TEMPFAIL (MAIL, DATA or final reply),
  * FAIL_IO (reading fd), FAIL_PROTOCOL, and conn errors (FAIL_DROPPED in
@@ -153,5 +171,32 @@ int	smtp_reply_line_parse(const char *line, size_t len, int *code,
  * tests.
  */
 int	smtp_dotstuff(int *at_bol, const char *in, size_t n, struct buf *out);
+
+/*
+ * Envelope building blocks, exposed for the unit tests.
+ *
+ * smtp_address_out: addr as it goes out (*out, malloc'd, the caller
+ * frees it): as it is when ASCII or when the server offers SMTPUTF8
+ * (smtputf8 set); otherwise its domain in IDNA A-labels (RFC 5891,
+ * libidn2, non-transitional). Errors: FAIL_REJECTED (the local part is
+ * not ASCII; the domain has no A-label form), FAIL_OS.
+ *
+ * smtp_xtext: appends in as RFC 3461 4 xtext ("+" and two upper-case
+ * hex digits for "+", "=" and any octet outside 33..126).
+ *
+ * smtp_mail_command, smtp_rcpt_command: the MAIL command for env, and
+ * the RCPT command for recipient number i, to a server offering caps
+ * (SMTP_CAP_*), without CRLF, into out (reset first); from and rcpt are
+ * the addresses as they go out. Lengths are not checked here.
+ *
+ * All but smtp_address_out return 0, or -1 (ENOMEM).
+ */
+int	smtp_address_out(const char *addr, int smtputf8, char **out,
+	    struct failure *f);
+int	smtp_xtext(const char *in, struct buf *out);
+int	smtp_mail_command(const struct smtp_envelope *env, const char *from,
+	    unsigned caps, struct buf *out);
+int	smtp_rcpt_command(const struct smtp_envelope *env, size_t i,
+	    const char *rcpt, unsigned caps, struct buf *out);
 
 #endif

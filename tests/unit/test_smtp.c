@@ -1,5 +1,6 @@
 /*
- * Unit tests for smtp: reply line parsing and the streaming dot-stuffer.
+ * Unit tests for smtp: reply line parsing, the streaming dot-stuffer and
+ * the envelope commands (xtext, DSN, SIZE, 8BITMIME, SMTPUTF8, IDNA).
  * The dialogue itself needs a server; the integration tests script one.
  */
 #include <setjmp.h>
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "buf.h"
+#include "exitcode.h"
 #include "smtp.h"
 
 /* cmocka defines a fail() macro; ours is not needed here. */
@@ -312,6 +315,230 @@ test_dotstuff_appends(void **state)
 	buf_free(&out, 0);
 }
 
+/* Envelope commands. */
+
+static void
+assert_xtext(const char *in, const char *want)
+{
+	struct buf	out = BUF_INIT;
+
+	assert_int_equal(smtp_xtext(in, &out), 0);
+	if (out.data == NULL)
+		assert_int_equal(buf_append(&out, "", 0), 0);
+	assert_string_equal(out.data, want);
+	buf_free(&out, 0);
+}
+
+static void
+test_xtext(void **state)
+{
+	(void)state;
+	assert_xtext("", "");
+	assert_xtext("plain-Text_1.2@x", "plain-Text_1.2@x");
+	assert_xtext("id+1", "id+2B1");
+	assert_xtext("a=b", "a+3Db");
+	assert_xtext("a b", "a+20b");
+	assert_xtext("!~", "!~");
+	assert_xtext("\x01\x7f", "+01+7F");
+	assert_xtext("b\xc3\xbc", "b+C3+BC");
+}
+
+/* One envelope to build commands from. */
+struct env_fixture {
+	char			*v[2];
+	struct addrlist		 rcpts;
+	struct smtp_envelope	 env;
+	struct buf		 out;
+};
+
+/* e->out must be BUF_INIT or a buffer: it is kept. */
+static void
+env_init(struct env_fixture *e, const char *from, const char *rcpt)
+{
+	struct buf	out = e->out;
+
+	memset(e, 0, sizeof(*e));
+	e->out = out;
+	e->v[0] = (char *)rcpt;
+	e->rcpts.v = e->v;
+	e->rcpts.n = 1;
+	e->env.from = from;
+	e->env.rcpts = &e->rcpts;
+	e->env.size = 1234;
+}
+
+static const char *
+mail(struct env_fixture *e, unsigned caps)
+{
+	assert_int_equal(smtp_mail_command(&e->env, e->env.from, caps,
+	    &e->out), 0);
+	return e->out.data;
+}
+
+static const char *
+rcpt(struct env_fixture *e, unsigned caps)
+{
+	assert_int_equal(smtp_rcpt_command(&e->env, 0, e->v[0], caps,
+	    &e->out), 0);
+	return e->out.data;
+}
+
+static void
+test_mail_plain(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+
+	(void)state;
+	env_init(&e, "a@example.test", "b@example.test");
+	assert_string_equal(mail(&e, 0), "MAIL FROM:<a@example.test>");
+	assert_string_equal(mail(&e, SMTP_CAP_SIZE),
+	    "MAIL FROM:<a@example.test> SIZE=1234");
+	e.env.size = 0;
+	assert_string_equal(mail(&e, SMTP_CAP_SIZE),
+	    "MAIL FROM:<a@example.test>");
+	env_init(&e, "", "b@example.test");
+	assert_string_equal(mail(&e, 0), "MAIL FROM:<>");
+	assert_string_equal(rcpt(&e, ~0u), "RCPT TO:<b@example.test>");
+	buf_free(&e.out, 0);
+}
+
+static void
+test_mail_8bitmime(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+
+	(void)state;
+	env_init(&e, "a@example.test", "b@example.test");
+	e.env.eight_bit = 1;
+	assert_string_equal(mail(&e, SMTP_CAP_SIZE | SMTP_CAP_8BITMIME),
+	    "MAIL FROM:<a@example.test> SIZE=1234 BODY=8BITMIME");
+	assert_string_equal(mail(&e, SMTP_CAP_SIZE),
+	    "MAIL FROM:<a@example.test> SIZE=1234");
+	e.env.eight_bit = 0;
+	assert_string_equal(mail(&e, SMTP_CAP_8BITMIME),
+	    "MAIL FROM:<a@example.test>");
+	buf_free(&e.out, 0);
+}
+
+static void
+test_mail_smtputf8(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+
+	(void)state;
+	env_init(&e, "a@example.test", "j\xc3\xb6rg@example.test");
+	assert_string_equal(mail(&e, SMTP_CAP_SMTPUTF8),
+	    "MAIL FROM:<a@example.test> SMTPUTF8");
+	/* Without it the addresses were made ASCII first: no keyword. */
+	assert_string_equal(mail(&e, 0), "MAIL FROM:<a@example.test>");
+	env_init(&e, "a@example.test", "b@example.test");
+	assert_string_equal(mail(&e, SMTP_CAP_SMTPUTF8),
+	    "MAIL FROM:<a@example.test>");
+	buf_free(&e.out, 0);
+}
+
+static void
+test_dsn_offered(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+	unsigned		caps = SMTP_CAP_DSN | SMTP_CAP_SIZE;
+
+	(void)state;
+	env_init(&e, "a@example.test", "b+x@example.test");
+	e.env.dsn_notify = "success,failure";
+	e.env.dsn_ret = "hdrs";
+	e.env.dsn_envid = "id+1";
+	assert_string_equal(mail(&e, caps), "MAIL FROM:<a@example.test> "
+	    "SIZE=1234 RET=HDRS ENVID=id+2B1");
+	assert_string_equal(rcpt(&e, caps), "RCPT TO:<b+x@example.test> "
+	    "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b+2Bx@example.test");
+	e.env.dsn_notify = "never";
+	e.env.dsn_ret = NULL;
+	e.env.dsn_envid = NULL;
+	assert_string_equal(mail(&e, caps),
+	    "MAIL FROM:<a@example.test> SIZE=1234");
+	assert_string_equal(rcpt(&e, caps), "RCPT TO:<b+x@example.test> "
+	    "NOTIFY=NEVER ORCPT=rfc822;b+2Bx@example.test");
+	buf_free(&e.out, 0);
+}
+
+static void
+test_dsn_not_offered(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+
+	(void)state;
+	env_init(&e, "a@example.test", "b@example.test");
+	e.env.dsn_notify = "delay";
+	e.env.dsn_ret = "full";
+	e.env.dsn_envid = "x";
+	assert_string_equal(mail(&e, SMTP_CAP_SIZE),
+	    "MAIL FROM:<a@example.test> SIZE=1234");
+	assert_string_equal(rcpt(&e, SMTP_CAP_SIZE),
+	    "RCPT TO:<b@example.test>");
+	buf_free(&e.out, 0);
+}
+
+static void
+test_dsn_none_asked(void **state)
+{
+	struct env_fixture	e = { .out = BUF_INIT };
+
+	(void)state;
+	/* No DSN option: the commands are what they always were. */
+	env_init(&e, "a@example.test", "b@example.test");
+	assert_string_equal(mail(&e, SMTP_CAP_DSN),
+	    "MAIL FROM:<a@example.test>");
+	assert_string_equal(rcpt(&e, SMTP_CAP_DSN), "RCPT TO:<b@example.test>");
+	/* A non-ASCII recipient gets no rfc822 ORCPT. */
+	env_init(&e, "a@example.test", "j\xc3\xb6rg@example.test");
+	e.env.dsn_notify = "failure";
+	assert_string_equal(rcpt(&e, SMTP_CAP_DSN | SMTP_CAP_SMTPUTF8),
+	    "RCPT TO:<j\xc3\xb6rg@example.test> NOTIFY=FAILURE");
+	buf_free(&e.out, 0);
+}
+
+static void
+assert_address_out(const char *in, int smtputf8, const char *want)
+{
+	struct failure	f;
+	char		*out;
+
+	failure_clear(&f);
+	assert_int_equal(smtp_address_out(in, smtputf8, &out, &f), 0);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_address_out(void **state)
+{
+	struct failure	 f;
+	char		*out;
+
+	(void)state;
+	assert_address_out("a@example.test", 0, "a@example.test");
+	assert_address_out("", 0, "");
+	assert_address_out("r@b\xc3\xbc" "cher.example", 0,
+	    "r@xn--bcher-kva.example");
+	/* Non-transitional (UTS 46): sharp s stays, it is not "ss". */
+	assert_address_out("r@fa\xc3\x9f.de", 0, "r@xn--fa-hia.de");
+	assert_address_out("j\xc3\xb6rg@b\xc3\xbc" "cher.example", 1,
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+
+	failure_clear(&f);
+	assert_int_equal(smtp_address_out("j\xc3\xb6rg@example.test", 0,
+	    &out, &f), -1);
+	assert_null(out);
+	assert_int_equal(f.kind, FAIL_REJECTED);
+	assert_non_null(strstr(f.text, "SMTPUTF8"));
+	assert_non_null(strstr(f.text, "local part"));
+	failure_clear(&f);
+	assert_int_equal(smtp_address_out("r@\xff\xfe.example", 0, &out, &f),
+	    -1);
+	assert_int_equal(f.kind, FAIL_REJECTED);
+}
+
 int
 main(void)
 {
@@ -331,6 +558,14 @@ main(void)
 		cmocka_unit_test(test_dotstuff_empty),
 		cmocka_unit_test(test_dotstuff_worst_case),
 		cmocka_unit_test(test_dotstuff_appends),
+		cmocka_unit_test(test_xtext),
+		cmocka_unit_test(test_mail_plain),
+		cmocka_unit_test(test_mail_8bitmime),
+		cmocka_unit_test(test_mail_smtputf8),
+		cmocka_unit_test(test_dsn_offered),
+		cmocka_unit_test(test_dsn_not_offered),
+		cmocka_unit_test(test_dsn_none_asked),
+		cmocka_unit_test(test_address_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
