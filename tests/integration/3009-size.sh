@@ -1,0 +1,42 @@
+#!/bin/sh
+# SIZE (RFC 1870): MAIL declares the message's size; a message larger than
+# the server's announced limit is refused before MAIL (exit 69), the error
+# line naming both sizes.
+. "$(dirname "$0")/../lib/lib.sh"
+plan 7
+
+{
+	printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: big\n\n'
+	i=0
+	while [ $i -lt 80 ]; do
+		printf '%s\n' 'a line of about sixty-four octets, to make a message of 5 KB.'
+		i=$((i + 1))
+	done
+} >"$T/msg"
+SIZE_1000='reply EHLO 250-fake.test\n250-PIPELINING\n250-SIZE 1000\n250-AUTH PLAIN LOGIN\n250 HELP'
+
+printf '%s\nserve\n' "$SIZE_1000" >"$T/script"
+fake_start "$T/script" --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "a 5 KB message to a server taking 1000 octets: exit 69" 69
+check_err_at "the error line names SIZE and both sizes" "$FAKE_PORT" \
+    SIZE "1000 octets" "5106 octets" "5.0KB"
+if grep -qiE '^C: (MAIL|RCPT|DATA)' "$T/transcript"; then
+	fail "no envelope command was sent" "$(grep '^C: ' "$T/transcript")"
+else
+	ok "no envelope command was sent"
+fi
+check_eq "the last command is QUIT" QUIT \
+    "$(grep '^C: ' "$T/transcript" | tail -n 1 | cut -c4-)"
+
+# Under the limit, MAIL declares the size.
+printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: small\n\nbody\n' >"$T/small"
+fake_start "$T/script" --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit
+postie_run -C "$T/rc" rcpt@example.test <"$T/small"
+fake_wait
+check_rc "a small message to the same server: exit 0" 0
+check_transcript "MAIL declares SIZE=" '^C: MAIL FROM:<[^>]*> SIZE=[1-9][0-9]*( |$)'
+check_transcript "the message went" '^# message of'
