@@ -25,7 +25,7 @@ port=$(pf_free_ports 1)
 config_fake "$T/rc" "$port" implicit "queue_dir $QD"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "server down: exit 0 (queued)" 0
-check_queued "one 'queued' line naming the account and server" "test: localhost:$port:"
+check_queued "one 'queued' line naming the account and server" "localhost:$port:"
 check "the ID is in the queue directory (ID.msg and ID.env)" \
     sh -c '[ -n "$2" ] && [ -f "$1/queue/$2.msg" ] && [ -f "$1/queue/$2.env" ]' - "$QD" "$qid"
 check_eq "nothing delivered yet" 0 "$(pf_mail_count "$PF_DIR")"

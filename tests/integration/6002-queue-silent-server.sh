@@ -21,7 +21,7 @@ took=$(($(date +%s) - start))
 kill "$FAKE_PID" 2>/dev/null
 check_rc "silent server: exit 0 (queued)" 0
 check "returned soon after the 1s timeout (took ${took}s)" test "$took" -le 4
-check_queued "one 'queued' line naming the account and server" "test: localhost:$FAKE_PORT:"
+check_queued "one 'queued' line naming the account and server" "localhost:$FAKE_PORT:"
 check_eq "one message in the queue" 1 "$(queue_count "$QD")"
 
 postie_run -bp -C "$T/rc"

@@ -29,7 +29,7 @@ fake_case() {
 fake_case mail "reply MAIL 451 4.3.0 mail later"
 check_rc "451 at MAIL: exit 0 (queued)" 0
 check_queued "451 at MAIL: the queued line has the reply" \
-    "test: localhost:$FAKE_PORT:" 451 "mail later"
+    "localhost:$FAKE_PORT:" 451 "mail later"
 check_eq "451 at MAIL: in the queue" "1 0" "$(queue_count "$QD") $(queue_count "$QD" failed)"
 
 fake_case rcpt "reply RCPT 450 4.2.0 rcpt later"
@@ -44,7 +44,7 @@ check_eq "451 after the dot: in the queue" "1 0" "$(queue_count "$QD") $(queue_c
 
 fake_case drop "drop-data-after 3"
 check_rc "dropped in DATA: exit 0 (queued)" 0
-check_queued "dropped in DATA: one queued line" "test: localhost:$FAKE_PORT:"
+check_queued "dropped in DATA: one queued line" "localhost:$FAKE_PORT:"
 check_eq "dropped in DATA: in the queue" "1 0" "$(queue_count "$QD") $(queue_count "$QD" failed)"
 
 # permanent: failed/
