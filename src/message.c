@@ -5,14 +5,24 @@
  * never exceeds 998 octets, so it fits a fixed buffer. Body lines go
  * straight to a block writer. A header field is held whole (its folded
  * lines too) until the next line shows it has ended, because only then can
- * it be parsed for -t or dropped as Bcc; that buffer is the only memory
- * that grows, and it has a cap.
+ * it be parsed for -t, dropped as Bcc or given rewrite_domain; that buffer
+ * is the only memory that grows, and it has a cap.
+ *
+ * Fields we add (Date, Message-ID, From, To) go at the end of the header
+ * block, once its end is seen: at the empty line, at the first line that
+ * is not a header, or at the end of the input. So the pass never holds
+ * more than one field.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "buf.h"
 #include "message.h"
@@ -25,7 +35,44 @@
 #define H_MSGID		0x04
 #define H_RCPT		0x08	/* its addresses are recipients for -t */
 #define H_RESENT	0x10	/* part of a Resent- block */
-#define H_DROP		0x20	/* never written: Bcc */
+#define H_BCC		0x20	/* dropped unless keep_bcc */
+#define H_TOCC		0x40	/* dropped with undisclosed */
+#define H_ADDR		0x80	/* its bare names get rewrite_domain */
+
+/*
+ * RFC 2047 2: an encoded-word is at most 75 characters. 39 octets make
+ * 52 base64 characters, a 64-character word, so that "From: " and the
+ * word stay within the 76 a line holding one should keep.
+ */
+#define EW_CHUNK	39
+#define EW_PREFIX	"=?UTF-8?B?"
+#define EW_SUFFIX	"?="
+#define FROM_ADDR_MAX	256	/* RFC 5321 4.5.3.1.3, a path */
+
+/* A token of an address list, for rewrite_domain. */
+enum atok {
+	AT_END,
+	AT_WORD,		/* atom or quoted-string */
+	AT_LITERAL,		/* [...] */
+	AT_DOT,
+	AT_SPECIAL,		/* one of < > @ : ; , */
+	AT_ERROR,
+};
+
+struct atoken {
+	enum atok	 kind;
+	char		 c;		/* AT_SPECIAL */
+	size_t		 end;		/* offset after the token */
+};
+
+/* Walks an address list, one bare local name at a time. */
+struct ascan {
+	const char	*s;
+	size_t		 len;
+	size_t		 pos;
+	int		 in_group;
+	int		 done;
+};
 
 enum part {
 	PART_FIRST,		/* before the first line */
@@ -68,6 +115,8 @@ struct pass {
 	enum resent		 resent;
 	struct rcpt_source	 plain;		/* To, Cc, Bcc */
 	struct rcpt_source	 resent_rcpts;	/* of the first Resent- block */
+	int			 headers_done;	/* our fields are written */
+	int			 rewrite_ok;	/* rewrite_domain is usable */
 
 	size_t			 out_len;
 	char			 out[MESSAGE_BLOCK];
@@ -78,15 +127,28 @@ static const struct header_kind {
 	const char	*name;
 	int		 flags;
 } header_kinds[] = {
-	{ "Bcc",		H_RCPT | H_DROP },
-	{ "Cc",			H_RCPT },
+	{ "Bcc",		H_RCPT | H_BCC | H_ADDR },
+	{ "Cc",			H_RCPT | H_TOCC | H_ADDR },
 	{ "Date",		H_DATE },
-	{ "From",		H_FROM },
+	{ "From",		H_FROM | H_ADDR },
 	{ "Message-ID",		H_MSGID },
-	{ "Resent-Bcc",		H_RESENT | H_RCPT | H_DROP },
-	{ "Resent-Cc",		H_RESENT | H_RCPT },
-	{ "Resent-To",		H_RESENT | H_RCPT },
-	{ "To",			H_RCPT },
+	{ "Reply-To",		H_ADDR },
+	{ "Resent-Bcc",		H_RESENT | H_RCPT | H_BCC | H_ADDR },
+	{ "Resent-Cc",		H_RESENT | H_RCPT | H_ADDR },
+	{ "Resent-From",	H_RESENT | H_ADDR },
+	{ "Resent-Reply-To",	H_RESENT | H_ADDR },
+	{ "Resent-Sender",	H_RESENT | H_ADDR },
+	{ "Resent-To",		H_RESENT | H_RCPT | H_ADDR },
+	{ "Sender",		H_ADDR },
+	{ "To",			H_RCPT | H_TOCC | H_ADDR },
+};
+
+static const char *const day_names[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+};
+static const char *const month_names[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
 
 static const char resent_prefix[] = "Resent-";
@@ -99,7 +161,27 @@ static size_t	field_name_len(const char *line, size_t len,
 		    size_t *value_off);
 static int	header_flags(const char *name, size_t len);
 static int	take_rcpts(struct pass *p, int flags);
+static int	field_dropped(const struct pass *p, int flags);
 static int	flush_field(struct pass *p);
+static int	is_atext(unsigned char c);
+static int	alex_skip(struct ascan *sc);
+static void	alex(struct ascan *sc, struct atoken *t);
+static int	elem_end(int words, int at, int odd, size_t last, size_t *ins);
+static int	angle_parse(struct ascan *sc, size_t *ins);
+static int	elem_parse(struct ascan *sc, size_t *ins);
+static int	next_bare(struct ascan *sc, size_t *ins);
+static int	rewrite_walk(struct pass *p, int emit);
+static int	put_rewritten(struct pass *p);
+static int	domain_ok(const char *d);
+static int	put_added(struct pass *p, const char *s, size_t len);
+static int	add_date(struct pass *p);
+static int	add_msgid(struct pass *p);
+static int	name_is_atoms(const char *name);
+static int	put_quoted(struct buf *b, const char *name);
+static int	put_encoded(struct buf *b, const char *name);
+static int	put_name(struct buf *b, const char *name, size_t addr_len);
+static int	add_from(struct pass *p);
+static int	end_headers(struct pass *p);
 static int	field_start(struct pass *p, size_t name_len, size_t value_off);
 static int	field_continue(struct pass *p);
 static int	header_line(struct pass *p);
@@ -127,6 +209,8 @@ message_read(int in_fd, int out_fd, const struct message_opts *opts,
 	info->size = 0;
 	info->has_from = info->has_date = info->has_message_id = 0;
 	info->eight_bit = 0;
+	info->added = info->rewritten = 0;
+	p->rewrite_ok = domain_ok(opts->rewrite_domain);
 	rc = pump(p, in_fd);
 	if (rc == 0)
 		rc = finish(p);
@@ -268,6 +352,22 @@ take_rcpts(struct pass *p, int flags)
 	return 0;
 }
 
+/* RFC 5322 3.6.3: undisclosed recipients hide Bcc as well as To and Cc. */
+static int
+field_dropped(const struct pass *p, int flags)
+{
+	const struct message_opts	*o = p->opts;
+
+	if ((flags & H_BCC) && (!o->keep_bcc || o->undisclosed))
+		return 1;
+	if ((flags & H_TOCC) && o->undisclosed)
+		return 1;
+	if ((flags & H_FROM) && o->replace_from && o->from_addr != NULL &&
+	    *o->from_addr != '\0')
+		return 1;
+	return 0;
+}
+
 static int
 flush_field(struct pass *p)
 {
@@ -287,10 +387,13 @@ flush_field(struct pass *p)
 	if ((flags & H_RCPT) && p->opts->extract_rcpts &&
 	    take_rcpts(p, flags) == -1)
 		return -1;
-	if (!(flags & H_DROP)) {
+	if (!field_dropped(p, flags)) {
 		if (p->field_8bit)
 			p->info->eight_bit = 1;
-		if (out_put(p, p->field.data, p->field.len) == -1)
+		if ((flags & H_ADDR) && p->rewrite_ok) {
+			if (put_rewritten(p) == -1)
+				return -1;
+		} else if (out_put(p, p->field.data, p->field.len) == -1)
 			return -1;
 	}
 	buf_reset(&p->field);
@@ -330,7 +433,9 @@ header_line(struct pass *p)
 
 	if (p->len == 0) {
 		p->part = PART_BODY;
-		return flush_field(p) == -1 ? -1 : emit_line(p);
+		if (flush_field(p) == -1 || end_headers(p) == -1)
+			return -1;
+		return emit_line(p);
 	}
 	if ((p->line[0] == ' ' || p->line[0] == '\t') && p->field.len > 0)
 		return field_continue(p);
@@ -339,7 +444,8 @@ header_line(struct pass *p)
 	/* Not a header: the body starts here, after the empty line the
 	 * header block lacked. */
 	p->part = PART_BODY;
-	if (flush_field(p) == -1 || out_put(p, "\r\n", 2) == -1)
+	if (flush_field(p) == -1 || end_headers(p) == -1 ||
+	    out_put(p, "\r\n", 2) == -1)
 		return -1;
 	return emit_line(p);
 }
@@ -459,9 +565,538 @@ finish(struct pass *p)
 	/* A last line without its line ending. */
 	if (!p->done && p->len > 0 && end_line(p) == -1)
 		return -1;
-	if (flush_field(p) == -1)
+	/* A message of headers only: ours follow them. */
+	if (flush_field(p) == -1 || end_headers(p) == -1)
 		return -1;
 	if (p->opts->extract_rcpts && choose_rcpts(p) == -1)
 		return -1;
 	return out_flush(p);
+}
+
+/*
+ * rewrite_domain. RFC 5322 3.2.3 and 3.4: a small lexer over the field
+ * value that skips white space (folding included) and nested comments,
+ * and a parser that finds, per address, where a bare local part ends.
+ * Anything it does not understand leaves the whole field as it was.
+ */
+static int
+is_atext(unsigned char c)
+{
+	/* RFC 6532 3.2: UTF-8 octets are atext too. */
+	if (c >= 0x80)
+		return 1;
+	if (c <= ' ' || c == 0x7f)
+		return 0;
+	return strchr("()<>[]:;@\\,.\"", c) == NULL;
+}
+
+/* White space and comments; -1 on an unterminated comment. */
+static int
+alex_skip(struct ascan *sc)
+{
+	int	depth;
+	char	c;
+
+	while (sc->pos < sc->len) {
+		c = sc->s[sc->pos];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			sc->pos++;
+			continue;
+		}
+		if (c != '(')
+			return 0;
+		for (depth = 0; sc->pos < sc->len; sc->pos++) {
+			c = sc->s[sc->pos];
+			if (c == '\\')
+				sc->pos++;
+			else if (c == '(')
+				depth++;
+			else if (c == ')' && --depth == 0)
+				break;
+		}
+		if (sc->pos >= sc->len)
+			return -1;
+		sc->pos++;
+	}
+	return 0;
+}
+
+static void
+alex(struct ascan *sc, struct atoken *t)
+{
+	char	c, close;
+
+	t->kind = AT_ERROR;
+	if (alex_skip(sc) == -1)
+		return;
+	if (sc->pos == sc->len) {
+		t->kind = AT_END;
+		t->end = sc->pos;
+		return;
+	}
+	c = sc->s[sc->pos++];
+	if (c == '"' || c == '[') {
+		close = c == '"' ? '"' : ']';
+		for (; sc->pos < sc->len && sc->s[sc->pos] != close; sc->pos++)
+			if (sc->s[sc->pos] == '\\')
+				sc->pos++;
+		if (sc->pos >= sc->len)
+			return;
+		sc->pos++;
+		t->kind = c == '"' ? AT_WORD : AT_LITERAL;
+	} else if (c == '.')
+		t->kind = AT_DOT;
+	else if (strchr("<>@:;,", c) != NULL) {
+		t->kind = AT_SPECIAL;
+		t->c = c;
+	} else if (is_atext((unsigned char)c)) {
+		while (sc->pos < sc->len &&
+		    is_atext((unsigned char)sc->s[sc->pos]))
+			sc->pos++;
+		t->kind = AT_WORD;
+	} else
+		return;
+	t->end = sc->pos;
+}
+
+/*
+ * An element without angle brackets: an addr-spec, or nothing (the
+ * obsolete empty list element, RFC 5322 4.4). Words next to each other
+ * are a display name without its address; a literal needs an "@".
+ */
+static int
+elem_end(int words, int at, int odd, size_t last, size_t *ins)
+{
+	if (at)
+		return 0;
+	if (odd)
+		return -1;
+	if (words == 0)
+		return 0;
+	*ins = last;
+	return 1;
+}
+
+/*
+ * After "<": an optional obsolete route ("@a,@b:"), the addr-spec, ">",
+ * then the end of the element. Returns 1 with *ins when the addr-spec
+ * has no "@", 0 when it has one, -1 when this is not an angle-addr.
+ */
+static int
+angle_parse(struct ascan *sc, size_t *ins)
+{
+	struct atoken	t;
+	size_t		last = 0;
+	int		words = 0, at = 0;
+
+	for (alex(sc, &t); t.kind != AT_SPECIAL || t.c != '>'; alex(sc, &t)) {
+		if (t.kind == AT_END || t.kind == AT_ERROR)
+			return -1;
+		if (t.kind != AT_SPECIAL) {
+			words++;
+			last = t.end;
+		} else if (t.c == '@')
+			at = 1;
+		else if (t.c == ':')
+			words = at = 0;		/* the route ends here */
+		else if (t.c != ',')
+			return -1;
+	}
+	alex(sc, &t);
+	if (t.kind == AT_END)
+		sc->done = 1;
+	else if (t.kind == AT_SPECIAL && t.c == ';' && sc->in_group)
+		sc->in_group = 0;
+	else if (t.kind != AT_SPECIAL || t.c != ',')
+		return -1;
+	if (at || words == 0)
+		return 0;
+	*ins = last;
+	return 1;
+}
+
+/*
+ * One element of the list: "addr-spec", "[phrase] <addr-spec>", or the
+ * start of a group ("phrase:"), after which the group's members are
+ * elements too, up to ";".
+ */
+static int
+elem_parse(struct ascan *sc, size_t *ins)
+{
+	struct atoken	t;
+	size_t		last = 0;
+	int		words = 0, at = 0, odd = 0;
+	enum atok	prev = AT_END;
+
+	for (;;) {
+		alex(sc, &t);
+		switch (t.kind) {
+		case AT_ERROR:
+			return -1;
+		case AT_END:
+			sc->done = 1;
+			return elem_end(words, at, odd, last, ins);
+		case AT_LITERAL:
+			odd |= !at;
+			/* FALLTHROUGH */
+		case AT_WORD:
+			odd |= prev == AT_WORD || prev == AT_LITERAL;
+			/* FALLTHROUGH */
+		case AT_DOT:
+			words += t.kind != AT_DOT;
+			last = t.end;
+			break;
+		case AT_SPECIAL:
+			switch (t.c) {
+			case ',':
+				return elem_end(words, at, odd, last, ins);
+			case ';':
+				if (!sc->in_group)
+					return -1;
+				sc->in_group = 0;
+				return elem_end(words, at, odd, last, ins);
+			case ':':
+				if (sc->in_group || at)
+					return -1;
+				sc->in_group = 1;
+				words = odd = 0;
+				t.kind = AT_END;
+				break;
+			case '<':
+				return angle_parse(sc, ins);
+			case '@':
+				at = 1;
+				break;
+			default:
+				return -1;
+			}
+			break;
+		}
+		prev = t.kind;
+	}
+}
+
+/* Returns 1 with the offset of the next bare name's end, 0 at the end. */
+static int
+next_bare(struct ascan *sc, size_t *ins)
+{
+	int	rc;
+
+	while (!sc->done)
+		if ((rc = elem_parse(sc, ins)) != 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * Without emit, checks that the field parses and that no line of it grows
+ * past 998 octets; with emit, writes it with "@domain" after each bare
+ * name. The same walk twice, so that nothing is buffered.
+ */
+static int
+rewrite_walk(struct pass *p, int emit)
+{
+	struct ascan	 sc;
+	const char	*d = p->opts->rewrite_domain, *eol;
+	size_t		 ins, prev = 0, dlen = strlen(d) + 1, line = 0, grow = 0;
+	int		 rc, n = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.s = p->field.data;
+	sc.len = p->field.len;
+	sc.pos = p->value_off;
+	while ((rc = next_bare(&sc, &ins)) == 1) {
+		n++;
+		if (emit) {
+			if (out_put(p, sc.s + prev, ins - prev) == -1 ||
+			    out_put(p, "@", 1) == -1 ||
+			    put_added(p, d, dlen - 1) == -1)
+				return -1;
+			prev = ins;
+			continue;
+		}
+		/* Lines end in CRLF; ins is before its line's CR. */
+		while ((eol = memchr(sc.s + line, '\r', sc.len - line)) !=
+		    NULL && (size_t)(eol - sc.s) < ins) {
+			line = (size_t)(eol - sc.s) + 2;
+			grow = 0;
+		}
+		grow += dlen;
+		eol = memchr(sc.s + line, '\r', sc.len - line);
+		if (eol == NULL ||
+		    (size_t)(eol - sc.s) - line + grow > MESSAGE_LINE_MAX)
+			return -1;
+	}
+	if (rc == -1)
+		return -1;
+	if (emit) {
+		p->info->rewritten += n;
+		return out_put(p, sc.s + prev, sc.len - prev);
+	}
+	return n;
+}
+
+static int
+put_rewritten(struct pass *p)
+{
+	if (rewrite_walk(p, 0) <= 0)
+		return out_put(p, p->field.data, p->field.len);
+	return rewrite_walk(p, 1);
+}
+
+/* A domain that can follow "@" as it is; anything else disables it. */
+static int
+domain_ok(const char *d)
+{
+	if (d == NULL || *d == '\0')
+		return 0;
+	for (; *d != '\0'; d++)
+		if (!is_atext((unsigned char)*d) && *d != '.' && *d != '[' &&
+		    *d != ']' && *d != ':')
+			return 0;
+	return 1;
+}
+
+/* Text of our own making: it may still carry UTF-8 from the config. */
+static int
+put_added(struct pass *p, const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			p->info->eight_bit = 1;
+	return out_put(p, s, len);
+}
+
+/*
+ * RFC 5322 3.3 in the local zone. The names come from tables, not from
+ * strftime's %a and %b, which follow the locale.
+ */
+static int
+add_date(struct pass *p)
+{
+	struct tm	tm;
+	time_t		now;
+	long		off;
+	char		line[80];
+	int		n;
+
+	now = time(NULL);
+	if (localtime_r(&now, &tm) == NULL)
+		return fail(p->f, FAIL_OS, "cannot read the local time");
+	off = tm.tm_gmtoff / 60;
+	n = snprintf(line, sizeof(line), "Date: %s, %d %s %04d "
+	    "%02d:%02d:%02d %c%02ld%02ld\r\n", day_names[tm.tm_wday % 7],
+	    tm.tm_mday, month_names[tm.tm_mon % 12], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	    labs(off) / 60, labs(off) % 60);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return fail(p->f, FAIL_SOFTWARE, "message: date too long");
+	p->info->added |= MESSAGE_ADDED_DATE;
+	return put_added(p, line, (size_t)n);
+}
+
+/*
+ * RFC 5322 3.6.4: the time in UTC and 64 random bits; the time alone
+ * would repeat within a second, the bits alone say nothing when read.
+ */
+static int
+add_msgid(struct pass *p)
+{
+	struct tm	 tm;
+	time_t		 now;
+	uint8_t		 rnd[8];
+	char		 stamp[32];
+	const char	*d = p->opts->msgid_domain;
+	struct buf	 b = BUF_INIT;
+	size_t		 i;
+	int		 rc;
+
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm) == 0)
+		return fail(p->f, FAIL_OS, "cannot read the time");
+	arc4random_buf(rnd, sizeof(rnd));
+	rc = buf_appendf(&b, "Message-ID: <%s.", stamp);
+	for (i = 0; rc == 0 && i < sizeof(rnd); i++)
+		rc = buf_appendf(&b, "%02x", rnd[i]);
+	if (rc == 0)
+		rc = buf_appendf(&b, "@%s>\r\n", d);
+	if (rc == -1)
+		rc = fail(p->f, FAIL_OS, "out of memory");
+	else if (b.len > MESSAGE_LINE_MAX + 2)
+		rc = fail(p->f, FAIL_CONFIG, "the Message-ID domain %.60s... "
+		    "is too long", d);
+	else {
+		p->info->added |= MESSAGE_ADDED_MSGID;
+		rc = put_added(p, b.data, b.len);
+	}
+	buf_free(&b, 0);
+	return rc;
+}
+
+/*
+ * RFC 5322 3.2.5: a phrase of atoms separated by single spaces goes as
+ * it is. "=?" would make a reader try RFC 2047 decoding on it.
+ */
+static int
+name_is_atoms(const char *name)
+{
+	const char	*s;
+
+	if (*name == ' ' || strstr(name, "=?") != NULL)
+		return 0;
+	for (s = name; *s != '\0'; s++)
+		if (*s == ' ' ? s[1] == ' ' || s[1] == '\0' :
+		    !is_atext((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* RFC 5322 3.2.4: a quoted-string, "\" and DQUOTE escaped. */
+static int
+put_quoted(struct buf *b, const char *name)
+{
+	const char	*s;
+
+	if (buf_append(b, "\"", 1) == -1)
+		return -1;
+	for (s = name; *s != '\0'; s++)
+		if (((*s == '\\' || *s == '"') && buf_append(b, "\\", 1) == -1) ||
+		    buf_append(b, s, 1) == -1)
+			return -1;
+	return buf_append(b, "\"", 1);
+}
+
+/*
+ * RFC 2047 (B encoding), one word per line, folded. A word holds whole
+ * UTF-8 characters (RFC 2047 5(3)): a chunk never ends before a
+ * continuation octet, unless the name is not UTF-8 at all.
+ */
+static int
+put_encoded(struct buf *b, const char *name)
+{
+	gnutls_datum_t	 in, out;
+	size_t		 len = strlen(name), off, n, k;
+	int		 rc;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < EW_CHUNK ? len - off : EW_CHUNK;
+		for (k = n; k > 0 && off + k < len &&
+		    ((unsigned char)name[off + k] & 0xc0) == 0x80; k--)
+			;
+		if (k > 0)
+			n = k;
+		in.data = (unsigned char *)(uintptr_t)(name + off);
+		in.size = (unsigned int)n;
+		if (gnutls_base64_encode2(&in, &out) < 0)
+			return -1;
+		rc = buf_appendf(b, "%s%s%.*s%s", off > 0 ? "\r\n " : "",
+		    EW_PREFIX, (int)out.size, (char *)out.data, EW_SUFFIX);
+		gnutls_free(out.data);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The display name of an added From, in the lightest form that carries
+ * it. Control characters (a -F argument may hold any) become spaces.
+ */
+static int
+put_name(struct buf *b, const char *name, size_t addr_len)
+{
+	char	*s;
+	size_t	 i;
+	int	 rc, high = 0;
+
+	if ((s = strdup(name)) == NULL)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			s[i] = ' ';
+		high |= (unsigned char)s[i] >= 0x80;
+	}
+	/* "From: " "\"" name "\" <" addr ">", quotes escaped: 2 each. */
+	if (!high && 6 + 2 * i + 4 + addr_len + 1 > MESSAGE_LINE_MAX)
+		high = 1;
+	if (high)
+		rc = put_encoded(b, s);
+	else if (name_is_atoms(s))
+		rc = buf_append(b, s, i);
+	else
+		rc = put_quoted(b, s);
+	free(s);
+	return rc;
+}
+
+/*
+ * "From: NAME <addr>", or "From: addr" without a name; a bare local name
+ * gets rewrite_domain, as it would in the message's own From.
+ */
+static int
+add_from(struct pass *p)
+{
+	const struct message_opts	*o = p->opts;
+	const char			*name = o->from_name, *s;
+	struct buf			 b = BUF_INIT;
+	size_t				 alen = strlen(o->from_addr);
+	int				 rc, named = 0, qualify;
+
+	for (s = o->from_addr; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return fail(p->f, FAIL_USAGE, "the sender %.60s holds "
+			    "a control character", o->from_addr);
+	if (alen > FROM_ADDR_MAX)
+		return fail(p->f, FAIL_USAGE, "the sender %.60s... is longer "
+		    "than %d octets", o->from_addr, FROM_ADDR_MAX);
+	for (s = name; s != NULL && *s != '\0'; s++)
+		named |= (unsigned char)*s > ' ' && *s != 0x7f;
+	qualify = p->rewrite_ok && strchr(o->from_addr, '@') == NULL;
+	if (qualify)
+		alen += strlen(o->rewrite_domain) + 1;
+	rc = buf_append(&b, "From: ", 6);
+	if (rc == 0 && named)
+		rc = put_name(&b, name, alen);
+	if (rc == 0)
+		rc = buf_appendf(&b, "%s%s%s%s%s\r\n", named ? " <" : "",
+		    o->from_addr, qualify ? "@" : "",
+		    qualify ? o->rewrite_domain : "", named ? ">" : "");
+	if (rc == -1)
+		rc = fail(p->f, FAIL_OS, "out of memory");
+	else {
+		p->info->added |= MESSAGE_ADDED_FROM;
+		p->info->rewritten += qualify;
+		rc = put_added(p, b.data, b.len);
+	}
+	buf_free(&b, 0);
+	return rc;
+}
+
+/* Once, where the header block ends (RFC 5322 3.6: any order will do). */
+static int
+end_headers(struct pass *p)
+{
+	const struct message_opts	*o = p->opts;
+	static const char		 undisclosed[] =
+	    "To: undisclosed-recipients:;\r\n";
+
+	if (p->headers_done)
+		return 0;
+	p->headers_done = 1;
+	if (o->add_date && !p->info->has_date && add_date(p) == -1)
+		return -1;
+	if (o->msgid_domain != NULL && *o->msgid_domain != '\0' &&
+	    !p->info->has_message_id && add_msgid(p) == -1)
+		return -1;
+	if (o->from_addr != NULL && *o->from_addr != '\0' &&
+	    (o->replace_from || !p->info->has_from) && add_from(p) == -1)
+		return -1;
+	if (o->undisclosed) {
+		p->info->added |= MESSAGE_ADDED_TO;
+		return out_put(p, undisclosed, sizeof(undisclosed) - 1);
+	}
+	return 0;
 }

@@ -35,10 +35,14 @@ struct message_opts {
 	 *     it needs it, RFC 2047-encoded when not ASCII).
 	 * replace_from: drop the message's From and write ours
 	 * (set_from_header on). undisclosed: drop To and Cc and write
-	 * "To: undisclosed-recipients:;". rewrite_domain: in From, To, Cc
-	 * (and Resent- ones, Reply-To, Sender) an address that is a bare
+	 * "To: undisclosed-recipients:;" (Bcc goes too, keep_bcc or not,
+	 * as msmtp does). rewrite_domain: in From, To, Cc, Bcc (and
+	 * Resent- ones, Reply-To, Sender) an address that is a bare
 	 * local name ("root") becomes "root@rewrite_domain"; the rest of
-	 * the field keeps its bytes.
+	 * the field keeps its bytes. A field that cannot be parsed, or
+	 * whose line would grow past 998 octets, is left as it is; the
+	 * added From's address is qualified too. from_addr is an
+	 * addr-spec (no display name, no angle brackets).
 	 */
 	int		 add_date;
 	const char	*msgid_domain;	/* NULL: add no Message-ID */
@@ -56,9 +60,16 @@ struct message_info {
 	int		 has_date;
 	int		 has_message_id;
 	int		 eight_bit;	/* some octet >= 0x80 is present */
+	int		 added;		/* MESSAGE_ADDED_*: fields we wrote */
+	int		 rewritten;	/* addresses given rewrite_domain */
 };
 
-#define MESSAGE_INFO_INIT { 0, ADDRLIST_INIT, 0, 0, 0, 0 }
+#define MESSAGE_ADDED_DATE	0x01
+#define MESSAGE_ADDED_MSGID	0x02
+#define MESSAGE_ADDED_FROM	0x04	/* with replace_from: replaced */
+#define MESSAGE_ADDED_TO	0x08	/* undisclosed-recipients */
+
+#define MESSAGE_INFO_INIT { 0, ADDRLIST_INIT, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Reads the message from in_fd to its end (or to a line holding only "."

@@ -2,6 +2,8 @@
  * Unit tests for message: bytes in through a file or a pipe, bytes out
  * compared exactly, and what the pass learnt about the message.
  */
+#define _XOPEN_SOURCE 700	/* strptime */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "message.h"
 
@@ -653,6 +658,563 @@ test_io_errors(void **state)
 	message_info_free(&info);
 }
 
+/* --- the options: fields added, dropped and rewritten ------------------ */
+
+static void
+run_opts(const char *in, const struct message_opts *o, struct result *r)
+{
+	int	fd;
+
+	fd = tmp_fd();
+	write_all(fd, in, strlen(in));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	run_fd(fd, o, r);
+	close(fd);
+}
+
+/* want's "*" stands for any run of octets but CR and LF. */
+static int
+glob_match(const char *want, const char *got, size_t len)
+{
+	size_t	i = 0;
+
+	for (; *want != '\0'; want++) {
+		if (*want == '*') {
+			while (i < len && got[i] != '\r' && got[i] != '\n')
+				i++;
+			continue;
+		}
+		if (i == len || got[i] != *want)
+			return 0;
+		i++;
+	}
+	return i == len;
+}
+
+static void
+expect_opts(const char *in, const struct message_opts *o, const char *want)
+{
+	struct result	r;
+
+	run_opts(in, o, &r);
+	if (r.rc != 0)
+		fail_msg("%s", r.f.text);
+	if (!glob_match(want, r.out, r.out_len))
+		fail_msg("want:\n%s\ngot:\n%s", want, r.out);
+	assert_int_equal(r.info.size, (off_t)r.out_len);
+	done(&r);
+}
+
+/* The value of the first "name: " line of out, in buf. */
+static void
+field_value(const char *out, const char *name, char *buf, size_t size)
+{
+	const char	*p, *e;
+	size_t		 n = strlen(name);
+
+	for (p = out; p != NULL && *p != '\0'; p = strstr(p, "\r\n"),
+	    p = p != NULL ? p + 2 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ')
+			break;
+	if (p == NULL || *p == '\0')
+		fail_msg("no %s: in %s", name, out);
+	p += n + 2;
+	e = strstr(p, "\r\n");
+	assert_non_null(e);
+	assert_true((size_t)(e - p) < size);
+	memcpy(buf, p, (size_t)(e - p));
+	buf[e - p] = '\0';
+}
+
+static void
+opts_init(struct message_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ignore_dots = 1;
+}
+
+static void
+test_add_date(void **state)
+{
+	struct message_opts	o;
+	struct result		r;
+	struct tm		tm;
+	char			v[100], *end;
+	time_t			t, now;
+	const char		dated[] = "Date: Mon, 1 Jan 2024 00:00:00 +0000\n"
+	    "\nbody\n";
+
+	(void)state;
+	opts_init(&o);
+	o.add_date = 1;
+	expect_opts("Subject: s\n\nbody\n", &o,
+	    "Subject: s\r\nDate: *\r\n\r\nbody\r\n");
+	/* Parsed back: RFC 5322 3.3 in the C locale, and now. */
+	run_opts("Subject: s\n\nbody\n", &o, &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.info.added, MESSAGE_ADDED_DATE);
+	field_value(r.out, "Date", v, sizeof(v));
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S %z", &tm);
+	if (end == NULL || *end != '\0')
+		fail_msg("Date: %s does not parse", v);
+	t = timegm(&tm) - tm.tm_gmtoff;
+	now = time(NULL);
+	assert_true(t <= now && t >= now - 5);
+	done(&r);
+	/* One there already: the message is left as it was. */
+	expect_opts(dated, &o, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+	    "\r\nbody\r\n");
+	o.add_date = 0;
+	expect_opts("Subject: s\n\nbody\n", &o, "Subject: s\r\n\r\nbody\r\n");
+}
+
+static void
+test_date_zone(void **state)
+{
+	struct message_opts	o;
+	struct result		r;
+	char			v[100], *old, *saved = NULL;
+	static const struct {
+		const char	*tz, *suffix;
+	} zones[] = {
+		{ "UTC0", " +0000" },
+		{ "IST-5:30", " +0530" },
+		{ "NST+3:30", " -0330" },
+		{ "NPT-5:45", " +0545" },
+	};
+	size_t			i;
+
+	(void)state;
+	if ((old = getenv("TZ")) != NULL)
+		saved = strdup(old);
+	opts_init(&o);
+	o.add_date = 1;
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		setenv("TZ", zones[i].tz, 1);
+		tzset();
+		run_opts("S: x\n", &o, &r);
+		assert_int_equal(r.rc, 0);
+		field_value(r.out, "Date", v, sizeof(v));
+		if (strlen(v) < 6 ||
+		    strcmp(v + strlen(v) - 6, zones[i].suffix) != 0)
+			fail_msg("TZ=%s: Date: %s", zones[i].tz, v);
+		done(&r);
+	}
+	if (saved != NULL)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+}
+
+static void
+check_msgid(const char *v)
+{
+	size_t	i;
+
+	/* <YYYYMMDDhhmmss.16 hex digits@example.test> */
+	assert_int_equal(strlen(v), 1 + 14 + 1 + 16 + 14);
+	assert_int_equal(v[0], '<');
+	for (i = 1; i < 15; i++)
+		assert_true(v[i] >= '0' && v[i] <= '9');
+	assert_int_equal(v[15], '.');
+	for (i = 16; i < 32; i++)
+		assert_non_null(strchr("0123456789abcdef", v[i]));
+	assert_string_equal(v + 32, "@example.test>");
+}
+
+static void
+test_add_msgid(void **state)
+{
+	struct message_opts	o;
+	struct result		r;
+	char			a[100], b[100];
+
+	(void)state;
+	opts_init(&o);
+	o.msgid_domain = "example.test";
+	expect_opts("S: x\n\nbody\n", &o, "S: x\r\nMessage-ID: *\r\n\r\n"
+	    "body\r\n");
+	run_opts("S: x\n\nbody\n", &o, &r);
+	assert_int_equal(r.info.added, MESSAGE_ADDED_MSGID);
+	field_value(r.out, "Message-ID", a, sizeof(a));
+	done(&r);
+	run_opts("S: x\n\nbody\n", &o, &r);
+	field_value(r.out, "Message-ID", b, sizeof(b));
+	done(&r);
+	check_msgid(a);
+	check_msgid(b);
+	assert_string_not_equal(a, b);
+	/* Any case of the name counts as one. */
+	expect_opts("message-id: <x@y>\n\nbody\n", &o,
+	    "message-id: <x@y>\r\n\r\nbody\r\n");
+	o.msgid_domain = "";
+	expect_opts("S: x\n\nbody\n", &o, "S: x\r\n\r\nbody\r\n");
+	o.msgid_domain = NULL;
+	expect_opts("S: x\n\nbody\n", &o, "S: x\r\n\r\nbody\r\n");
+}
+
+static void
+expect_from(const char *name, const char *want)
+{
+	struct message_opts	o;
+	struct result		r;
+	char			v[200];
+
+	opts_init(&o);
+	o.from_addr = "root@example.test";
+	o.from_name = name;
+	run_opts("S: x\n\nbody\n", &o, &r);
+	if (r.rc != 0)
+		fail_msg("%s", r.f.text);
+	assert_int_equal(r.info.added, MESSAGE_ADDED_FROM);
+	field_value(r.out, "From", v, sizeof(v));
+	assert_string_equal(v, want);
+	assert_false(r.info.eight_bit);
+	done(&r);
+}
+
+static void
+test_add_from(void **state)
+{
+	struct message_opts	o;
+
+	(void)state;
+	expect_from("CronDaemon", "CronDaemon <root@example.test>");
+	expect_from("Cron Daemon", "Cron Daemon <root@example.test>");
+	expect_from(NULL, "root@example.test");
+	expect_from("", "root@example.test");
+	expect_from(" \t", "root@example.test");
+	expect_from("Doe, John", "\"Doe, John\" <root@example.test>");
+	expect_from("John Q. Public", "\"John Q. Public\" <root@example.test>");
+	expect_from("a \"b\" \\c", "\"a \\\"b\\\" \\\\c\" <root@example.test>");
+	expect_from("two  spaces", "\"two  spaces\" <root@example.test>");
+	expect_from("=?x?=", "\"=?x?=\" <root@example.test>");
+	/* A -F argument cannot start a new header line. */
+	expect_from("x\r\nBcc: y", "\"x  Bcc: y\" <root@example.test>");
+	expect_from("J\xc3\xbcrgen",
+	    "=?UTF-8?B?SsO8cmdlbg==?= <root@example.test>");
+
+	opts_init(&o);
+	o.from_addr = "root@example.test";
+	o.from_name = "CronDaemon";
+	expect_opts("S: x\n\nbody\n", &o, "S: x\r\nFrom: CronDaemon "
+	    "<root@example.test>\r\n\r\nbody\r\n");
+	/* The message's own From wins, unless replace_from. */
+	expect_opts("FROM: me@x\n\nbody\n", &o, "FROM: me@x\r\n\r\nbody\r\n");
+	o.replace_from = 1;
+	expect_opts("S: x\nFROM: me@x\n (folded)\nT: y\n\nbody\n", &o,
+	    "S: x\r\nT: y\r\nFrom: CronDaemon <root@example.test>\r\n\r\n"
+	    "body\r\n");
+	/* No sender, nothing to add or replace with. */
+	o.from_addr = "";
+	expect_opts("From: me@x\n\nbody\n", &o, "From: me@x\r\n\r\nbody\r\n");
+	o.from_addr = NULL;
+	expect_opts("S: x\n\nbody\n", &o, "S: x\r\n\r\nbody\r\n");
+}
+
+/*
+ * A long UTF-8 name: folded into encoded-words of at most 75 characters,
+ * lines of at most 76, each word whole characters, the whole decoding
+ * back to the name.
+ */
+static void
+test_from_encoded_long(void **state)
+{
+	struct message_opts	o;
+	struct result		r;
+	char			name[400], got[400];
+	const char		*p, *e, *w;
+	gnutls_datum_t		in, out;
+	size_t			n = 0, words = 0;
+
+	(void)state;
+	while (n + 3 < 300) {
+		memcpy(name + n, n % 7 == 0 ? "a" : "\xe2\x98\x83", 1 +
+		    2 * (n % 7 != 0));
+		n += n % 7 == 0 ? 1 : 3;
+	}
+	name[n] = '\0';
+	opts_init(&o);
+	o.from_addr = "x@example.test";
+	o.from_name = name;
+	run_opts("S: x\n\nbody\n", &o, &r);
+	assert_int_equal(r.rc, 0);
+	p = strstr(r.out, "From: ");
+	assert_non_null(p);
+	got[0] = '\0';
+	for (;;) {
+		e = strstr(p, "\r\n");
+		assert_true(e - p <= 76);
+		w = strstr(p, "=?UTF-8?B?");
+		if (w == NULL || w > e)
+			break;
+		p = strstr(w, "?=");
+		assert_true(p - w + 2 <= 75);
+		in.data = (unsigned char *)(uintptr_t)(w + 10);
+		in.size = (unsigned)(p - w - 10);
+		assert_int_equal(gnutls_base64_decode2(&in, &out), 0);
+		/* Whole characters: no word starts with a continuation. */
+		assert_true((out.data[0] & 0xc0) != 0x80);
+		strncat(got, (char *)out.data, out.size);
+		gnutls_free(out.data);
+		words++;
+		p = e + 2;
+		if (*p != ' ')
+			break;
+	}
+	assert_true(words > 2);
+	assert_string_equal(got, name);
+	assert_non_null(strstr(r.out, "?= <x@example.test>\r\n\r\nbody\r\n"));
+	done(&r);
+}
+
+static void
+test_keep_bcc(void **state)
+{
+	const char		in[] = "To: a@x\nBcc: b@x,\n c@x\n"
+	    "X: y\n\nbody\n";
+	const char *const	rcpts[] = { "a@x", "b@x", "c@x", NULL };
+	struct message_opts	o;
+	struct result		r;
+
+	(void)state;
+	opts_init(&o);
+	o.extract_rcpts = 1;
+	expect_opts(in, &o, "To: a@x\r\nX: y\r\n\r\nbody\r\n");
+	expect_opts("Resent-Bcc: d@x\n\nbody\n", &o, "\r\nbody\r\n");
+	o.keep_bcc = 1;
+	expect_opts(in, &o, "To: a@x\r\nBcc: b@x,\r\n c@x\r\n"
+	    "X: y\r\n\r\nbody\r\n");
+	expect_opts("Resent-Bcc: d@x\n\nbody\n", &o,
+	    "Resent-Bcc: d@x\r\n\r\nbody\r\n");
+	run_opts(in, &o, &r);
+	assert_int_equal(r.rc, 0);
+	assert_rcpts(&r.info.rcpts, rcpts);
+	done(&r);
+}
+
+static void
+test_undisclosed(void **state)
+{
+	const char		in[] = "From: me@x\nTo: a@x,\n b@x\ncc: c@x\n"
+	    "Bcc: d@x\nResent-To: e@x\nSubject: s\n\nTo: body@x\n";
+	const char *const	rcpts[] = { "e@x", NULL };
+	const char *const	plain[] = { "a@x", "b@x", "c@x", "d@x", NULL };
+	struct message_opts	o;
+	struct result		r;
+
+	(void)state;
+	opts_init(&o);
+	o.undisclosed = 1;
+	o.keep_bcc = 1;
+	o.extract_rcpts = 1;
+	expect_opts(in, &o, "From: me@x\r\nResent-To: e@x\r\nSubject: s\r\n"
+	    "To: undisclosed-recipients:;\r\n\r\nTo: body@x\r\n");
+	/* -t reads the fields that were dropped (here the Resent- block's). */
+	run_opts(in, &o, &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.info.added, MESSAGE_ADDED_TO);
+	assert_rcpts(&r.info.rcpts, rcpts);
+	done(&r);
+	run_opts("To: a@x,\n b@x\ncc: c@x\nBcc: d@x\n\nx\n", &o, &r);
+	assert_int_equal(r.rc, 0);
+	assert_rcpts(&r.info.rcpts, plain);
+	assert_string_equal(r.out, "To: undisclosed-recipients:;\r\n\r\n"
+	    "x\r\n");
+	done(&r);
+}
+
+static void
+expect_rewrite(const char *in, const char *want, int n)
+{
+	struct message_opts	o;
+	struct result		r;
+
+	opts_init(&o);
+	o.rewrite_domain = "example.test";
+	run_opts(in, &o, &r);
+	if (r.rc != 0)
+		fail_msg("%s", r.f.text);
+	if (r.out_len != strlen(want) || memcmp(r.out, want, r.out_len) != 0)
+		fail_msg("want:\n%s\ngot:\n%s", want, r.out);
+	assert_int_equal(r.info.rewritten, n);
+	assert_int_equal(r.info.size, (off_t)r.out_len);
+	done(&r);
+}
+
+static void
+test_rewrite_domain(void **state)
+{
+	struct message_opts	o;
+	char			in[1200], want[1200];
+
+	(void)state;
+	expect_rewrite("To: root, Bob <bob>, x@y, \"q r\" <q>, (c) root2\n"
+	    "\nbody root\n",
+	    "To: root@example.test, Bob <bob@example.test>, x@y, "
+	    "\"q r\" <q@example.test>, (c) root2@example.test\r\n"
+	    "\r\nbody root\r\n", 4);
+	expect_rewrite("Cc: Root User <root>,\n\t(the admin) admin (x),\n"
+	    " \"odd \\\" , <name>\"\n  <odd> ,\n\n",
+	    "Cc: Root User <root@example.test>,\r\n"
+	    "\t(the admin) admin@example.test (x),\r\n"
+	    " \"odd \\\" , <name>\"\r\n  <odd@example.test> ,\r\n\r\n", 3);
+	expect_rewrite("From: root (Cron Daemon)\nSender: a.b\n"
+	    "Reply-To: \"x y\"\nRESENT-FROM: <root>\n"
+	    "Resent-Sender: r\nResent-To: t\nResent-Cc: c\n"
+	    "Resent-Reply-To: rr\nSubject: root\nX-To: root\n\n",
+	    "From: root@example.test (Cron Daemon)\r\n"
+	    "Sender: a.b@example.test\r\n"
+	    "Reply-To: \"x y\"@example.test\r\n"
+	    "RESENT-FROM: <root@example.test>\r\n"
+	    "Resent-Sender: r@example.test\r\n"
+	    "Resent-To: t@example.test\r\nResent-Cc: c@example.test\r\n"
+	    "Resent-Reply-To: rr@example.test\r\n"
+	    "Subject: root\r\nX-To: root\r\n\r\n", 8);
+	/* Groups, empty elements, routes, literals. */
+	expect_rewrite("To: friends: root, x@y;, undisclosed-recipients:;,"
+	    " ,a\n\n",
+	    "To: friends: root@example.test, x@y;, "
+	    "undisclosed-recipients:;, ,a@example.test\r\n\r\n", 2);
+	expect_rewrite("To: <@relay.x:root>, <@r:u@[1.2.3.4]>, <>\n\n",
+	    "To: <@relay.x:root@example.test>, <@r:u@[1.2.3.4]>, <>\r\n\r\n",
+	    1);
+	expect_rewrite("To: =?UTF-8?B?SsO8cmdlbg==?= <j>, J\xc3\xbcrgen <k>\n"
+	    "\n", "To: =?UTF-8?B?SsO8cmdlbg==?= <j@example.test>, "
+	    "J\xc3\xbcrgen <k@example.test>\r\n\r\n", 2);
+	/* What does not parse stays as it was, byte for byte. */
+	expect_rewrite("To: John Doe\n\n", "To: John Doe\r\n\r\n", 0);
+	expect_rewrite("To: root, \"open\n\n", "To: root, \"open\r\n\r\n", 0);
+	expect_rewrite("To: root (open\n\n", "To: root (open\r\n\r\n", 0);
+	expect_rewrite("To: <root\n\n", "To: <root\r\n\r\n", 0);
+	expect_rewrite("To: root>\n\n", "To: root>\r\n\r\n", 0);
+	expect_rewrite("To: a; b\n\n", "To: a; b\r\n\r\n", 0);
+	expect_rewrite("To: g: a\n\n", "To: g: a@example.test\r\n\r\n", 1);
+	expect_rewrite("To: [1.2.3.4]\n\n", "To: [1.2.3.4]\r\n\r\n", 0);
+	expect_rewrite("To: <a> b\n\n", "To: <a> b\r\n\r\n", 0);
+	expect_rewrite("To:\n\n", "To:\r\n\r\n", 0);
+	/* A line that would pass 998 octets is left alone: 998 - 13
+	 * octets grow to 998, one more would not fit. */
+	memset(in, 'r', sizeof(in));
+	memcpy(in, "To: ", 4);
+	memcpy(in + 985, "\n\n", 3);
+	memcpy(want, in, 985);
+	strlcpy(want + 985, "@example.test\r\n\r\n", sizeof(want) - 985);
+	expect_rewrite(in, want, 1);
+	memset(in, 'r', sizeof(in));
+	memcpy(in, "To: ", 4);
+	memcpy(in + 986, "\n\n", 3);
+	memcpy(want, in, 986);
+	strlcpy(want + 986, "\r\n\r\n", sizeof(want) - 986);
+	expect_rewrite(in, want, 0);
+	/* Off: nothing changes. */
+	opts_init(&o);
+	expect_opts("To: root\n\n", &o, "To: root\r\n\r\n");
+	/* An added From is qualified too. */
+	o.rewrite_domain = "example.test";
+	o.from_addr = "root";
+	o.from_name = "CronDaemon";
+	expect_opts("To: root\n\n", &o, "To: root@example.test\r\n"
+	    "From: CronDaemon <root@example.test>\r\n\r\n");
+}
+
+/* -t takes bare names as they are; qualifying them is the caller's. */
+static void
+test_rewrite_rcpts(void **state)
+{
+	const char *const	rcpts[] = { "root", "bob", NULL };
+	struct message_opts	o;
+	struct result		r;
+
+	(void)state;
+	opts_init(&o);
+	o.rewrite_domain = "example.test";
+	o.extract_rcpts = 1;
+	run_opts("To: root, Bob <bob>\n\nx\n", &o, &r);
+	assert_int_equal(r.rc, 0);
+	assert_rcpts(&r.info.rcpts, rcpts);
+	assert_string_equal(r.out, "To: root@example.test, "
+	    "Bob <bob@example.test>\r\n\r\nx\r\n");
+	done(&r);
+}
+
+static void
+all_on(struct message_opts *o)
+{
+	opts_init(o);
+	o->add_date = 1;
+	o->msgid_domain = "example.test";
+	o->from_addr = "me@example.test";
+	o->from_name = "Me";
+}
+
+#define ADDED "Date: *\r\nMessage-ID: *\r\nFrom: Me <me@example.test>\r\n"
+
+/* Where the header block ends, in each of its shapes. */
+static void
+test_added_placement(void **state)
+{
+	struct message_opts	o;
+	struct result		r;
+
+	(void)state;
+	all_on(&o);
+	/* Headers only, with and without the last line ending. */
+	expect_opts("Subject: s\n", &o, "Subject: s\r\n" ADDED);
+	expect_opts("Subject: s\n folded", &o, "Subject: s\r\n folded\r\n"
+	    ADDED);
+	/* No headers at all: ours, then the empty line. */
+	expect_opts("body\n", &o, ADDED "\r\nbody\r\n");
+	expect_opts("\nbody\n", &o, ADDED "\r\nbody\r\n");
+	expect_opts("", &o, ADDED);
+	/* A line that is no header ends the block: ours go before the
+	 * empty line that is put in front of it. */
+	expect_opts("Subject: s\nnot a header\n", &o,
+	    "Subject: s\r\n" ADDED "\r\nnot a header\r\n");
+	/* The mbox line goes, ours come after the real headers. */
+	expect_opts("From me Sat Nov 28 17:30:00 2026\nSubject: s\n\nb\n", &o,
+	    "Subject: s\r\n" ADDED "\r\nb\r\n");
+	/* The lone dot ends a message that is headers only. */
+	o.ignore_dots = 0;
+	expect_opts("Subject: s\n.\nmore\n", &o, "Subject: s\r\n" ADDED);
+	o.ignore_dots = 1;
+	/* All three present: byte for byte as it came. */
+	expect_opts("date: d\nFrom: x@y\nMESSAGE-ID: <m@y>\n\nbody\n", &o,
+	    "date: d\r\nFrom: x@y\r\nMESSAGE-ID: <m@y>\r\n\r\nbody\r\n");
+	run_opts("Subject: s\n\nbody\n", &o, &r);
+	assert_int_equal(r.info.added, MESSAGE_ADDED_DATE |
+	    MESSAGE_ADDED_MSGID | MESSAGE_ADDED_FROM);
+	assert_false(r.info.has_from);
+	done(&r);
+	/* "From:" in the body is not the message's From. */
+	expect_opts("S: x\n\nFrom: body@x\n", &o, "S: x\r\n" ADDED
+	    "\r\nFrom: body@x\r\n");
+	/* The limits still hold, with the line named. */
+	expect_error("S: x\n\nok\nb\0d\n", 12, 0, FAIL_DATA, "line 4");
+}
+
+/* Each option off leaves the output exactly as the plain pass makes it. */
+static void
+test_options_off(void **state)
+{
+	const char		in[] = "From: root\nTo: a, <b>\nCc: c@x\n"
+	    "Bcc: d@x\n\nbody\n";
+	struct message_opts	o;
+	struct result		r;
+
+	(void)state;
+	opts_init(&o);
+	expect_opts(in, &o, "From: root\r\nTo: a, <b>\r\nCc: c@x\r\n\r\n"
+	    "body\r\n");
+	run_opts(in, &o, &r);
+	assert_int_equal(r.info.added, 0);
+	assert_int_equal(r.info.rewritten, 0);
+	done(&r);
+}
+
 int
 main(void)
 {
@@ -677,6 +1239,17 @@ main(void)
 		cmocka_unit_test(test_large_message),
 		cmocka_unit_test(test_pipe_input),
 		cmocka_unit_test(test_io_errors),
+		cmocka_unit_test(test_add_date),
+		cmocka_unit_test(test_date_zone),
+		cmocka_unit_test(test_add_msgid),
+		cmocka_unit_test(test_add_from),
+		cmocka_unit_test(test_from_encoded_long),
+		cmocka_unit_test(test_keep_bcc),
+		cmocka_unit_test(test_undisclosed),
+		cmocka_unit_test(test_rewrite_domain),
+		cmocka_unit_test(test_rewrite_rcpts),
+		cmocka_unit_test(test_added_placement),
+		cmocka_unit_test(test_options_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
