@@ -31,11 +31,12 @@ check "it is in the queue" test -n "$E" -a -f "$T/keep/$E.msg"
 # full_run CONFIG: submit the big message with files limited to 4 KiB,
 # in a subshell so that the limit stays there
 full_run() {
-	{ (
+	(
 		ulimit -f 8 || exit 99
 		XDG_STATE_HOME=$T/state timeout 60 "$POSTIE" -C "$1" rcpt@example.test \
 		    <"$T/big" >"$T/stdout" 2>"$T/stderr"
-	); } 2>/dev/null
+		exit $?		# a status, not a death the shell would report
+	) 2>/dev/null
 	rc=$?
 	err=$(cat "$T/stderr")
 }
