@@ -23,7 +23,7 @@ to_lf "$T/msg" >"$T/want"
 
 port=$(pf_free_ports 1)
 config_fake "$T/rc" "$port" implicit "queue_dir $QD"
-postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+postie_run -i -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "server down: exit 0 (queued)" 0
 check_queued "one 'queued' line naming the account and server" "localhost:$port:"
 check "the ID is in the queue directory (ID.msg and ID.env)" \
