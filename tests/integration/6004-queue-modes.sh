@@ -70,11 +70,13 @@ delivered 1
 check_eq "queue auto, server fine: delivered" 1 "$(msgid_count 6004-auto@example.test)"
 check "queue auto, server fine: nothing kept" nothing_kept
 
-# a delivered submission takes the waiting message along
+# a delivered submission takes the waiting message along (one queued
+# with the same configuration file: a message remembers its -C file)
 pf_clear_mail "$PF_DIR"
-config_postfix "$T/rc-always" smtps "queue always" "queue_dir $QD"
+config_postfix "$T/rc" smtps "queue always" "queue_dir $QD"
 msg 6004-waiting >"$T/msg"
-postie_run -C "$T/rc-always" rcpt@example.test <"$T/msg"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+config_postfix "$T/rc" smtps "queue_dir $QD"
 before=$(connects)
 msg 6004-carrier >"$T/msg"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
