@@ -67,7 +67,7 @@ void	queue_close(struct queue *q);
  * Starts a new message: a fresh id, its message file created in tmp/
  * (O_CREAT|O_EXCL, 0600) and locked. Write the message to
  * queue_entry_fd(), then queue_commit() or queue_abort().
- * Errors: FAIL_CANTCREAT, FAIL_OS.
+ * Errors: FAIL_CANTCREAT, FAIL_TEMPFAIL (disk full, quota), FAIL_OS.
  */
 int	queue_create(struct queue *q, struct queue_entry **out,
 	    struct failure *f);
@@ -79,12 +79,16 @@ int	queue_create(struct queue *q, struct queue_entry **out,
  * entry. When this returns 0 the message is accepted: it survives a crash
  * and a queue run will deliver it. The entry stays locked.
  * Errors: FAIL_TEMPFAIL (disk full, quota, file size limit: "the queue
- * DIR is full: ..."), FAIL_IO; the tmp files are then removed.
+ * DIR is full: ..."), FAIL_IO; the tmp files are then removed, and the
+ * entry is still to be freed with queue_abort().
  */
 int	queue_commit(struct queue *q, struct queue_entry *e,
 	    struct queue_envelope *env, struct failure *f);
 
-/* Removes an uncommitted entry's files and frees it. NULL is allowed. */
+/*
+ * Removes an uncommitted entry's files and frees it; a committed one is
+ * only released (it is accepted mail). NULL is allowed.
+ */
 void	queue_abort(struct queue *q, struct queue_entry *e);
 
 /*
@@ -103,7 +107,7 @@ void	queue_envelopes_free(struct queue_envelope *envs, size_t n);
  * then reads its envelope again (it may have changed or gone while
  * waiting). Returns 1 with *out set, 0 when another process holds it or
  * it is gone, -1 on error (FAIL_IO, FAIL_OS, FAIL_DATA for an envelope
- * that cannot be parsed).
+ * that cannot be parsed, FAIL_USAGE for an id that is not [0-9A-Za-z]).
  */
 int	queue_take(struct queue *q, const char *id, struct queue_entry **out,
 	    struct failure *f);
@@ -136,7 +140,8 @@ void	queue_release(struct queue_entry *e);
  * By id, for --queue-remove and --queue-retry: waits for the lock
  * (bounded), then removes the message (queued or failed) or makes it due
  * now (a failed message goes back into the queue). Errors: FAIL_USAGE
- * (no such message), FAIL_TEMPFAIL (locked for too long), FAIL_IO.
+ * (no such message, or an id that is not [0-9A-Za-z]), FAIL_TEMPFAIL
+ * (locked for too long), FAIL_IO.
  */
 int	queue_remove(struct queue *q, const char *id, struct failure *f);
 int	queue_retry(struct queue *q, const char *id, struct failure *f);
