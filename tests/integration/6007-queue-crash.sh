@@ -38,20 +38,8 @@ killed_after() {
 }
 
 : >"$T/accepted"
-nsub0=0 nkilled=0 other= i=1
-while [ $i -le $S ]; do
-	msg "6007-s$i" >"$T/m"
-	killed_after -C "$T/rc" rcpt@example.test
-	case $st in
-	0) echo "6007-s$i@example.test" >>"$T/accepted"; nsub0=$((nsub0 + 1)) ;;
-	137) nkilled=$((nkilled + 1)) ;;
-	*) other="$other s$i:$st" ;;
-	esac
-	i=$((i + 1))
-done
-diag "submissions: $S, exit 0: $nsub0, killed: $nkilled${other:+, other:$other}"
-check_eq "every submission exited 0 or was killed" "" "$other"
-
+# queue runs first: the killed submissions that come last leave messages
+# for the final run
 badq= nrun0=0 j=1
 while [ $j -le $R ]; do
 	msg "6007-r$j" >"$T/m"
@@ -68,6 +56,28 @@ while [ $j -le $R ]; do
 done
 diag "queue runs: $R, finished before the kill: $nrun0"
 check_eq "every queue-always submission exited 0" "" "$badq"
+
+nsub0=0 nkilled=0 other= i=1
+while [ $i -le $S ]; do
+	msg "6007-s$i" >"$T/m"
+	killed_after -C "$T/rc" rcpt@example.test
+	case $st in
+	0) echo "6007-s$i@example.test" >>"$T/accepted"; nsub0=$((nsub0 + 1)) ;;
+	137) nkilled=$((nkilled + 1)) ;;
+	*) other="$other s$i:$st" ;;
+	esac
+	i=$((i + 1))
+done
+diag "submissions: $S, exit 0: $nsub0, killed: $nkilled${other:+, other:$other}"
+check_eq "every submission exited 0 or was killed" "" "$other"
+
+# and a few left waiting, so that the listing and the final run have work
+for k in 1 2 3 4 5; do
+	msg "6007-w$k" >"$T/m"
+	XDG_STATE_HOME=$T/state timeout 60 "$POSTIE" -C "$T/rc-always" \
+	    rcpt@example.test <"$T/m" 2>>"$T/postie.err" &&
+	    echo "6007-w$k@example.test" >>"$T/accepted"
+done
 
 # what the queue holds now must be whole and is owed a delivery
 mailq_run -C "$T/rc"
@@ -104,6 +114,11 @@ done <"$T/owed"
 check_eq "none lost: every accepted or queued message delivered ($(wc -l <"$T/owed" | tr -d ' '))" "" "$lost"
 dups=$(awk '$1 > 1 { n += $1 - 1 } END { print n + 0 }' "$T/counts")
 diag "duplicates: $dups"
+dupids=$(awk '$1 > 1 { print $2 }' "$T/counts" | tr '\n' ' ')
+[ -z "$dupids" ] || diag "delivered more than once: $dupids" \
+    "of which a submission that delivered it itself (exit 0) sent:" \
+    "$(for m in $dupids; do case $m in 6007-s*)
+	grep -qxF "$m" "$T/accepted" && printf '%s ' "$m" ;; esac; done)"
 half=
 for f in "$PF_MAILDIR"/new/*; do
 	[ -f "$f" ] || continue
