@@ -1,179 +1,181 @@
 /*
- * main: the sendmail entry point. Turns argv into an invocation, picks
- * the account, reads the message into a spool file, hands it to deliver
+ * main: the sendmail entry point. Turns argv into an invocation, loads
+ * the configuration, runs the mode (a submission, -bs, the queue modes)
  * and maps the outcome to the exit status and the one error line.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "build.h"
 #include "cli.h"
 #include "config.h"
-#include "deliver.h"
 #include "exitcode.h"
 #include "log.h"
-#include "message.h"
+#include "qrun.h"
+#include "smtpd.h"
+#include "submit.h"
 
-struct submission {
-	const struct invocation	*inv;
-	struct config		 config;
-	const struct account	*account;
-	int			 spool_fd;
-	struct message_info	 info;
-	struct addrlist		 rcpts;
-	char			*from;
-	char			 context[512];
+struct bs_state {
+	const struct config		*config;
+	const struct invocation		*inv;
 };
 
-static int	spool_open(struct failure *f);
-static int	read_message(struct submission *s, struct failure *f);
-static int	collect_rcpts(struct submission *s, struct failure *f);
-static int	envelope_from(struct submission *s, struct failure *f);
-static int	submit(struct submission *s, struct failure *f);
 static int	run_send(const struct invocation *inv);
+static int	bs_accept(void *arg, const struct smtpd_message *m,
+		    struct failure *f);
+static int	run_smtp_server(const struct invocation *inv);
+static int	run_queue_mode(const struct invocation *inv);
 static int	run_mode(const struct invocation *inv);
 static void	print_version(void);
-
-/*
- * An unlinked file in TMPDIR holds the normalised message, so that a
- * message of any size passes in constant memory and can be read twice
- * (for -t the recipients are known only at its end).
- */
-static int
-spool_open(struct failure *f)
-{
-	const char	*dir;
-	char		 path[4096];
-	int		 fd;
-
-	if ((dir = getenv("TMPDIR")) == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/postie.XXXXXX", dir) >=
-	    sizeof(path))
-		return fail(f, FAIL_CANTCREAT, "TMPDIR is too long");
-	if ((fd = mkstemp(path)) == -1)
-		return fail(f, FAIL_CANTCREAT, "cannot create a spool file "
-		    "in %s: %s", dir, strerror(errno));
-	unlink(path);
-	return fd;
-}
-
-static int
-read_message(struct submission *s, struct failure *f)
-{
-	struct message_opts	opts;
-
-	if ((s->spool_fd = spool_open(f)) == -1)
-		return -1;
-	memset(&opts, 0, sizeof(opts));
-	opts.ignore_dots = s->inv->ignore_dots;
-	opts.extract_rcpts = s->inv->extract_rcpts;
-	return message_read(STDIN_FILENO, s->spool_fd, &opts, &s->info, f);
-}
-
-/* -t adds the header recipients to those of the command line. */
-static int
-collect_rcpts(struct submission *s, struct failure *f)
-{
-	const struct addrlist	*lists[2];
-	size_t			 i, j;
-
-	lists[0] = &s->inv->rcpts;
-	lists[1] = &s->info.rcpts;
-	for (i = 0; i < POSTIE_NELEM(lists); i++)
-		for (j = 0; j < lists[i]->n; j++)
-			if (!addrlist_has(&s->rcpts, lists[i]->v[j]) &&
-			    addrlist_add(&s->rcpts, lists[i]->v[j], f) == -1)
-				return -1;
-	if (s->rcpts.n == 0)
-		return fail(f, FAIL_DATA, "no recipients: name them as "
-		    "arguments, or use -t to read them from the headers");
-	return 0;
-}
-
-/* -f, else the account's from, else the user at the account's domain. */
-static int
-envelope_from(struct submission *s, struct failure *f)
-{
-	const struct passwd	*pw;
-	const char		*user, *domain;
-	char			 host[256];
-	size_t			 len;
-
-	if (s->inv->from != NULL)
-		s->from = strdup(s->inv->from);
-	else if (s->account->from != NULL)
-		s->from = strdup(s->account->from);
-	else {
-		if ((user = getenv("USER")) == NULL || user[0] == '\0')
-			user = (pw = getpwuid(getuid())) != NULL ?
-			    pw->pw_name : "root";
-		if ((domain = s->account->domain) == NULL) {
-			if (gethostname(host, sizeof(host)) == -1)
-				strlcpy(host, "localhost", sizeof(host));
-			host[sizeof(host) - 1] = '\0';
-			domain = host;
-		}
-		len = strlen(user) + strlen(domain) + 2;
-		if ((s->from = malloc(len)) != NULL)
-			snprintf(s->from, len, "%s@%s", user, domain);
-	}
-	if (s->from == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	return 0;
-}
-
-static int
-submit(struct submission *s, struct failure *f)
-{
-	struct deliver_job	job;
-
-	if (config_load(&s->config, s->inv->config_file, f) == -1)
-		return -1;
-	s->account = config_account(&s->config, s->inv->account,
-	    s->inv->from, f);
-	if (s->account == NULL)
-		return -1;
-	if (read_message(s, f) == -1 || collect_rcpts(s, f) == -1 ||
-	    envelope_from(s, f) == -1)
-		return -1;
-	memset(&job, 0, sizeof(job));
-	job.from = s->from;
-	job.rcpts = &s->rcpts;
-	job.fd = s->spool_fd;
-	job.size = s->info.size;
-	job.eight_bit = s->info.eight_bit;
-	return deliver_one(s->account, &job, s->context, sizeof(s->context),
-	    f);
-}
 
 static int
 run_send(const struct invocation *inv)
 {
-	struct submission	s;
+	struct config		c;
+	struct submit_request	r;
 	struct failure		f;
-	struct message_info	init = MESSAGE_INFO_INIT;
+	char			context[512] = "";
 	int			rc;
 
-	memset(&s, 0, sizeof(s));
-	s.inv = inv;
-	s.spool_fd = -1;
-	s.info = init;
 	failure_clear(&f);
-	rc = submit(&s, &f) == -1 ? exitcode_report(&f, s.context) : EX_OK;
-	if (s.spool_fd != -1)
-		close(s.spool_fd);
-	message_info_free(&s.info);
-	addrlist_free(&s.rcpts);
-	free(s.from);
-	config_free(&s.config);
+	if (config_load(&c, inv->config_file, &f) == -1) {
+		config_free(&c);
+		return exitcode_report(&f, NULL);
+	}
+	memset(&r, 0, sizeof(r));
+	r.account = inv->account;
+	r.from = inv->from;
+	r.full_name = inv->full_name;
+	r.rcpts = &inv->rcpts;
+	r.in_fd = STDIN_FILENO;
+	r.ignore_dots = inv->ignore_dots;
+	r.extract_rcpts = inv->extract_rcpts;
+	r.dsn_notify = inv->dsn_notify;
+	r.dsn_ret = inv->dsn_ret;
+	r.dsn_envid = inv->dsn_envid;
+	rc = EX_OK;
+	if (submit_message(&c, &r, 0, context, sizeof(context), &f) ==
+	    SUBMIT_FAILED)
+		rc = exitcode_report(&f, context[0] != '\0' ? context : NULL);
+	config_free(&c);
+	return rc;
+}
+
+/* One message of a -bs session: the same path as the sendmail mode. */
+static int
+bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
+{
+	const struct bs_state	*st = arg;
+	struct submit_request	 r;
+	struct failure		 sub;
+	char			 context[512] = "";
+
+	memset(&r, 0, sizeof(r));
+	r.account = st->inv->account;
+	r.from = m->from;
+	r.full_name = st->inv->full_name;
+	r.rcpts = m->rcpts;
+	r.in_fd = m->fd;
+	/* The dots are unstuffed already: a lone "." is data now. */
+	r.ignore_dots = 1;
+	r.eight_bit = m->eight_bit;
+	r.dsn_notify = m->dsn_notify;
+	r.dsn_ret = m->dsn_ret;
+	r.dsn_envid = m->dsn_envid;
+	failure_clear(&sub);
+	switch (submit_message(st->config, &r, 1, context, sizeof(context),
+	    &sub)) {
+	case SUBMIT_DELIVERED:
+		/* smtpd says "250 2.0.0 Ok: " and this text. */
+		strlcpy(f->text, "delivered", sizeof(f->text));
+		return 0;
+	case SUBMIT_QUEUED:
+		if (sub.kind == FAIL_NONE)
+			strlcpy(f->text, "queued", sizeof(f->text));
+		else
+			snprintf(f->text, sizeof(f->text), "queued, to be "
+			    "retried: %.700s", sub.text);
+		return 0;
+	case SUBMIT_FAILED:
+		break;
+	}
+	if (context[0] != '\0')
+		return fail(f, sub.kind, "%s: %s", context, sub.text);
+	return fail(f, sub.kind, "%s", sub.text);
+}
+
+static int
+run_smtp_server(const struct invocation *inv)
+{
+	struct config		c;
+	struct bs_state		st;
+	struct smtpd_params	p;
+	struct failure		f;
+	char			host[256];
+	int			rc = EX_OK;
+
+	failure_clear(&f);
+	if (config_load(&c, inv->config_file, &f) == -1) {
+		config_free(&c);
+		return exitcode_report(&f, NULL);
+	}
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	/* A client that goes away is EPIPE on stdout, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	st.config = &c;
+	st.inv = inv;
+	memset(&p, 0, sizeof(p));
+	p.in_fd = STDIN_FILENO;
+	p.out_fd = STDOUT_FILENO;
+	p.hostname = host;
+	p.accept = bs_accept;
+	p.arg = &st;
+	if (smtpd_run(&p, &f) == -1)
+		rc = exitcode_report(&f, "-bs");
+	config_free(&c);
+	return rc;
+}
+
+static int
+run_queue_mode(const struct invocation *inv)
+{
+	struct config		c;
+	struct qrun_params	p;
+	struct failure		f;
+	int			rc = EX_SOFTWARE;
+
+	failure_clear(&f);
+	if (config_load(&c, inv->config_file, &f) == -1) {
+		config_free(&c);
+		return exitcode_report(&f, NULL);
+	}
+	memset(&p, 0, sizeof(p));
+	p.config_file = inv->config_file;
+	p.account = inv->account;
+	p.force = inv->queue_force;
+	switch (inv->mode) {
+	case CLI_LIST_QUEUE:
+		rc = qrun_list(&c, &p);
+		break;
+	case CLI_QUEUE_REMOVE:
+		rc = qrun_remove(&c, &p, inv->queue_id);
+		break;
+	case CLI_QUEUE_RETRY:
+		rc = qrun_retry(&c, &p, inv->queue_id);
+		break;
+	case CLI_QUEUE_RUN:
+		rc = qrun_run(&c, &p);
+		break;
+	default:
+		break;
+	}
+	config_free(&c);
 	return rc;
 }
 
@@ -188,8 +190,6 @@ print_version(void)
 static int
 run_mode(const struct invocation *inv)
 {
-	struct failure	f;
-
 	switch (inv->mode) {
 	case CLI_HELP:
 		fputs(cli_usage(), stdout);
@@ -202,17 +202,15 @@ run_mode(const struct invocation *inv)
 	case CLI_VERSION:
 		print_version();
 		return EX_OK;
+	case CLI_SMTP_SERVER:
+		return run_smtp_server(inv);
 	case CLI_LIST_QUEUE:
 	case CLI_QUEUE_REMOVE:
 	case CLI_QUEUE_RETRY:
 	case CLI_QUEUE_RUN:
-	case CLI_SMTP_SERVER:
-		break;
+		return run_queue_mode(inv);
 	}
-	failure_clear(&f);
-	fail(&f, FAIL_REJECTED, "this mode (-bp, -q, -bs) is not available "
-	    "in postie %s yet", POSTIE_VERSION);
-	return exitcode_report(&f, NULL);
+	return EX_SOFTWARE;
 }
 
 int
@@ -231,6 +229,11 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_verbose(inv.verbose);
+	/*
+	 * A file size limit must show as EFBIG, which the queue reports
+	 * as a full queue, rather than kill us halfway.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	rc = run_mode(&inv);
 	cli_free(&inv);
 	return rc;

@@ -11,7 +11,7 @@ port=$(pf_free_ports 1)
 	printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" account\ test \
 	    "host localhost" "port $port" "tls on" "tls_starttls off" "auth on" \
 	    "user alice" "password wonderland-secret" "from sender@example.test" \
-	    "account default : test"
+	    "queue_dir $T/queue" "account default : test"
 } | write_config "$T/rc"
 
 chmod 644 "$T/rc"
@@ -28,6 +28,8 @@ postie_run -C "$T/rc" -a nosuchaccount rcpt@example.test <"$T/msg"
 check_rc "an unknown account exits 78" 78
 check_err "the error names the account" nosuchaccount
 
-# the same file at 0600 is fine: now it gets as far as connecting
+# the same file at 0600 is fine: now it gets as far as connecting, finds
+# nobody, and queues the message
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
-check_rc "at mode 0600 it connects (and finds nobody: 75)" 75
+check_err "at mode 0600 it connects, finds nobody and queues" queued \
+    "cannot connect"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The server drops the connection in the middle of DATA: exit 75
+# With "queue off": the server drops the connection in the middle of DATA: exit 75
 # (EX_TEMPFAIL), one error line naming the account and server.
 . "$(dirname "$0")/../lib/lib.sh"
 plan 4
@@ -8,7 +8,7 @@ fake_start - --implicit-tls <<'S'
 drop-data-after 3
 serve
 S
-config_fake "$T/rc" "$FAKE_PORT" implicit
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue off"
 {
 	printf '%s\n' "From: sender@example.test" "To: rcpt@example.test" \
 	    "Date: Sat, 28 Nov 2026 12:00:00 +0000" "Message-ID: <3004@example.test>" \

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Nobody listening, or a server that never answers: exit 75 (EX_TEMPFAIL),
+# With "queue off": nobody listening, or a server that never answers: exit 75 (EX_TEMPFAIL),
 # and the account's timeout is honoured.
 . "$(dirname "$0")/../lib/lib.sh"
 plan 5
 
 printf 'From: sender@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 port=$(pf_free_ports 1)
-config_fake "$T/rc" "$port" implicit
+config_fake "$T/rc" "$port" implicit "queue off"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "connection refused: exit 75" 75
 check_err_at "one line naming account and server" "$port"
@@ -15,7 +15,7 @@ check_err_at "one line naming account and server" "$port"
 fake_start - <<'S'
 sleep 8
 S
-config_fake "$T/rc" "$FAKE_PORT" starttls "timeout 2"
+config_fake "$T/rc" "$FAKE_PORT" starttls "timeout 2" "queue off"
 start=$(date +%s)
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 took=$(($(date +%s) - start))

@@ -25,8 +25,8 @@ check_rc "the client saw every message accepted and QUIT answered" 0
 check "the greeting names postie" grep -q '^S: 220 .*postie' "$T/dialogue"
 check "EHLO offers PIPELINING and 8BITMIME" \
     sh -c "grep -q '^S: 250.PIPELINING' '$T/dialogue' && grep -q '^S: 250.8BITMIME' '$T/dialogue'"
-check_eq "two final 250s after the data" 2 \
-    "$(grep -c '^S: 250 2.0.0' "$T/dialogue")"
+check_eq "two final 250s after the data, each saying delivered" 2 \
+    "$(grep -c '^S: 250 2.0.0 Ok: delivered' "$T/dialogue")"
 check_eq "nothing on stderr" "" "$err"
 if delivered 2; then
 	set -- $(cat "$T/delivered")

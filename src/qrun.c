@@ -1,0 +1,757 @@
+/*
+ * qrun: queue runs, expiry and bounces, listing (see qrun.h).
+ *
+ * A queue run takes the queue's envelopes oldest first and groups them
+ * by (configuration file, account): each group goes over one connection,
+ * opened when its first due message is taken and kept for the rest.
+ * When the server cannot be reached, the group's other due messages are
+ * deferred with the same reason rather than each trying again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "deliver.h"
+#include "log.h"
+#include "qrun.h"
+#include "queue.h"
+
+#define CONTEXT_MAX	512
+
+/* The configurations a queue run needs, by real path. */
+struct config_cache {
+	char		**paths;
+	struct config	**configs;
+	int		 *owned;
+	size_t		  n;
+};
+
+/* One group: the messages of one account over one session. */
+struct group {
+	struct queue		*q;
+	const struct config	*config;
+	const struct account	*account;
+	struct deliver_session	*d;
+	char			 context[CONTEXT_MAX];
+	int			 open_failed;
+	struct failure		 open_failure;
+	time_t			 now;
+	int			 force;
+};
+
+/* Queue directories, without duplicates. */
+struct dirlist {
+	char	**v;
+	size_t	  n;
+};
+
+static int	dirlist_add(struct dirlist *l, const char *dir,
+		    struct failure *f);
+static void	dirlist_free(struct dirlist *l);
+static int	queue_dirs(const struct config *c, const char *account,
+		    struct dirlist *l, struct failure *f);
+static char	*config_key(const char *path);
+static const struct config *cache_get(struct config_cache *cc,
+		    const char *path);
+static int	cache_seed(struct config_cache *cc, const struct config *c);
+static void	cache_free(struct config_cache *cc);
+static int	same_group(const struct queue_envelope *a,
+		    const struct queue_envelope *b);
+static void	job_fill(const struct queue_envelope *env, int fd,
+		    struct deliver_job *job);
+static void	record(struct queue *q, struct queue_entry *e,
+		    const char *context, int delivered, time_t *next,
+		    struct failure *f);
+static int	session_open(struct group *g);
+static void	group_one(struct group *g, const struct queue_envelope *env);
+static void	expire(struct group *g, struct queue_entry *e,
+		    const struct queue_envelope *env);
+static void	bounce_send(struct group *g, const struct queue_envelope *env,
+		    const char *reason, int expired);
+static void	report(const char *id, const char *context,
+		    const struct failure *f, time_t next, time_t now);
+static void	run_dir(const char *dir, struct config_cache *cc,
+		    const struct qrun_params *p, time_t now);
+static void	print_age(char *buf, size_t len, time_t secs);
+static void	list_one(const struct queue_envelope *env, time_t now);
+static int	by_id(const struct config *c, const struct qrun_params *p,
+		    const char *id,
+		    int (*act)(struct queue *, const char *, struct failure *),
+		    const char *done);
+
+int
+qrun_queue_dir(const struct account *a, char *buf, size_t len,
+    struct failure *f)
+{
+	if (a->queue_dir == NULL)
+		return queue_default_dir(buf, len, f);
+	if (strlcpy(buf, a->queue_dir, len) >= len)
+		return fail(f, FAIL_CONFIG, "queue_dir %s: too long",
+		    a->queue_dir);
+	return 0;
+}
+
+static void
+job_fill(const struct queue_envelope *env, int fd, struct deliver_job *job)
+{
+	memset(job, 0, sizeof(*job));
+	job->from = env->from;
+	job->rcpts = &env->rcpts;
+	job->fd = fd;
+	job->size = env->size;
+	job->eight_bit = env->eight_bit;
+	job->dsn_notify = env->dsn_notify;
+	job->dsn_ret = env->dsn_ret;
+	job->dsn_envid = env->dsn_envid;
+}
+
+/* The outcome into the queue; the entry ends here. */
+static void
+record(struct queue *q, struct queue_entry *e, const char *context,
+    int delivered, time_t *next, struct failure *f)
+{
+	struct failure	qf;
+	char		error[CONTEXT_MAX + FAILURE_TEXT_MAX];
+	char		id[QUEUE_ID_MAX];
+
+	failure_clear(&qf);
+	strlcpy(id, queue_entry_id(e), sizeof(id));
+	snprintf(error, sizeof(error), "%s: %s", context, f->text);
+	if (delivered) {
+		if (queue_done(q, e, &qf) == -1)
+			log_warn("%s was delivered, but stays queued and may "
+			    "be sent again: %s", id, qf.text);
+	} else if (fail_is_temporary(f->kind)) {
+		if (queue_defer(q, e, error, time(NULL), next, &qf) == -1)
+			log_warn("%s: cannot record the attempt: %s", id,
+			    qf.text);
+	} else if (queue_fail(q, e, error, &qf) == -1)
+		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
+}
+
+int
+qrun_attempt(struct queue *q, struct queue_entry *e, const struct account *a,
+    struct deliver_session **d, char *context, size_t ctxlen, time_t *next,
+    struct failure *f)
+{
+	struct deliver_job	job;
+	int			rc = -1;
+
+	if (*d == NULL && deliver_open(a, d, context, ctxlen, f) == -1)
+		*d = NULL;
+	else if (lseek(queue_entry_fd(e), 0, SEEK_SET) == -1)
+		fail(f, FAIL_IO, "cannot rewind %s: %s", queue_entry_id(e),
+		    strerror(errno));
+	else {
+		job_fill(queue_entry_envelope(e), queue_entry_fd(e), &job);
+		rc = deliver_send(*d, &job, f);
+		if (rc == -1 && !deliver_usable(*d)) {
+			deliver_close(*d);
+			*d = NULL;
+		}
+	}
+	record(q, e, context, rc == 0, next, f);
+	return rc;
+}
+
+static int
+same_group(const struct queue_envelope *a, const struct queue_envelope *b)
+{
+	if ((a->config == NULL) != (b->config == NULL))
+		return 0;
+	if (a->config != NULL && strcmp(a->config, b->config) != 0)
+		return 0;
+	return strcmp(a->account, b->account) == 0;
+}
+
+static int
+session_open(struct group *g)
+{
+	if (g->d != NULL)
+		return 0;
+	if (g->open_failed)
+		return -1;
+	failure_clear(&g->open_failure);
+	if (deliver_open(g->account, &g->d, g->context, sizeof(g->context),
+	    &g->open_failure) == 0)
+		return 0;
+	g->d = NULL;
+	g->open_failed = 1;
+	return -1;
+}
+
+static void
+report(const char *id, const char *context, const struct failure *f,
+    time_t next, time_t now)
+{
+	long	minutes;
+
+	/*
+	 * A deferral is the queue working as it should: shown with -v only,
+	 * or a cron job running -q would mail about every retry.
+	 */
+	if (fail_is_temporary(f->kind)) {
+		minutes = (long)((next - now + 59) / 60);
+		log_info("%s: %s: %s; next attempt in %ld min", id, context,
+		    f->text, minutes > 0 ? minutes : 1);
+	} else
+		log_warn("%s: %s: %s; moved to failed/", id, context,
+		    f->text);
+}
+
+static void
+group_one(struct group *g, const struct queue_envelope *env)
+{
+	struct queue_entry		*e;
+	const struct queue_envelope	*taken;
+	struct failure			 f;
+	time_t				 next = 0;
+	int				 r;
+
+	if (!g->force && env->next_attempt > g->now &&
+	    env->created + g->account->queue_lifetime > g->now)
+		return;
+	failure_clear(&f);
+	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
+		if (r == -1)
+			log_warn("%s: %s", env->id, f.text);
+		return;
+	}
+	taken = queue_entry_envelope(e);
+	if (taken->created + g->account->queue_lifetime <= g->now) {
+		expire(g, e, env);
+		return;
+	}
+	if (session_open(g) == -1) {
+		f = g->open_failure;
+		record(g->q, e, g->context, 0, &next, &f);
+		report(env->id, g->context, &f, next, g->now);
+		if (!fail_is_temporary(f.kind))
+			bounce_send(g, env, f.text, 0);
+		return;
+	}
+	if (qrun_attempt(g->q, e, g->account, &g->d, g->context,
+	    sizeof(g->context), &next, &f) == 0) {
+		log_info("%s: delivered", env->id);
+		return;
+	}
+	report(env->id, g->context, &f, next, g->now);
+	if (!fail_is_temporary(f.kind))
+		bounce_send(g, env, f.text, 0);
+}
+
+/*
+ * Too old to try again: failed/, and the sender told why. env is the
+ * listed copy, which outlives the entry.
+ */
+static void
+expire(struct group *g, struct queue_entry *e,
+    const struct queue_envelope *env)
+{
+	const struct queue_envelope	*taken = queue_entry_envelope(e);
+	struct failure			 f;
+	char				 reason[FAILURE_TEXT_MAX + 128];
+	const char			*last;
+	long				 days;
+
+	failure_clear(&f);
+	last = taken->last_error != NULL ? taken->last_error :
+	    "no attempt was made";
+	days = (long)(g->account->queue_lifetime / 86400);
+	if (days > 0)
+		snprintf(reason, sizeof(reason), "expired after %ld day%s in "
+		    "the queue; last error: %s", days, days == 1 ? "" : "s",
+		    last);
+	else
+		snprintf(reason, sizeof(reason), "expired after %ld seconds "
+		    "in the queue; last error: %s",
+		    (long)g->account->queue_lifetime, last);
+	if (queue_fail(g->q, e, reason, &f) == -1) {
+		log_warn("%s: cannot move it to failed/: %s", env->id, f.text);
+		return;
+	}
+	log_warn("%s: %s; moved to failed/", env->id, reason);
+	bounce_send(g, env, reason, 1);
+}
+
+static void
+bounce_send(struct group *g, const struct queue_envelope *env,
+    const char *reason, int expired)
+{
+	struct bounce_params	 bp;
+	struct queue_envelope	 benv;
+	struct queue_entry	*b = NULL;
+	struct failure		 f;
+	char			 path[PATH_MAX], host[256], from[512];
+	char			 id[QUEUE_ID_MAX];
+	time_t			 next = 0;
+	int			 fd;
+
+	if (!g->account->queue_bounce || !bounce_wanted(env))
+		return;
+	failure_clear(&f);
+	snprintf(path, sizeof(path), "%s/failed/%s.msg", g->q->dir, env->id);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s: no notification: %s: %s", env->id, path,
+		    strerror(errno));
+		return;
+	}
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
+	    g->account->domain != NULL ? g->account->domain : host);
+	memset(&bp, 0, sizeof(bp));
+	bp.env = env;
+	bp.msg_fd = fd;
+	bp.reason = reason;
+	bp.reporting_mta = host;
+	bp.from_addr = from;
+	bp.now = g->now;
+	bp.expired = expired;
+	memset(&benv, 0, sizeof(benv));
+	if ((env->config != NULL &&
+	    (benv.config = strdup(env->config)) == NULL) ||
+	    (benv.account = strdup(env->account)) == NULL ||
+	    (benv.from = strdup("")) == NULL)
+		fail(&f, FAIL_OS, "out of memory");
+	else if (addrlist_add(&benv.rcpts, env->from, &f) == 0 &&
+	    queue_create(g->q, &b, &f) == 0 &&
+	    bounce_write(&bp, queue_entry_fd(b), &f) == 0 &&
+	    queue_commit(g->q, b, &benv, &f) == 0) {
+		strlcpy(id, queue_entry_id(b), sizeof(id));
+		log_info("%s: notification to <%s> queued as %s", env->id,
+		    env->from, id);
+		if (session_open(g) == -1) {
+			f = g->open_failure;
+			record(g->q, b, g->context, 0, &next, &f);
+			report(id, g->context, &f, next, g->now);
+		} else if (qrun_attempt(g->q, b, g->account, &g->d,
+		    g->context, sizeof(g->context), &next, &f) == -1)
+			report(id, g->context, &f, next, g->now);
+		b = NULL;
+	}
+	if (f.kind != FAIL_NONE && b != NULL) {
+		log_warn("%s: cannot queue the notification to <%s>: %s",
+		    env->id, env->from, f.text);
+		queue_abort(g->q, b);
+	} else if (f.kind == FAIL_OS)
+		log_warn("%s: no notification: %s", env->id, f.text);
+	close(fd);
+	queue_envelope_free(&benv);
+}
+
+static int
+dirlist_add(struct dirlist *l, const char *dir, struct failure *f)
+{
+	char	**v;
+	size_t	  i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], dir) == 0)
+			return 0;
+	if ((v = reallocarray(l->v, l->n + 1, sizeof(*v))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	l->v = v;
+	if ((l->v[l->n] = strdup(dir)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	l->n++;
+	return 0;
+}
+
+static void
+dirlist_free(struct dirlist *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Every account's queue (or the one -a names), each directory once. */
+static int
+queue_dirs(const struct config *c, const char *account, struct dirlist *l,
+    struct failure *f)
+{
+	const struct account	*a;
+	struct failure		 sub;
+	char			 dir[PATH_MAX];
+	size_t			 i;
+
+	if (account != NULL) {
+		if ((a = config_account(c, account, NULL, f)) == NULL ||
+		    qrun_queue_dir(a, dir, sizeof(dir), f) == -1)
+			return -1;
+		return dirlist_add(l, dir, f);
+	}
+	for (i = 0; i < c->naccounts; i++) {
+		failure_clear(&sub);
+		if ((a = config_account(c, c->accounts[i]->name, NULL,
+		    &sub)) == NULL) {
+			log_info("%s", sub.text);
+			continue;
+		}
+		if (qrun_queue_dir(a, dir, sizeof(dir), f) == -1 ||
+		    dirlist_add(l, dir, f) == -1)
+			return -1;
+	}
+	if (l->n == 0)
+		return fail(f, FAIL_CONFIG, "%s: no usable account",
+		    c->path != NULL ? c->path : "configuration");
+	return 0;
+}
+
+/* Envelopes name their configuration by its real path. */
+static char *
+config_key(const char *path)
+{
+	char	*real;
+
+	if (path == NULL)
+		return NULL;
+	if ((real = realpath(path, NULL)) != NULL)
+		return real;
+	return strdup(path);
+}
+
+static const struct config *
+cache_get(struct config_cache *cc, const char *path)
+{
+	struct config	*c, **cv;
+	struct failure	 f;
+	char		*key, **pv;
+	int		*ov;
+	size_t		 i;
+
+	if ((key = config_key(path)) == NULL)
+		return NULL;
+	for (i = 0; i < cc->n; i++)
+		if (strcmp(cc->paths[i], key) == 0) {
+			free(key);
+			return cc->configs[i];
+		}
+	failure_clear(&f);
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    config_load(c, key, &f) == -1) {
+		log_warn("%s: the messages queued with it wait: %s", key,
+		    f.text);
+		if (c != NULL)
+			config_free(c);
+		free(c);
+		free(key);
+		return NULL;
+	}
+	pv = reallocarray(cc->paths, cc->n + 1, sizeof(*pv));
+	if (pv != NULL)
+		cc->paths = pv;
+	cv = reallocarray(cc->configs, cc->n + 1, sizeof(*cv));
+	if (cv != NULL)
+		cc->configs = cv;
+	ov = reallocarray(cc->owned, cc->n + 1, sizeof(*ov));
+	if (ov != NULL)
+		cc->owned = ov;
+	if (pv == NULL || cv == NULL || ov == NULL) {
+		config_free(c);
+		free(c);
+		free(key);
+		return NULL;
+	}
+	cc->paths[cc->n] = key;
+	cc->configs[cc->n] = c;
+	cc->owned[cc->n] = 1;
+	cc->n++;
+	return c;
+}
+
+static int
+cache_seed(struct config_cache *cc, const struct config *c)
+{
+	memset(cc, 0, sizeof(*cc));
+	if ((cc->paths = calloc(1, sizeof(*cc->paths))) == NULL ||
+	    (cc->configs = calloc(1, sizeof(*cc->configs))) == NULL ||
+	    (cc->owned = calloc(1, sizeof(*cc->owned))) == NULL ||
+	    (cc->paths[0] = config_key(c->path)) == NULL)
+		return -1;
+	cc->configs[0] = (struct config *)(uintptr_t)c;
+	cc->n = 1;
+	return 0;
+}
+
+static void
+cache_free(struct config_cache *cc)
+{
+	size_t	i;
+
+	for (i = 0; i < cc->n; i++) {
+		free(cc->paths[i]);
+		if (cc->owned[i]) {
+			config_free(cc->configs[i]);
+			free(cc->configs[i]);
+		}
+	}
+	free(cc->paths);
+	free(cc->configs);
+	free(cc->owned);
+	memset(cc, 0, sizeof(*cc));
+}
+
+static void
+run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
+    time_t now)
+{
+	struct queue		 q;
+	struct queue_envelope	*envs = NULL;
+	struct group		 g;
+	struct failure		 f;
+	char			*done;
+	size_t			 i, j, n = 0;
+
+	failure_clear(&f);
+	if (queue_open(&q, dir, &f) == -1) {
+		log_warn("%s", f.text);
+		return;
+	}
+	queue_clean(&q, now);
+	if (queue_list(&q, 0, &envs, &n, &f) == -1 ||
+	    (done = calloc(n + 1, 1)) == NULL) {
+		log_warn("%s: %s", dir, f.kind != FAIL_NONE ? f.text :
+		    "out of memory");
+		queue_envelopes_free(envs, n);
+		queue_close(&q);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		memset(&g, 0, sizeof(g));
+		g.q = &q;
+		g.now = now;
+		g.force = p->force;
+		if ((p->account == NULL ||
+		    strcmp(envs[i].account, p->account) == 0) &&
+		    (g.config = cache_get(cc, envs[i].config)) != NULL &&
+		    (g.account = config_account(g.config, envs[i].account,
+		    NULL, &f)) == NULL)
+			log_warn("%s: left in the queue: %s", envs[i].id,
+			    f.text);
+		if (g.account != NULL)
+			snprintf(g.context, sizeof(g.context), "%s: %s:%d",
+			    g.account->name, g.account->host,
+			    g.account->port);
+		for (j = i; j < n; j++) {
+			if (done[j] || !same_group(&envs[i], &envs[j]))
+				continue;
+			done[j] = 1;
+			if (g.account != NULL)
+				group_one(&g, &envs[j]);
+		}
+		deliver_close(g.d);
+	}
+	free(done);
+	queue_envelopes_free(envs, n);
+	queue_close(&q);
+}
+
+int
+qrun_run(const struct config *c, const struct qrun_params *p)
+{
+	struct config_cache	cc;
+	struct dirlist		dirs = { NULL, 0 };
+	struct failure		f;
+	size_t			i;
+	time_t			now = time(NULL);
+
+	failure_clear(&f);
+	if (cache_seed(&cc, c) == -1) {
+		cache_free(&cc);
+		fail(&f, FAIL_OS, "out of memory");
+		return exitcode_report(&f, NULL);
+	}
+	if (queue_dirs(c, p->account, &dirs, &f) == -1) {
+		cache_free(&cc);
+		return exitcode_report(&f, NULL);
+	}
+	for (i = 0; i < dirs.n; i++)
+		run_dir(dirs.v[i], &cc, p, now);
+	dirlist_free(&dirs);
+	cache_free(&cc);
+	return EX_OK;
+}
+
+void
+qrun_flush_account(struct queue *q, const struct config *c,
+    const struct account *a, struct deliver_session **d)
+{
+	struct queue_envelope	*envs = NULL;
+	struct group		 g;
+	struct failure		 f;
+	char			*key;
+	size_t			 i, n = 0;
+
+	failure_clear(&f);
+	if (queue_list(q, 0, &envs, &n, &f) == -1)
+		return;
+	key = config_key(c->path);
+	memset(&g, 0, sizeof(g));
+	g.q = q;
+	g.config = c;
+	g.account = a;
+	g.d = *d;
+	g.now = time(NULL);
+	snprintf(g.context, sizeof(g.context), "%s: %s:%d", a->name, a->host,
+	    a->port);
+	for (i = 0; i < n; i++)
+		if (strcmp(envs[i].account, a->name) == 0 && key != NULL &&
+		    envs[i].config != NULL &&
+		    strcmp(envs[i].config, key) == 0)
+			group_one(&g, &envs[i]);
+	*d = g.d;
+	free(key);
+	queue_envelopes_free(envs, n);
+}
+
+static void
+print_age(char *buf, size_t len, time_t secs)
+{
+	if (secs < 60)
+		snprintf(buf, len, "%lds", (long)(secs < 0 ? 0 : secs));
+	else if (secs < 3600)
+		snprintf(buf, len, "%ldm", (long)(secs / 60));
+	else if (secs < 86400)
+		snprintf(buf, len, "%ldh", (long)(secs / 3600));
+	else
+		snprintf(buf, len, "%ldd", (long)(secs / 86400));
+}
+
+/* One block a message; the first line starts with its id, for grep. */
+static void
+list_one(const struct queue_envelope *env, time_t now)
+{
+	char	size[16], age[16], next[24];
+	size_t	i;
+
+	if (humanize_number(size, 6, (int64_t)env->size, "", HN_AUTOSCALE,
+	    HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
+		snprintf(size, sizeof(size), "%lld", (long long)env->size);
+	print_age(age, sizeof(age), now - env->created);
+	if (env->failed)
+		strlcpy(next, "failed", sizeof(next));
+	else if (env->next_attempt <= now)
+		strlcpy(next, "now", sizeof(next));
+	else {
+		strlcpy(next, "in ", sizeof(next));
+		print_age(next + 3, sizeof(next) - 3, env->next_attempt - now);
+	}
+	printf("%s  %s  age %s  attempts %u  next %s  from %s\n", env->id,
+	    size, age, env->attempts, next,
+	    env->from[0] != '\0' ? env->from : "<>");
+	for (i = 0; i < env->rcpts.n; i++)
+		printf("  to %s\n", env->rcpts.v[i]);
+	if (env->last_error != NULL)
+		printf("  error %s\n", env->last_error);
+	printf("\n");
+}
+
+int
+qrun_list(const struct config *c, const struct qrun_params *p)
+{
+	struct dirlist		 dirs = { NULL, 0 };
+	struct queue		 q;
+	struct queue_envelope	*envs;
+	struct failure		 f;
+	size_t			 i, j, n, counts[2] = { 0, 0 };
+	time_t			 now = time(NULL);
+	int			 failed;
+
+	failure_clear(&f);
+	if (queue_dirs(c, p->account, &dirs, &f) == -1)
+		return exitcode_report(&f, NULL);
+	for (i = 0; i < dirs.n; i++) {
+		if (queue_open(&q, dirs.v[i], &f) == -1) {
+			dirlist_free(&dirs);
+			return exitcode_report(&f, NULL);
+		}
+		for (failed = 0; failed <= 1; failed++) {
+			envs = NULL;
+			n = 0;
+			if (queue_list(&q, failed, &envs, &n, &f) == -1) {
+				queue_close(&q);
+				dirlist_free(&dirs);
+				return exitcode_report(&f, NULL);
+			}
+			for (j = 0; j < n; j++)
+				list_one(&envs[j], now);
+			counts[failed] += n;
+			queue_envelopes_free(envs, n);
+		}
+		queue_close(&q);
+	}
+	dirlist_free(&dirs);
+	if (counts[0] + counts[1] == 0)
+		printf("Mail queue is empty\n");
+	else
+		printf("%zu queued, %zu failed\n", counts[0], counts[1]);
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+static int
+by_id(const struct config *c, const struct qrun_params *p, const char *id,
+    int (*act)(struct queue *, const char *, struct failure *),
+    const char *done)
+{
+	struct dirlist	dirs = { NULL, 0 };
+	struct queue	q;
+	struct failure	f;
+	size_t		i;
+	int		r;
+
+	failure_clear(&f);
+	if (queue_dirs(c, p->account, &dirs, &f) == -1)
+		return exitcode_report(&f, NULL);
+	for (i = 0; i < dirs.n; i++) {
+		failure_clear(&f);
+		if (queue_open(&q, dirs.v[i], &f) == -1)
+			break;
+		r = act(&q, id, &f);
+		queue_close(&q);
+		if (r == 0) {
+			printf("%s: %s\n", id, done);
+			dirlist_free(&dirs);
+			return EX_OK;
+		}
+		if (f.kind != FAIL_USAGE)
+			break;
+	}
+	dirlist_free(&dirs);
+	if (f.kind == FAIL_USAGE || f.kind == FAIL_NONE) {
+		failure_clear(&f);
+		fail(&f, FAIL_USAGE, "no message %s in the queue", id);
+	}
+	return exitcode_report(&f, NULL);
+}
+
+int
+qrun_remove(const struct config *c, const struct qrun_params *p,
+    const char *id)
+{
+	return by_id(c, p, id, queue_remove, "removed");
+}
+
+int
+qrun_retry(const struct config *c, const struct qrun_params *p,
+    const char *id)
+{
+	return by_id(c, p, id, queue_retry, "due now");
+}

@@ -1,0 +1,387 @@
+/*
+ * submit: one message from its input to accepted (see submit.h).
+ *
+ * The order is the promise: the message is written to the queue, and
+ * the queue entry committed (fsync, rename, fsync of the directory),
+ * before any byte goes to the network. Only "queue off" skips the queue,
+ * as msmtp does: the message then passes through an unlinked file in
+ * TMPDIR and a temporary failure is the caller's to retry (exit 75).
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aliases.h"
+#include "deliver.h"
+#include "log.h"
+#include "message.h"
+#include "qrun.h"
+#include "queue.h"
+#include "submit.h"
+
+struct submission {
+	const struct config		*config;
+	const struct submit_request	*req;
+	const struct account		*account;
+	struct message_info		 info;
+	struct addrlist			 rcpts;
+	char				*from;
+	char				 host[256];
+};
+
+static int	choose_account(struct submission *s, struct failure *f);
+static int	envelope_from(struct submission *s, struct failure *f);
+static int	qualify_from(struct submission *s, struct failure *f);
+static void	message_opts_fill(const struct submission *s,
+		    struct message_opts *o);
+static int	collect_rcpts(struct submission *s, struct failure *f);
+static int	qualify_rcpts(struct submission *s, struct failure *f);
+static int	spool_open(struct failure *f);
+static enum submit_outcome submit_direct(struct submission *s, char *context,
+		    size_t ctxlen, struct failure *f);
+static int	envelope_fill(const struct submission *s,
+		    struct queue_envelope *env, struct failure *f);
+static enum submit_outcome submit_queued(struct submission *s, int quiet,
+		    char *context, size_t ctxlen, struct failure *f);
+static enum submit_outcome submit_now(struct submission *s,
+		    struct queue *q, struct queue_entry *e, int quiet,
+		    char *context, size_t ctxlen, struct failure *f);
+
+enum submit_outcome
+submit_message(const struct config *c, const struct submit_request *r,
+    int quiet, char *context, size_t ctxlen, struct failure *f)
+{
+	struct submission	s;
+	struct message_info	init = MESSAGE_INFO_INIT;
+	enum submit_outcome	out = SUBMIT_FAILED;
+
+	memset(&s, 0, sizeof(s));
+	s.config = c;
+	s.req = r;
+	s.info = init;
+	if (gethostname(s.host, sizeof(s.host)) == -1 || s.host[0] == '\0')
+		strlcpy(s.host, "localhost", sizeof(s.host));
+	s.host[sizeof(s.host) - 1] = '\0';
+	if (choose_account(&s, f) == 0 && envelope_from(&s, f) == 0) {
+		snprintf(context, ctxlen, "%s: %s:%d", s.account->name,
+		    s.account->host, s.account->port);
+		if (s.account->queue == QUEUE_OFF)
+			out = submit_direct(&s, context, ctxlen, f);
+		else
+			out = submit_queued(&s, quiet, context, ctxlen, f);
+	}
+	message_info_free(&s.info);
+	addrlist_free(&s.rcpts);
+	free(s.from);
+	return out;
+}
+
+static int
+choose_account(struct submission *s, struct failure *f)
+{
+	s->account = config_account(s->config, s->req->account, s->req->from,
+	    f);
+	return s->account != NULL ? 0 : -1;
+}
+
+/*
+ * -f, unless the account pins its sender (allow_from_override off);
+ * else the account's from; else the user at the account's domain.
+ */
+static int
+envelope_from(struct submission *s, struct failure *f)
+{
+	const struct account	*a = s->account;
+	const struct passwd	*pw;
+	const char		*user, *domain;
+	size_t			 len;
+
+	if (s->req->from != NULL && (a->allow_from_override ||
+	    a->from == NULL || a->from_is_pattern))
+		s->from = strdup(s->req->from);
+	else if (a->from != NULL && !a->from_is_pattern) {
+		if (s->req->from != NULL)
+			log_info("account %s: allow_from_override is off: "
+			    "sender %s instead of -f %s", a->name, a->from,
+			    s->req->from);
+		s->from = strdup(a->from);
+	} else {
+		if ((user = getenv("USER")) == NULL || user[0] == '\0')
+			user = (pw = getpwuid(getuid())) != NULL ?
+			    pw->pw_name : "root";
+		domain = a->domain != NULL ? a->domain : s->host;
+		len = strlen(user) + strlen(domain) + 2;
+		if ((s->from = malloc(len)) != NULL)
+			snprintf(s->from, len, "%s@%s", user, domain);
+	}
+	if (s->from == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	return qualify_from(s, f);
+}
+
+/* cronie's "-f root": a server would refuse or guess; rewrite_domain says. */
+static int
+qualify_from(struct submission *s, struct failure *f)
+{
+	const char	*domain = s->account->rewrite_domain;
+	char		*q;
+	size_t		 len;
+
+	if (domain == NULL || s->from[0] == '\0' ||
+	    strchr(s->from, '@') != NULL)
+		return 0;
+	len = strlen(s->from) + strlen(domain) + 2;
+	if ((q = malloc(len)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	snprintf(q, len, "%s@%s", s->from, domain);
+	free(s->from);
+	s->from = q;
+	return 0;
+}
+
+static void
+message_opts_fill(const struct submission *s, struct message_opts *o)
+{
+	const struct account	*a = s->account;
+
+	memset(o, 0, sizeof(*o));
+	o->ignore_dots = s->req->ignore_dots;
+	o->extract_rcpts = s->req->extract_rcpts;
+	o->keep_bcc = !a->remove_bcc_headers;
+	o->add_date = a->set_date_header != HEADER_OFF;
+	if (a->set_msgid_header != HEADER_OFF)
+		o->msgid_domain = a->domain != NULL ? a->domain : s->host;
+	if (a->set_from_header != HEADER_OFF && s->from[0] != '\0') {
+		o->from_addr = s->from;
+		o->from_name = s->req->full_name != NULL ?
+		    s->req->full_name : a->from_full_name;
+		o->replace_from = a->set_from_header == HEADER_ON;
+	}
+	o->undisclosed = a->undisclosed_recipients;
+	o->rewrite_domain = a->rewrite_domain;
+}
+
+/* -t adds the header recipients to those of the command line. */
+static int
+collect_rcpts(struct submission *s, struct failure *f)
+{
+	const struct addrlist	*lists[2];
+	size_t			 i, j;
+
+	lists[0] = s->req->rcpts;
+	lists[1] = &s->info.rcpts;
+	for (i = 0; i < POSTIE_NELEM(lists); i++)
+		for (j = 0; lists[i] != NULL && j < lists[i]->n; j++)
+			if (!addrlist_has(&s->rcpts, lists[i]->v[j]) &&
+			    addrlist_add(&s->rcpts, lists[i]->v[j], f) == -1)
+				return -1;
+	if (qualify_rcpts(s, f) == -1)
+		return -1;
+	if (s->rcpts.n == 0)
+		return fail(f, FAIL_DATA, "no recipients: name them as "
+		    "arguments, or use -t to read them from the headers");
+	return 0;
+}
+
+/*
+ * cron mails "root": the aliases file says who that is; a local name it
+ * does not know gets rewrite_domain, as the headers do.
+ */
+static int
+qualify_rcpts(struct submission *s, struct failure *f)
+{
+	struct aliases	*al;
+	struct addrlist	 out = ADDRLIST_INIT;
+	char		*q;
+	size_t		 i, len;
+	int		 rc = 0;
+
+	if (s->account->aliases != NULL) {
+		if (aliases_load(&al, s->account->aliases, f) == -1)
+			return -1;
+		rc = aliases_apply(al, &s->rcpts, f);
+		aliases_free(al);
+		if (rc == -1)
+			return -1;
+	}
+	if (s->account->rewrite_domain == NULL)
+		return 0;
+	for (i = 0; rc == 0 && i < s->rcpts.n; i++) {
+		if (strchr(s->rcpts.v[i], '@') != NULL) {
+			if (!addrlist_has(&out, s->rcpts.v[i]))
+				rc = addrlist_add(&out, s->rcpts.v[i], f);
+			continue;
+		}
+		len = strlen(s->rcpts.v[i]) +
+		    strlen(s->account->rewrite_domain) + 2;
+		if ((q = malloc(len)) == NULL)
+			return fail(f, FAIL_OS, "out of memory");
+		snprintf(q, len, "%s@%s", s->rcpts.v[i],
+		    s->account->rewrite_domain);
+		if (!addrlist_has(&out, q))
+			rc = addrlist_add(&out, q, f);
+		free(q);
+	}
+	addrlist_free(&s->rcpts);
+	s->rcpts = out;
+	return rc;
+}
+
+/*
+ * queue off: an unlinked file in TMPDIR holds the normalised message, so
+ * that a message of any size passes in constant memory and can be read
+ * twice (with -t the recipients are known only at its end).
+ */
+static int
+spool_open(struct failure *f)
+{
+	const char	*dir;
+	char		 path[4096];
+	int		 fd;
+
+	if ((dir = getenv("TMPDIR")) == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/postie.XXXXXX", dir) >=
+	    sizeof(path))
+		return fail(f, FAIL_CANTCREAT, "TMPDIR is too long");
+	if ((fd = mkstemp(path)) == -1)
+		return fail(f, FAIL_CANTCREAT, "cannot create a spool file "
+		    "in %s: %s", dir, strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+static enum submit_outcome
+submit_direct(struct submission *s, char *context, size_t ctxlen,
+    struct failure *f)
+{
+	struct message_opts	opts;
+	struct deliver_job	job;
+	int			fd, rc = -1;
+
+	if ((fd = spool_open(f)) == -1)
+		return SUBMIT_FAILED;
+	message_opts_fill(s, &opts);
+	if (message_read(s->req->in_fd, fd, &opts, &s->info, f) == 0 &&
+	    collect_rcpts(s, f) == 0) {
+		memset(&job, 0, sizeof(job));
+		job.from = s->from;
+		job.rcpts = &s->rcpts;
+		job.fd = fd;
+		job.size = s->info.size;
+		job.eight_bit = s->info.eight_bit || s->req->eight_bit;
+		job.dsn_notify = s->req->dsn_notify != NULL ?
+		    s->req->dsn_notify : s->account->dsn_notify;
+		job.dsn_ret = s->req->dsn_ret != NULL ? s->req->dsn_ret :
+		    s->account->dsn_return;
+		job.dsn_envid = s->req->dsn_envid;
+		rc = deliver_one(s->account, &job, context, ctxlen, f);
+	}
+	close(fd);
+	return rc == 0 ? SUBMIT_DELIVERED : SUBMIT_FAILED;
+}
+
+static int
+envelope_fill(const struct submission *s, struct queue_envelope *env,
+    struct failure *f)
+{
+	const struct submit_request	*r = s->req;
+	const struct account		*a = s->account;
+	size_t				 i;
+
+	memset(env, 0, sizeof(*env));
+	/* A queue run reads the same file, wherever it was found. */
+	if (s->config->path != NULL &&
+	    (env->config = realpath(s->config->path, NULL)) == NULL &&
+	    (env->config = strdup(s->config->path)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	if ((env->account = strdup(a->name)) == NULL ||
+	    (env->from = strdup(s->from)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	for (i = 0; i < s->rcpts.n; i++)
+		if (addrlist_add(&env->rcpts, s->rcpts.v[i], f) == -1)
+			return -1;
+	env->dsn_notify = r->dsn_notify != NULL ? strdup(r->dsn_notify) :
+	    a->dsn_notify != NULL ? strdup(a->dsn_notify) : NULL;
+	env->dsn_ret = r->dsn_ret != NULL ? strdup(r->dsn_ret) :
+	    a->dsn_return != NULL ? strdup(a->dsn_return) : NULL;
+	env->dsn_envid = r->dsn_envid != NULL ? strdup(r->dsn_envid) : NULL;
+	env->eight_bit = s->info.eight_bit || r->eight_bit;
+	return 0;
+}
+
+static enum submit_outcome
+submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
+    struct failure *f)
+{
+	struct queue		 q;
+	struct queue_entry	*e = NULL;
+	struct queue_envelope	 env;
+	struct message_opts	 opts;
+	char			 dir[4096];
+	enum submit_outcome	 out = SUBMIT_FAILED;
+
+	memset(&env, 0, sizeof(env));
+	if (qrun_queue_dir(s->account, dir, sizeof(dir), f) == -1 ||
+	    queue_open(&q, dir, f) == -1)
+		return SUBMIT_FAILED;
+	message_opts_fill(s, &opts);
+	if (queue_create(&q, &e, f) == -1)
+		goto done;
+	if (message_read(s->req->in_fd, queue_entry_fd(e), &opts, &s->info,
+	    f) == -1 || collect_rcpts(s, f) == -1 ||
+	    envelope_fill(s, &env, f) == -1 ||
+	    queue_commit(&q, e, &env, f) == -1) {
+		queue_abort(&q, e);
+		goto done;
+	}
+	/* From here the message is safe: a crash leaves it in the queue. */
+	if (s->account->queue == QUEUE_ALWAYS) {
+		log_info("queued %s for account %s", queue_entry_id(e),
+		    s->account->name);
+		queue_release(e);
+		out = SUBMIT_QUEUED;
+	} else
+		out = submit_now(s, &q, e, quiet, context, ctxlen, f);
+done:
+	queue_envelope_free(&env);
+	queue_close(&q);
+	return out;
+}
+
+/* The first attempt, and the account's backlog after a success. */
+static enum submit_outcome
+submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
+    int quiet, char *context, size_t ctxlen, struct failure *f)
+{
+	struct deliver_session	*d = NULL;
+	char			 id[QUEUE_ID_MAX], hint[80];
+	time_t			 next = 0;
+	long			 minutes;
+
+	strlcpy(id, queue_entry_id(e), sizeof(id));
+	if (qrun_attempt(q, e, s->account, &d, context, ctxlen, &next,
+	    f) == 0) {
+		qrun_flush_account(q, s->config, s->account, &d);
+		deliver_close(d);
+		return SUBMIT_DELIVERED;
+	}
+	deliver_close(d);
+	if (!fail_is_temporary(f->kind)) {
+		/* Nobody resends it: say where it is. */
+		snprintf(hint, sizeof(hint), " (kept as %s in the queue's "
+		    "failed/)", id);
+		strlcat(f->text, hint, sizeof(f->text));
+		return SUBMIT_FAILED;
+	}
+	minutes = (long)((next - time(NULL) + 59) / 60);
+	if (!quiet)
+		fprintf(stderr, "postie: queued %s: %s: %s; next attempt in "
+		    "%ld min\n", id, context, f->text, minutes > 0 ?
+		    minutes : 1);
+	return SUBMIT_QUEUED;
+}
