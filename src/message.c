@@ -236,8 +236,10 @@ write_all(struct pass *p, const char *data, size_t len)
 		if ((n = write(p->out_fd, data, len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return fail(p->f, FAIL_IO, "cannot write the message: "
-			    "%s", strerror(errno));
+			/* A full disk empties again: worth trying later. */
+			return fail(p->f, errno == ENOSPC || errno == EDQUOT ||
+			    errno == EFBIG ? FAIL_TEMPFAIL : FAIL_IO,
+			    "cannot write the message: %s", strerror(errno));
 		}
 		data += n;
 		len -= (size_t)n;

@@ -47,6 +47,7 @@ static int	envelope_fill(const struct submission *s,
 		    struct queue_envelope *env, struct failure *f);
 static enum submit_outcome submit_queued(struct submission *s, int quiet,
 		    char *context, size_t ctxlen, struct failure *f);
+static void	queue_full(const struct queue *q, struct failure *f);
 static enum submit_outcome submit_now(struct submission *s,
 		    struct queue *q, struct queue_entry *e, int quiet,
 		    char *context, size_t ctxlen, struct failure *f);
@@ -66,9 +67,9 @@ submit_message(const struct config *c, const struct submit_request *r,
 	if (gethostname(s.host, sizeof(s.host)) == -1 || s.host[0] == '\0')
 		strlcpy(s.host, "localhost", sizeof(s.host));
 	s.host[sizeof(s.host) - 1] = '\0';
+	/* Until a connection is tried, a failure is ours, not the server's. */
+	context[0] = '\0';
 	if (choose_account(&s, f) == 0 && envelope_from(&s, f) == 0) {
-		snprintf(context, ctxlen, "%s: %s:%d", s.account->name,
-		    s.account->host, s.account->port);
 		if (s.account->queue == QUEUE_OFF)
 			out = submit_direct(&s, context, ctxlen, f);
 		else
@@ -333,7 +334,13 @@ submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
 	if (queue_create(&q, &e, f) == -1)
 		goto done;
 	if (message_read(s->req->in_fd, queue_entry_fd(e), &opts, &s->info,
-	    f) == -1 || collect_rcpts(s, f) == -1 ||
+	    f) == -1) {
+		if (f->kind == FAIL_TEMPFAIL)
+			queue_full(&q, f);
+		queue_abort(&q, e);
+		goto done;
+	}
+	if (collect_rcpts(s, f) == -1 ||
 	    envelope_fill(s, &env, f) == -1 ||
 	    queue_commit(&q, e, &env, f) == -1) {
 		queue_abort(&q, e);
@@ -351,6 +358,17 @@ done:
 	queue_envelope_free(&env);
 	queue_close(&q);
 	return out;
+}
+
+/* Say where: "cannot write the message" alone sends people to the server. */
+static void
+queue_full(const struct queue *q, struct failure *f)
+{
+	char	text[FAILURE_TEXT_MAX];
+
+	strlcpy(text, f->text, sizeof(text));
+	snprintf(f->text, sizeof(f->text), "the queue %.200s is full: %.500s",
+	    q->dir, text);
 }
 
 /* The first attempt, and the account's backlog after a success. */
