@@ -31,6 +31,8 @@ struct cli_option {
 
 static int	opt_account(struct invocation *, char, const char *,
 		    struct failure *);
+static int	opt_logfile(struct invocation *, char, const char *,
+		    struct failure *);
 static int	opt_mode(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_body(struct invocation *, char, const char *,
@@ -77,6 +79,7 @@ static const struct cli_option cli_options[] = {
 	{ 'N', ARG_REQUIRED, opt_notify },
 	{ 'R', ARG_REQUIRED, opt_ret },
 	{ 'V', ARG_REQUIRED, opt_envid },
+	{ 'X', ARG_REQUIRED, opt_logfile },
 	{ 'a', ARG_REQUIRED, opt_account },
 	{ 'b', ARG_REQUIRED, opt_mode },
 	{ 'f', ARG_REQUIRED, opt_from },
@@ -99,7 +102,6 @@ static const struct cli_option cli_ignored[] = {
 	{ 'L', ARG_REQUIRED, NULL },	/* the syslog tag */
 	{ 'O', ARG_REQUIRED, NULL },	/* -O option=value */
 	{ 'U', ARG_NONE, NULL },	/* initial user submission */
-	{ 'X', ARG_REQUIRED, NULL },	/* a traffic log file */
 	{ 'd', ARG_OPTIONAL, NULL },	/* -d0.1: sendmail's debugging */
 	{ 'h', ARG_REQUIRED, NULL },	/* the hop count */
 	{ 'm', ARG_NONE, NULL },	/* "me too" for aliases */
@@ -141,7 +143,8 @@ static const char *const ret_words[] = { "full", "hdrs" };
 static const char cli_usage_text[] =
 "usage: postie [-itv] [-a account] [-B type] [-b mode] [-C file] [-F name]\n"
 "              [-f sender] [-N never|success,failure,delay] [-R full|hdrs]\n"
-"              [-r sender] [-V envid] [-q[f]] [--] [recipient ...]\n"
+"              [-r sender] [-V envid] [-X logfile] [-q[f]] [--]\n"
+"              [recipient ...]\n"
 "       postie --queue-remove id | --queue-retry id\n"
 "       postie --help | --version\n"
 "       mailq\n"
@@ -364,6 +367,17 @@ opt_config(struct invocation *inv, char letter, const char *arg,
 	if (arg[0] == '\0')
 		return fail(f, FAIL_USAGE, "-%c: an empty file name", letter);
 	inv->config_file = arg;
+	return 0;
+}
+
+/* sendmail's traffic log; here msmtp's: one line per delivery attempt. */
+static int
+opt_logfile(struct invocation *inv, char letter, const char *arg,
+    struct failure *f)
+{
+	if (arg[0] == '\0')
+		return fail(f, FAIL_USAGE, "-%c: an empty file name", letter);
+	inv->logfile = arg;
 	return 0;
 }
 

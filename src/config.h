@@ -76,6 +76,9 @@ struct account {
 	char		*dsn_return;	/* MAIL RET= unless -R: "FULL" or
 					 * "HDRS"; NULL: none */
 
+	/* msmtp's logfile: one line per delivery attempt; NULL: none. */
+	char		*logfile;
+
 	/* The queue (postie's keys; msmtp has no queue). */
 	enum queue_mode	 queue;		/* QUEUE_AUTO unless set */
 	char		*queue_dir;	/* NULL: queue_default_dir() */

@@ -30,4 +30,34 @@ void	log_warn(const char *fmt, ...) POSTIE_PRINTF(1, 2);
  */
 void	log_trace(char dir, const char *line, size_t len);
 
+/* One delivery attempt, for the delivery log (msmtp's logfile, -X). */
+struct log_delivery {
+	const char		*id;		/* queue id, or NULL */
+	const char		*account;
+	const char		*host;
+	int			 port;
+	int			 tls;
+	const char		*user;		/* NULL: no authentication */
+	const char		*from;
+	const char *const	*rcpts;
+	size_t			 nrcpts;
+	long long		 size;
+	const char		*result;	/* delivered, deferred, failed */
+	const char		*error;		/* NULL when delivered */
+};
+
+/* -X FILE: the delivery log, whatever the accounts say. */
+void	log_set_delivery_file(const char *path);
+
+/*
+ * Appends one line for d to the delivery log: -X's file, else logfile
+ * (the account's; NULL: none). The line is
+ *   DATE account=A host=H port=P tls=on|off user=U from=F
+ *   recipients=R,... mailsize=N id=ID result=RESULT [error='TEXT']
+ * with DATE in ISO 8601 local time, values escaped (strvis), written
+ * with one append so that concurrent runs do not mix lines. A log that
+ * cannot be written is warned about; delivery goes on.
+ */
+void	log_delivery(const char *logfile, const struct log_delivery *d);
+
 #endif

@@ -138,13 +138,43 @@ record(struct queue *q, struct queue_entry *e, const char *context,
 		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
 }
 
+void
+qrun_log_attempt(const struct account *a, const char *id, const char *from,
+    const struct addrlist *rcpts, off_t size, const char *context,
+    const struct failure *f)
+{
+	struct log_delivery	d;
+	char			error[CONTEXT_MAX + FAILURE_TEXT_MAX];
+	int			ok = f == NULL || f->kind == FAIL_NONE;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.account = a->name;
+	d.host = a->host;
+	d.port = a->port;
+	d.tls = a->tls;
+	d.user = a->auth != AUTH_OFF ? a->user : NULL;
+	d.from = from;
+	d.rcpts = (const char *const *)rcpts->v;
+	d.nrcpts = rcpts->n;
+	d.size = (long long)size;
+	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
+	    "deferred" : "failed";
+	if (!ok) {
+		snprintf(error, sizeof(error), "%s: %s", context, f->text);
+		d.error = error;
+	}
+	log_delivery(a->logfile, &d);
+}
+
 int
 qrun_attempt(struct queue *q, struct queue_entry *e, const struct account *a,
     struct deliver_session **d, char *context, size_t ctxlen, time_t *next,
     struct failure *f)
 {
-	struct deliver_job	job;
-	int			rc = -1;
+	const struct queue_envelope	*env;
+	struct deliver_job		 job;
+	int				 rc = -1;
 
 	if (*d == NULL && deliver_open(a, d, context, ctxlen, f) == -1)
 		*d = NULL;
@@ -159,6 +189,9 @@ qrun_attempt(struct queue *q, struct queue_entry *e, const struct account *a,
 			*d = NULL;
 		}
 	}
+	env = queue_entry_envelope(e);
+	qrun_log_attempt(a, queue_entry_id(e), env->from, &env->rcpts,
+	    env->size, context, rc == 0 ? NULL : f);
 	record(q, e, context, rc == 0, next, f);
 	return rc;
 }

@@ -37,6 +37,15 @@ int	qrun_attempt(struct queue *q, struct queue_entry *e,
 	    char *context, size_t ctxlen, time_t *next, struct failure *f);
 
 /*
+ * Writes one attempt to the delivery log (the account's logfile, or
+ * -X's): delivered when f is NULL or FAIL_NONE, else deferred or failed
+ * by the kind, with "CONTEXT: TEXT" as the error. id may be NULL.
+ */
+void	qrun_log_attempt(const struct account *a, const char *id,
+	    const char *from, const struct addrlist *rcpts, off_t size,
+	    const char *context, const struct failure *f);
+
+/*
  * Sends the due messages of account a in queue q over session *d (which
  * may be NULL: opened when a message is due), as a queue run does. Used
  * after a delivered submission. Best effort: failures are recorded in

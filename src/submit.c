@@ -281,6 +281,8 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
 		    s->account->dsn_return;
 		job.dsn_envid = s->req->dsn_envid;
 		rc = deliver_one(s->account, &job, context, ctxlen, f);
+		qrun_log_attempt(s->account, NULL, s->from, &s->rcpts,
+		    s->info.size, context, rc == 0 ? NULL : f);
 	}
 	close(fd);
 	return rc == 0 ? SUBMIT_DELIVERED : SUBMIT_FAILED;

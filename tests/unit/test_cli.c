@@ -232,6 +232,8 @@ test_queue_options(void **state)
 	    "7bit", "a@b", NULL };
 	static const char *const badbody[] = { "sendmail", "-B", "binary",
 	    "a@b", NULL };
+	static const char *const xlog[] = { "sendmail", "-X", "/tmp/d.log",
+	    "-i", "a@b", NULL };
 	struct run	r;
 
 	(void)state;
@@ -260,6 +262,10 @@ test_queue_options(void **state)
 	assert_int_equal(r.inv.rcpts.n, 1);
 	cli_free(&r.inv);
 	parse_bad(&r, badbody, "expected 7BIT or 8BITMIME");
+	cli_free(&r.inv);
+	parse_ok(&r, xlog);
+	assert_string_equal(r.inv.logfile, "/tmp/d.log");
+	assert_true(r.inv.ignore_dots);
 	cli_free(&r.inv);
 }
 
@@ -303,7 +309,7 @@ test_ignored(void **state)
 	const char *const argv[] = { "sendmail", "-oem", "-odi", "-odb",
 	    "-om", "-O", "DeliveryMode=b", "-OErrorMode=m", "-L", "tag",
 	    "-Lcron", "-m", "-n", "-G", "-U", "-h", "17", "-Am", "-Ac",
-	    "-d0.1", "-B", "7BIT", "-B8BITMIME", "-X", "/tmp/log", "-mnGU",
+	    "-d0.1", "-B", "7BIT", "-B8BITMIME", "-mnGU",
 	    "a@x.example", NULL };
 	const char *const want[] = { "a@x.example", NULL };
 	struct run r;
