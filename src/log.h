@@ -53,8 +53,9 @@ void	log_set_delivery_file(const char *path);
  * Appends one line for d to the delivery log: -X's file, else logfile
  * (the account's; NULL: none). The line is
  *   DATE account=A host=H port=P tls=on|off user=U from=F
- *   recipients=R,... mailsize=N id=ID result=RESULT [error='TEXT']
- * with DATE in ISO 8601 local time, values escaped (strvis), written
+ *   recipients=R,... mailsize=N id=ID result=RESULT [error=TEXT]
+ * with DATE in ISO 8601 local time, every value escaped with strvis
+ * (spaces as \040, so each stays one word of the line), written
  * with one append so that concurrent runs do not mix lines. A log that
  * cannot be written is warned about; delivery goes on.
  */

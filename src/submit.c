@@ -8,7 +8,6 @@
  * TMPDIR and a temporary failure is the caller's to retry (exit 75).
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "aliases.h"
 #include "deliver.h"
+#include "localname.h"
 #include "log.h"
 #include "message.h"
 #include "qrun.h"
@@ -97,8 +97,8 @@ static int
 envelope_from(struct submission *s, struct failure *f)
 {
 	const struct account	*a = s->account;
-	const struct passwd	*pw;
-	const char		*user, *domain;
+	char			 user[LOCALNAME_MAX + 1];
+	const char		*domain;
 	size_t			 len;
 
 	if (s->req->from != NULL && (a->allow_from_override ||
@@ -111,9 +111,9 @@ envelope_from(struct submission *s, struct failure *f)
 			    s->req->from);
 		s->from = strdup(a->from);
 	} else {
-		if ((user = getenv("USER")) == NULL || user[0] == '\0')
-			user = (pw = getpwuid(getuid())) != NULL ?
-			    pw->pw_name : "root";
+		/* As %U: the password database before $USER. */
+		if (localname_user(user, sizeof(user)) == -1)
+			strlcpy(user, "root", sizeof(user));
 		domain = a->domain != NULL ? a->domain : s->host;
 		len = strlen(user) + strlen(domain) + 2;
 		if ((s->from = malloc(len)) != NULL)

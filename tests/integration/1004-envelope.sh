@@ -1,10 +1,11 @@
 #!/bin/sh
 # The envelope: recipients from the arguments (after --), the sender from
-# -f or -r, else the account's `from`. Postfix records the envelope sender
+# -f or -r, else the account's `from`, else USER@domain with USER from the
+# password database (as %U), not from an inherited $USER. Postfix records the envelope sender
 # in Return-Path: and each recipient in X-Original-To:.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 8
+plan 10
 
 config_postfix "$T/rc" smtps
 printf '%s\n' "From: sender@example.test" "To: undisclosed-recipients:;" \
@@ -40,3 +41,24 @@ for flag in -f -r; do
 	fi
 done
 
+
+# No from: the running user, by the password database. A daemon started
+# by one user and running as another keeps the first one's $USER.
+{
+	printf '%s\n' "account test" "host localhost" "port $PF_SMTPS_PORT" \
+	    "tls_starttls off" "tls_trust_file $TEST_CA/ca.pem" "user $PF_USER" \
+	    "password $PF_PASSWORD" "domain example.test" "queue_dir $T/queue" \
+	    "account default : test"
+} | write_config "$T/rc-nofrom"
+pf_clear_mail "$PF_DIR"
+saved_user=${USER-}
+export USER=mallory
+postie_run -C "$T/rc-nofrom" four@example.test <"$T/msg"
+USER=$saved_user
+check_rc "no from, USER=mallory: exit 0" 0
+if delivered 1; then
+	check_eq "sender is the real user at the domain" "<$(id -un)@example.test>" \
+	    "$(header_of "$(cat "$T/delivered")" Return-Path)"
+else
+	fail "sender is the real user at the domain" "$(cat "$T/pf_wait")"
+fi
