@@ -73,6 +73,8 @@ static void	record(struct queue *q, struct queue_entry *e,
 		    struct failure *f);
 static int	session_open(struct group *g);
 static void	group_one(struct group *g, const struct queue_envelope *env);
+static void	expire_deferred(struct group *g,
+		    const struct queue_envelope *env);
 static void	expire(struct group *g, struct queue_entry *e,
 		    const struct queue_envelope *env);
 static void	bounce_send(struct group *g, const struct queue_envelope *env,
@@ -245,10 +247,9 @@ static void
 group_one(struct group *g, const struct queue_envelope *env)
 {
 	struct queue_entry		*e;
-	const struct queue_envelope	*taken;
 	struct failure			 f;
 	time_t				 next = 0;
-	int				 r;
+	int				 expired, r;
 
 	if (!g->force && env->next_attempt > g->now &&
 	    env->created + g->account->queue_lifetime > g->now)
@@ -259,27 +260,45 @@ group_one(struct group *g, const struct queue_envelope *env)
 			log_warn("%s: %s", env->id, f.text);
 		return;
 	}
-	taken = queue_entry_envelope(e);
-	if (taken->created + g->account->queue_lifetime <= g->now) {
-		expire(g, e, env);
-		return;
-	}
+	expired = queue_entry_envelope(e)->created +
+	    g->account->queue_lifetime <= g->now;
 	if (session_open(g) == -1) {
 		f = g->open_failure;
 		record(g->q, e, g->context, 0, &next, &f);
-		report(env->id, g->context, &f, next, g->now);
-		if (!fail_is_temporary(f.kind))
-			bounce_send(g, env, f.text, 0);
-		return;
-	}
-	if (qrun_attempt(g->q, e, g->account, &g->d, g->context,
+	} else if (qrun_attempt(g->q, e, g->account, &g->d, g->context,
 	    sizeof(g->context), &next, &f) == 0) {
 		log_info("%s: delivered", env->id);
+		return;
+	}
+	/*
+	 * As Postfix does: an old message gets one more attempt, and
+	 * expires only when that one fails too. Mail late is better than
+	 * mail bounced while the server was there to take it.
+	 */
+	if (expired && fail_is_temporary(f.kind)) {
+		expire_deferred(g, env);
 		return;
 	}
 	report(env->id, g->context, &f, next, g->now);
 	if (!fail_is_temporary(f.kind))
 		bounce_send(g, env, f.text, 0);
+}
+
+/* Deferred just now: taken again to move it to failed/. */
+static void
+expire_deferred(struct group *g, const struct queue_envelope *env)
+{
+	struct queue_entry	*e;
+	struct failure		 f;
+	int			 r;
+
+	failure_clear(&f);
+	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
+		if (r == -1)
+			log_warn("%s: %s", env->id, f.text);
+		return;
+	}
+	expire(g, e, env);
 }
 
 /*
@@ -291,14 +310,14 @@ expire(struct group *g, struct queue_entry *e,
     const struct queue_envelope *env)
 {
 	const struct queue_envelope	*taken = queue_entry_envelope(e);
+	struct queue_envelope		 now;
 	struct failure			 f;
 	char				 reason[FAILURE_TEXT_MAX + 128];
 	const char			*last;
 	long				 days;
 
 	failure_clear(&f);
-	last = taken->last_error != NULL ? taken->last_error :
-	    "no attempt was made";
+	last = taken->last_error != NULL ? taken->last_error : "none";
 	days = (long)(g->account->queue_lifetime / 86400);
 	if (days > 0)
 		snprintf(reason, sizeof(reason), "expired after %ld day%s in "
@@ -308,12 +327,15 @@ expire(struct group *g, struct queue_entry *e,
 		snprintf(reason, sizeof(reason), "expired after %ld seconds "
 		    "in the queue; last error: %s",
 		    (long)g->account->queue_lifetime, last);
+	/* The listed copy, with the attempt count the entry has now. */
+	now = *env;
+	now.attempts = taken->attempts;
 	if (queue_fail(g->q, e, reason, &f) == -1) {
 		log_warn("%s: cannot move it to failed/: %s", env->id, f.text);
 		return;
 	}
 	log_warn("%s: %s; moved to failed/", env->id, reason);
-	bounce_send(g, env, reason, 1);
+	bounce_send(g, &now, reason, 1);
 }
 
 static void
