@@ -38,6 +38,7 @@ static int	envelope_from(struct submission *s, struct failure *f);
 static int	qualify_from(struct submission *s, struct failure *f);
 static void	message_opts_fill(const struct submission *s,
 		    struct message_opts *o);
+static void	say_header_changes(const struct message_info *info);
 static int	collect_rcpts(struct submission *s, struct failure *f);
 static int	qualify_rcpts(struct submission *s, struct failure *f);
 static int	spool_open(struct failure *f);
@@ -166,6 +167,24 @@ message_opts_fill(const struct submission *s, struct message_opts *o)
 	o->rewrite_domain = a->rewrite_domain;
 }
 
+/* With -v: what postie wrote into the header block, so nobody wonders. */
+static void
+say_header_changes(const struct message_info *info)
+{
+	if (info->added & MESSAGE_ADDED_DATE)
+		log_info("added a Date: header");
+	if (info->added & MESSAGE_ADDED_MSGID)
+		log_info("added a Message-ID: header");
+	if (info->added & MESSAGE_ADDED_FROM)
+		log_info("wrote the From: header from the account");
+	if (info->added & MESSAGE_ADDED_TO)
+		log_info("wrote To: undisclosed-recipients:;");
+	if (info->rewritten > 0)
+		log_info("qualified %d address%s in From/To/Cc with "
+		    "rewrite_domain", info->rewritten,
+		    info->rewritten == 1 ? "" : "es");
+}
+
 /* -t adds the header recipients to those of the command line. */
 static int
 collect_rcpts(struct submission *s, struct failure *f)
@@ -173,6 +192,7 @@ collect_rcpts(struct submission *s, struct failure *f)
 	const struct addrlist	*lists[2];
 	size_t			 i, j;
 
+	say_header_changes(&s->info);
 	lists[0] = s->req->rcpts;
 	lists[1] = &s->info.rcpts;
 	for (i = 0; i < POSTIE_NELEM(lists); i++)

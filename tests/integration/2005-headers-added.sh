@@ -7,7 +7,7 @@
 # nothing; set_from_header on replaces the message's own From.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 16
+plan 19
 
 # split_added FILE NAME...: FILE (delivered) without Postfix's trace into
 # $T/full, and less the fields NAME... (with their continuation lines)
@@ -118,6 +118,16 @@ postie_run -C "$T/rc" -F "Cron Daemon" -i rcpt@example.test <"$T/full_msg"
 check_rc "complete message: exit 0" 0
 to_lf "$T/full_msg" >"$T/want"
 check_delivered "complete message: exactly the original fields" "$T/want"
+
+# 3b. -v says what was written into the header block, and only that.
+postie_run -v -C "$T/rc" -F "Cron Daemon" -i rcpt@example.test <"$T/bare"
+check_eq "-v, bare message: says Date, Message-ID and From were written" \
+    "postie: added a Date: header|postie: added a Message-ID: header|postie: wrote the From: header from the account" \
+    "$(grep -E 'added a|wrote the' "$T/stderr" | tr '\n' '|' | sed 's/|$//')"
+postie_run -v -C "$T/rc" -F "Cron Daemon" -i rcpt@example.test <"$T/full_msg"
+check_rc "-v, complete message: exit 0" 0
+check_eq "-v, complete message: nothing said written" "" \
+    "$(grep -E 'added a|wrote the' "$T/stderr")"
 
 # 4. set_*_header off: nothing is added.
 config_postfix "$T/rc.off" smtps "queue_dir $T/queue" "set_date_header off" \
