@@ -299,7 +299,11 @@ static int	 read_config(int, const char *, struct buf *, struct failure *);
 
 #define DSN_WORDS	"failure delay success"
 #define AUTH_MECHS	"plain login cram-md5 digest-md5 scram-sha-1 " \
-			"scram-sha-256 gssapi external oauthbearer xoauth2 ntlm"
+			"scram-sha-256 gssapi external oauthbearer xoauth2 ntlm " \
+			"scram-sha-1-plus scram-sha-256-plus scram-sha-224 " \
+			"scram-sha-224-plus scram-sha-384 scram-sha-384-plus " \
+			"scram-sha-512 scram-sha-512-plus gs2-krb5 " \
+			"gs2-krb5-plus anonymous"
 #define SYSLOG_WORDS	"on off LOG_USER LOG_MAIL LOG_LOCAL0 LOG_LOCAL1 " \
 			"LOG_LOCAL2 LOG_LOCAL3 LOG_LOCAL4 LOG_LOCAL5 LOG_LOCAL6 " \
 			"LOG_LOCAL7"

@@ -7,17 +7,16 @@
  * libsasl2 that one name. No security layer is ever negotiated: TLS is
  * the protection.
  *
+ * sasl_client_init() would dlopen every plugin in the plugin directory
+ * (GSSAPI's pulls in the Kerberos libraries); its SASL_CB_VERIFYFILE
+ * callback is asked about each file first, and skips those whose
+ * mechanisms cannot be chosen for this server.
+ *
  * The password is fetched before the exchange starts and kept in one
  * sasl_secret_t, the only copy, wiped by sasl_end(). Each base64
  * response is wiped when the next one replaces it.
  */
-#include <sys/types.h>
-#include <sys/wait.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +28,28 @@
 
 #include "buf.h"
 #include "log.h"
+#include "password.h"
 #include "sasl.h"
 
-/* Far more than any password; bounds what a runaway command can send. */
-#define SASL_SECRET_MAX	65536
-#define SASL_LIST_MAX	512
+#define SASL_CHALLENGE_MAX	65536
+#define CB_DATA_MAX		64
 
 /* GCC accepts a cast through void (*)(void) between function types. */
 #define SASL_CB_FN(fn)	((int (*)(void))(void (*)(void))(fn))
+
+/* What postie knows of a mechanism (mech_table). */
+#define M_AUTO		0x01	/* chosen without being named */
+#define M_SECRET	0x02	/* needs the password */
+#define M_PLUS		0x04	/* a -PLUS variant: needs channel binding */
+#define M_CB		0x08	/* can carry channel binding (SCRAM) */
+#define M_BEARER	0x10	/* built in: OAuth 2.0 */
+#define M_USER		0x20	/* needs the user name */
+
+struct mech {
+	const char	*name;
+	int		 plugin;	/* index in plugins[], or -1: built in */
+	unsigned	 flags;
+};
 
 struct sasl_client {
 	sasl_conn_t	*conn;
@@ -49,6 +62,9 @@ struct sasl_client {
 	int		 has_initial;
 	const struct bearer *bearer;	/* a built-in mechanism, or NULL */
 	int		 steps;
+	/* libsasl2 keeps a pointer to this for the exchange. */
+	sasl_channel_binding_t cbind;
+	unsigned char	 cb_data[CB_DATA_MAX];
 };
 
 /*
@@ -62,10 +78,11 @@ struct bearer {
 	const char	*abort;		/* answer to an error challenge */
 };
 
-extern char **environ;
-
+static const struct mech *mech_find(const char *);
 static int	 cyrus_start(struct sasl_client *, const struct sasl_params *,
 		    struct failure *);
+static int	 secret_get(struct sasl_client *, const struct sasl_params *,
+		    const struct mech *, struct failure *);
 static const struct bearer *bearer_find(const char *);
 static int	 bearer_start(struct sasl_client *, const struct sasl_params *,
 		    struct failure *);
@@ -74,23 +91,22 @@ static int	 bearer_xoauth2(struct sasl_client *, const char *,
 		    struct buf *);
 static int	 bearer_step(struct sasl_client *, const char *, size_t,
 		    const char **, struct failure *);
-static int	 lib_init(struct failure *);
+static unsigned	 plugins_wanted(const struct sasl_params *);
+static int	 lib_init(unsigned, struct failure *);
+static int	 verify_cb(void *, const char *, sasl_verify_type_t);
 static int	 log_cb(void *, int, const char *);
 static int	 simple_cb(void *, int, const char **, unsigned *);
 static int	 pass_cb(sasl_conn_t *, void *, int, sasl_secret_t **);
 static int	 realm_cb(void *, int, const char **, const char **);
-static int	 password_get(struct sasl_client *, const struct sasl_params *,
-		    struct failure *);
-static int	 password_eval(struct sasl_client *, const char *,
-		    struct failure *);
-static int	 eval_spawn(const char *, int *, pid_t *);
-static int	 eval_read(int, sasl_secret_t *, struct failure *);
-static int	 eval_wait(pid_t, struct failure *);
-static void	 eval_strip(sasl_secret_t *);
 static int	 conn_new(struct sasl_client *, const struct sasl_params *,
+		    const struct mech *, struct failure *);
+static int	 cbind_set(struct sasl_client *, const struct sasl_params *,
+		    const struct mech *, struct failure *);
+static int	 can_choose(const struct mech *, const struct sasl_params *);
+static int	 mech_named(const struct sasl_params *, const struct mech **,
 		    struct failure *);
 static int	 mech_choose(struct sasl_client *, const struct sasl_params *,
-		    const char **, struct failure *);
+		    const struct mech **, struct failure *);
 static int	 word_in(const char *, const char *);
 static int	 encode(struct sasl_client *, const char *, unsigned,
 		    struct failure *);
@@ -100,16 +116,61 @@ static int	 sasl_fail(struct sasl_client *, int, const char *,
 		    struct failure *);
 
 /*
- * Chosen in this order when the configuration names no mechanism: the
- * SCRAMs never send the password, PLAIN and LOGIN do (inside TLS).
- * CRAM-MD5, DIGEST-MD5 (RFC 6331) and NTLM are used only when named;
- * ANONYMOUS never is (SASL_SEC_NOANONYMOUS).
+ * The plugin files of Debian's libsasl2-modules*, by the name before the
+ * first dot; bit i of a plugin mask is plugins[i]. A file not in this
+ * list is always loaded: it may hold a mechanism postie does not know.
+ * The auxprop plugins (sasldb, sql, ldapdb) serve servers only.
  */
-static const char *const mech_pref[] = {
-	"SCRAM-SHA-256",
-	"SCRAM-SHA-1",
-	"PLAIN",
-	"LOGIN",
+enum {
+	PL_ANONYMOUS, PL_CRAMMD5, PL_DIGESTMD5, PL_GS2, PL_GSSAPI, PL_LOGIN,
+	PL_NTLM, PL_OTP, PL_PLAIN, PL_SCRAM, PL_SRP, PL_SASLDB, PL_SQL,
+	PL_LDAPDB
+};
+static const char *const plugins[] = {
+	"libanonymous", "libcrammd5", "libdigestmd5", "libgs2", "libgssapiv2",
+	"liblogin", "libntlm", "libotp", "libplain", "libscram", "libsrp",
+	"libsasldb", "libsql", "libldapdb",
+};
+#define PL_ALL	(~0u)
+
+/*
+ * In order of preference for the automatic choice: the SCRAMs never
+ * send the password, and their -PLUS variants tie the exchange to this
+ * TLS session (RFC 5802 section 6); PLAIN and LOGIN send it (inside
+ * TLS). CRAM-MD5, DIGEST-MD5 (RFC 6331) and NTLM are obsolete, GSSAPI
+ * needs a Kerberos ticket, EXTERNAL a client certificate and ANONYMOUS
+ * is no login at all: those only when named.
+ */
+static const struct mech mechs[] = {
+	{ "SCRAM-SHA-512-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
+	    M_PLUS },
+	{ "SCRAM-SHA-384-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
+	    M_PLUS },
+	{ "SCRAM-SHA-256-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
+	    M_PLUS },
+	{ "SCRAM-SHA-224-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
+	    M_PLUS },
+	{ "SCRAM-SHA-1-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
+	    M_PLUS },
+	{ "SCRAM-SHA-512",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "SCRAM-SHA-384",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "SCRAM-SHA-256",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "SCRAM-SHA-224",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "SCRAM-SHA-1",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "PLAIN",		PL_PLAIN, M_AUTO | M_SECRET | M_USER },
+	{ "LOGIN",		PL_LOGIN, M_AUTO | M_SECRET | M_USER },
+	{ "CRAM-MD5",		PL_CRAMMD5, M_SECRET | M_USER },
+	{ "DIGEST-MD5",		PL_DIGESTMD5, M_SECRET | M_USER },
+	{ "NTLM",		PL_NTLM, M_SECRET | M_USER },
+	{ "OTP",		PL_OTP, M_SECRET | M_USER },
+	{ "SRP",		PL_SRP, M_SECRET | M_USER },
+	{ "GSSAPI",		PL_GSSAPI, 0 },
+	{ "GS2-KRB5",		PL_GS2, 0 },
+	{ "GS2-KRB5-PLUS",	PL_GS2, M_CB | M_PLUS },
+	{ "EXTERNAL",		-1, 0 },
+	{ "ANONYMOUS",		PL_ANONYMOUS, 0 },
+	{ "OAUTHBEARER",	-1, M_BEARER | M_SECRET | M_USER },
+	{ "XOAUTH2",		-1, M_BEARER | M_SECRET | M_USER },
 };
 
 static const struct bearer bearers[] = {
@@ -119,8 +180,13 @@ static const struct bearer bearers[] = {
 	{ "XOAUTH2", bearer_xoauth2, "" },
 };
 
+/* The plugins sasl_client_init() may load, and those it loaded. */
+static unsigned	plugins_allowed, plugins_loaded;
+static int	lib_ready;
+
 static const sasl_callback_t global_cb[] = {
 	{ SASL_CB_LOG, SASL_CB_FN(log_cb), NULL },
+	{ SASL_CB_VERIFYFILE, SASL_CB_FN(verify_cb), NULL },
 	{ SASL_CB_LIST_END, NULL, NULL },
 };
 
@@ -137,11 +203,8 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
 	if (!p->tls_active && !p->loopback)
 		return fail(f, FAIL_AUTH, "refusing to send credentials "
 		    "without TLS");
-	if (p->user == NULL || p->user[0] == '\0')
-		return fail(f, FAIL_AUTH, "no user name for authentication "
-		    "(set user)");
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->user = strdup(p->user)) == NULL) {
+	    (s->user = strdup(p->user != NULL ? p->user : "")) == NULL) {
 		free(s);
 		return fail(f, FAIL_OS, "out of memory");
 	}
@@ -159,26 +222,79 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
 	return 0;
 }
 
+static const struct mech *
+mech_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && i < POSTIE_NELEM(mechs); i++)
+		if (strcasecmp(name, mechs[i].name) == 0)
+			return &mechs[i];
+	return NULL;
+}
+
 static int
 cyrus_start(struct sasl_client *s, const struct sasl_params *p,
     struct failure *f)
 {
-	const char	*name = NULL, *chosen = NULL, *data = NULL;
+	const struct mech *m = NULL;
+	const char	*chosen = NULL, *data = NULL;
+	char		 list[64];
 	sasl_interact_t	*interact = NULL;
 	unsigned	 len = 0;
 	int		 r;
 
-	if (lib_init(f) == -1 || password_get(s, p, f) == -1 ||
-	    conn_new(s, p, f) == -1 || mech_choose(s, p, &name, f) == -1)
+	if (p->mech != NULL && p->mech[0] != '\0' &&
+	    mech_named(p, &m, f) == -1)
 		return -1;
-	r = sasl_client_start(s->conn, name, &interact, &data, &len, &chosen);
+	if (lib_init(plugins_wanted(p), f) == -1 ||
+	    conn_new(s, p, m, f) == -1 ||
+	    (m == NULL && mech_choose(s, p, &m, f) == -1) ||
+	    secret_get(s, p, m, f) == -1 || cbind_set(s, p, m, f) == -1)
+		return -1;
+	/*
+	 * RFC 5802 section 6: a client able to bind that chose a SCRAM
+	 * without -PLUS by itself says "y", so that a server whose -PLUS
+	 * an attacker removed from the list refuses. libsasl2 says "y"
+	 * when it chooses among several names: the same name twice.
+	 */
+	if (s->cbind.name != NULL && !s->cbind.critical)
+		(void)snprintf(list, sizeof(list), "%s %s", m->name, m->name);
+	else
+		(void)strlcpy(list, m->name, sizeof(list));
+	r = sasl_client_start(s->conn, list, &interact, &data, &len, &chosen);
 	if (r != SASL_OK && r != SASL_CONTINUE)
-		return sasl_fail(s, r, name, f);
+		return sasl_fail(s, r, m->name, f);
 	/* RFC 4954 section 4: an empty initial response is sent as "=". */
 	if (data != NULL && encode(s, data, len, f) == -1)
 		return -1;
-	s->mech = chosen != NULL ? chosen : name;
+	s->mech = m->name;
 	s->has_initial = data != NULL;
+	return 0;
+}
+
+/* The user and the password, for the mechanisms that use them. */
+static int
+secret_get(struct sasl_client *s, const struct sasl_params *p,
+    const struct mech *m, struct failure *f)
+{
+	struct password_params	 pp;
+	const char		*from = NULL;
+
+	if ((m->flags & M_USER) != 0 && s->user[0] == '\0')
+		return fail(f, FAIL_AUTH, "no user name for authentication "
+		    "(set user)");
+	if ((m->flags & M_SECRET) == 0)
+		return 0;
+	memset(&pp, 0, sizeof(pp));
+	pp.host = p->host != NULL ? p->host : "";
+	pp.user = s->user;
+	pp.password = p->password;
+	pp.passwordeval = p->passwordeval;
+	pp.no_prompt = p->no_prompt;
+	if (password_fetch(&pp, &s->secret, &s->secret_size, &from, f) == -1)
+		return -1;
+	log_info("password from %s", from);
 	return 0;
 }
 
@@ -197,13 +313,15 @@ static int
 bearer_start(struct sasl_client *s, const struct sasl_params *p,
     struct failure *f)
 {
-	struct buf	raw = BUF_INIT;
-	int		r;
+	const struct mech	*m;
+	struct buf		 raw = BUF_INIT;
+	int			 r;
 
-	if (mech_choose(s, p, &s->mech, f) == -1 ||
-	    password_get(s, p, f) == -1)
+	if (mech_named(p, &m, f) == -1)
 		return -1;
 	s->mech = s->bearer->name;
+	if (secret_get(s, p, m, f) == -1)
+		return -1;
 	/* Room for everything at once: a realloc would leave a copy of the
 	 * token behind. '=' and ',' in the user may triple. */
 	if (buf_reserve(&raw, 3 * strlen(s->user) + strlen(p->host != NULL ?
@@ -218,7 +336,6 @@ bearer_start(struct sasl_client *s, const struct sasl_params *p,
 	s->has_initial = 1;
 	return r;
 }
-
 /* RFC 7628 section 3.1; the user as a saslname (RFC 5801 section 4). */
 static int
 bearer_oauth(struct sasl_client *s, const char *host, struct buf *raw)
@@ -278,19 +395,68 @@ bearer_step(struct sasl_client *s, const char *challenge, size_t len,
 	return 0;
 }
 
-static int
-lib_init(struct failure *f)
+/* The plugins of the mechanisms that can be chosen here; all for one
+ * postie does not know. */
+static unsigned
+plugins_wanted(const struct sasl_params *p)
 {
-	static int	done;
-	int		r;
+	const struct mech	*m;
+	unsigned		 want = 0;
+	size_t			 i;
 
-	if (done)
+	if (p->mech != NULL && p->mech[0] != '\0') {
+		if ((m = mech_find(p->mech)) == NULL)
+			return PL_ALL;
+		return m->plugin >= 0 ? 1u << m->plugin : 0;
+	}
+	for (i = 0; i < POSTIE_NELEM(mechs); i++)
+		if (can_choose(&mechs[i], p) && mechs[i].plugin >= 0)
+			want |= 1u << mechs[i].plugin;
+	return want;
+}
+
+/*
+ * Once per process, or again when this server needs a plugin the first
+ * initialisation skipped (a queue run over several accounts).
+ */
+static int
+lib_init(unsigned want, struct failure *f)
+{
+	int	r;
+
+	if (lib_ready && (want & ~plugins_loaded) == 0)
 		return 0;
+	if (lib_ready) {
+		(void)sasl_client_done();
+		lib_ready = 0;
+	}
+	plugins_allowed = plugins_loaded | want;
 	if ((r = sasl_client_init(global_cb)) != SASL_OK)
 		return fail(f, FAIL_SOFTWARE, "libsasl2: %s",
 		    sasl_errstring(r, NULL, NULL));
-	done = 1;
+	plugins_loaded = plugins_allowed;
+	lib_ready = 1;
 	return 0;
+}
+
+/* SASL_CONTINUE skips a plugin file (lib/dlopen.c, _sasl_get_plugin). */
+static int
+verify_cb(void *ctx, const char *file, sasl_verify_type_t type)
+{
+	const char	*base;
+	size_t		 i, n;
+
+	(void)ctx;
+	if (type != SASL_VRFY_PLUGIN || file == NULL)
+		return SASL_OK;
+	base = (base = strrchr(file, '/')) != NULL ? base + 1 : file;
+	n = strcspn(base, ".");
+	for (i = 0; i < POSTIE_NELEM(plugins); i++)
+		if (strlen(plugins[i]) == n &&
+		    strncmp(base, plugins[i], n) == 0)
+			return (plugins_allowed & (1u << i)) != 0 ?
+			    SASL_OK : SASL_CONTINUE;
+	return SASL_OK;
 }
 
 /* libsasl2 would otherwise write to syslog; its chatter is for -vv. */
@@ -348,153 +514,8 @@ realm_cb(void *ctx, int id, const char **avail, const char **result)
 }
 
 static int
-password_get(struct sasl_client *s, const struct sasl_params *p,
-    struct failure *f)
-{
-	size_t	len;
-
-	if (p->password == NULL) {
-		if (p->passwordeval != NULL && p->passwordeval[0] != '\0')
-			return password_eval(s, p->passwordeval, f);
-		return fail(f, FAIL_AUTH, "no password for %s (set password "
-		    "or passwordeval)", p->user);
-	}
-	len = strlen(p->password);
-	s->secret_size = sizeof(sasl_secret_t) + len;
-	if ((s->secret = malloc(s->secret_size)) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	s->secret->len = len;
-	memcpy(s->secret->data, p->password, len + 1);
-	return 0;
-}
-
-/*
- * Runs the command with sh -c, its stdin on /dev/null (ours may be the
- * message or an SMTP dialogue) and its stderr ours, and takes its
- * output, less one trailing newline, as the password.
- */
-static int
-password_eval(struct sasl_client *s, const char *cmd, struct failure *f)
-{
-	pid_t	pid;
-	int	fd, r;
-
-	s->secret_size = sizeof(sasl_secret_t) + SASL_SECRET_MAX;
-	if ((s->secret = calloc(1, s->secret_size)) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	if (eval_spawn(cmd, &fd, &pid) == -1)
-		return fail(f, FAIL_OS, "passwordeval: cannot run /bin/sh: %s",
-		    strerror(errno));
-	r = eval_read(fd, s->secret, f);
-	close(fd);
-	if (r == -1) {
-		(void)kill(pid, SIGTERM);
-		(void)eval_wait(pid, NULL);
-		return -1;
-	}
-	if (eval_wait(pid, f) == -1)
-		return -1;
-	eval_strip(s->secret);
-	if (s->secret->len == 0)
-		return fail(f, FAIL_CONFIG, "passwordeval printed no password");
-	return 0;
-}
-
-static int
-eval_spawn(const char *cmd, int *fd, pid_t *pid)
-{
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[4];
-	int				 pfd[2], r, saved;
-
-	if (pipe(pfd) == -1)
-		return -1;
-	(void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = (char *)cmd;
-	argv[3] = NULL;
-	if ((r = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
-		    "/dev/null", O_RDONLY, 0)) == 0 &&
-		    (r = posix_spawn_file_actions_adddup2(&fa, pfd[1],
-		    STDOUT_FILENO)) == 0)
-			r = posix_spawn(pid, "/bin/sh", &fa, NULL, argv,
-			    environ);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	saved = r;
-	close(pfd[1]);
-	if (r != 0) {
-		close(pfd[0]);
-		errno = saved;
-		return -1;
-	}
-	*fd = pfd[0];
-	return 0;
-}
-
-static int
-eval_read(int fd, sasl_secret_t *secret, struct failure *f)
-{
-	ssize_t	n;
-
-	secret->len = 0;
-	for (;;) {
-		n = read(fd, secret->data + secret->len,
-		    SASL_SECRET_MAX - secret->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_OS, "passwordeval: read: %s",
-			    strerror(errno));
-		if (n == 0)
-			break;
-		secret->len += (size_t)n;
-		if (secret->len == SASL_SECRET_MAX)
-			return fail(f, FAIL_CONFIG, "passwordeval printed more "
-			    "than %d bytes", SASL_SECRET_MAX);
-	}
-	return 0;
-}
-
-static int
-eval_wait(pid_t pid, struct failure *f)
-{
-	int	status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return fail(f, FAIL_OS, "passwordeval: wait: %s",
-			    strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	/* Never the output: it may be the password, or part of it. */
-	if (WIFEXITED(status))
-		return fail(f, FAIL_CONFIG, "passwordeval failed (exit %d)",
-		    WEXITSTATUS(status));
-	return fail(f, FAIL_CONFIG, "passwordeval failed (signal %d)",
-	    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-/* Strips one trailing LF or CRLF, as printed by echo or a file. */
-static void
-eval_strip(sasl_secret_t *secret)
-{
-	unsigned char	*d = secret->data;
-
-	if (secret->len > 0 && d[secret->len - 1] == '\n') {
-		d[--secret->len] = '\0';
-		if (secret->len > 0 && d[secret->len - 1] == '\r')
-			d[--secret->len] = '\0';
-	}
-	d[secret->len] = '\0';
-}
-
-static int
 conn_new(struct sasl_client *s, const struct sasl_params *p,
-    struct failure *f)
+    const struct mech *m, struct failure *f)
 {
 	sasl_security_properties_t	 sp;
 	sasl_ssf_t			 ssf;
@@ -512,54 +533,117 @@ conn_new(struct sasl_client *s, const struct sasl_params *p,
 	if (r != SASL_OK)
 		return sasl_fail(s, r, NULL, f);
 	/* TLS protects the exchange: no SASL security layer (maxbufsize
-	 * 0), and the plaintext mechanisms are fine inside it. */
+	 * 0), and the plaintext mechanisms are fine inside it. ANONYMOUS
+	 * only when it is the one named. */
 	memset(&sp, 0, sizeof(sp));
-	sp.min_ssf = 0;
-	sp.max_ssf = 0;
-	sp.maxbufsize = 0;
-	sp.security_flags = SASL_SEC_NOANONYMOUS;
+	sp.security_flags = m != NULL && strcmp(m->name, "ANONYMOUS") == 0 ?
+	    0 : SASL_SEC_NOANONYMOUS;
 	ssf = p->tls_active ? 128 : 0;
 	if ((r = sasl_setprop(s->conn, SASL_SEC_PROPS, &sp)) != SASL_OK ||
 	    (r = sasl_setprop(s->conn, SASL_SSF_EXTERNAL, &ssf)) != SASL_OK)
+		return sasl_fail(s, r, NULL, f);
+	/* EXTERNAL: the identity is the client certificate's (RFC 4422
+	 * appendix A); libsasl2 only needs to know there is one. */
+	if (m != NULL && strcmp(m->name, "EXTERNAL") == 0 &&
+	    (r = sasl_setprop(s->conn, SASL_AUTH_EXTERNAL,
+	    s->user[0] != '\0' ? s->user : "client certificate")) != SASL_OK)
 		return sasl_fail(s, r, NULL, f);
 	return 0;
 }
 
 /*
- * The named mechanism, which the server must offer, or the first of
- * mech_pref that both the server and libsasl2 have.
+ * Hands libsasl2 the TLS channel binding for a SCRAM: required
+ * ("p=NAME") for a -PLUS variant, offered ("y") for one postie chose by
+ * itself, left out ("n") for one the configuration named.
  */
 static int
-mech_choose(struct sasl_client *s, const struct sasl_params *p,
-    const char **name, struct failure *f)
+cbind_set(struct sasl_client *s, const struct sasl_params *p,
+    const struct mech *m, struct failure *f)
 {
-	const char	*have = "";
+	int	r;
+
+	if ((m->flags & M_CB) == 0 || p->cb_name == NULL ||
+	    p->cb_len == 0 || p->cb_len > sizeof(s->cb_data) ||
+	    ((m->flags & M_PLUS) == 0 && p->mech != NULL && p->mech[0] != '\0'))
+		return 0;
+	memcpy(s->cb_data, p->cb_data, p->cb_len);
+	s->cbind.name = p->cb_name;
+	s->cbind.critical = (m->flags & M_PLUS) != 0;
+	s->cbind.len = (unsigned)p->cb_len;
+	s->cbind.data = s->cb_data;
+	if ((r = sasl_setprop(s->conn, SASL_CHANNEL_BINDING, &s->cbind)) !=
+	    SASL_OK)
+		return sasl_fail(s, r, m->name, f);
+	log_info("channel binding: %s", p->cb_name);
+	return 0;
+}
+
+/* 1 when m may be chosen without being named, for this server. */
+static int
+can_choose(const struct mech *m, const struct sasl_params *p)
+{
+	return (m->flags & M_AUTO) != 0 && p->offered != NULL &&
+	    word_in(p->offered, m->name) &&
+	    ((m->flags & M_PLUS) == 0 || p->cb_name != NULL);
+}
+
+/* The mechanism the configuration names, which the server must offer. */
+static int
+mech_named(const struct sasl_params *p, const struct mech **m,
+    struct failure *f)
+{
 	const char	*offered = p->offered != NULL ? p->offered : "";
-	size_t		 i;
 
 	if (offered[0] == '\0')
 		return fail(f, FAIL_AUTH, "the server offers no authentication");
-	if (p->mech != NULL && p->mech[0] != '\0') {
-		if (!word_in(offered, p->mech))
-			return fail(f, FAIL_AUTH, "the server does not offer "
-			    "AUTH %s; it offers: %s", p->mech, offered);
-		*name = p->mech;
-		return 0;
-	}
+	if (!word_in(offered, p->mech))
+		return fail(f, FAIL_AUTH, "the server does not offer AUTH %s; "
+		    "it offers: %s", p->mech, offered);
+	if ((*m = mech_find(p->mech)) == NULL)
+		return fail(f, FAIL_AUTH, "postie does not know AUTH %s",
+		    p->mech);
+	if (((*m)->flags & M_PLUS) != 0 && p->cb_name == NULL)
+		return fail(f, FAIL_AUTH, "AUTH %s needs TLS channel binding, "
+		    "which this connection does not have", (*m)->name);
+	if (strcmp((*m)->name, "EXTERNAL") == 0 && !p->client_cert)
+		return fail(f, FAIL_CONFIG, "AUTH EXTERNAL needs a client "
+		    "certificate (set tls_cert_file and tls_key_file)");
+	return 0;
+}
+
+/* The first of mechs[] that both the server and libsasl2 have. */
+static int
+mech_choose(struct sasl_client *s, const struct sasl_params *p,
+    const struct mech **m, struct failure *f)
+{
+	const char	*have = "", *offered = p->offered != NULL ?
+			    p->offered : "";
+	char		 base[32];
+	size_t		 i, n;
+
+	if (offered[0] == '\0')
+		return fail(f, FAIL_AUTH, "the server offers no authentication");
 	if (sasl_listmech(s->conn, NULL, "", " ", "", &have, NULL,
 	    NULL) != SASL_OK || have == NULL)
 		have = "";
-	for (i = 0; i < sizeof(mech_pref) / sizeof(mech_pref[0]); i++) {
-		if (word_in(offered, mech_pref[i]) &&
-		    word_in(have, mech_pref[i])) {
-			*name = mech_pref[i];
+	for (i = 0; i < POSTIE_NELEM(mechs); i++) {
+		if (!can_choose(&mechs[i], p))
+			continue;
+		/* libsasl2 lists SCRAM-SHA-256 for SCRAM-SHA-256-PLUS too. */
+		n = strlen(mechs[i].name);
+		if ((mechs[i].flags & M_PLUS) != 0)
+			n -= 5;
+		(void)snprintf(base, sizeof(base), "%.*s", (int)n,
+		    mechs[i].name);
+		if (word_in(have, base)) {
+			*m = &mechs[i];
 			return 0;
 		}
 	}
 	return fail(f, FAIL_AUTH, "no authentication mechanism in common: the "
-	    "server offers %s; postie picks by itself from SCRAM-SHA-256 "
-	    "SCRAM-SHA-1 PLAIN LOGIN (name another with auth; libsasl2 has: "
-	    "%s)", offered, have[0] != '\0' ? have : "none");
+	    "server offers %s; postie picks by itself from SCRAM-SHA-* "
+	    "(-PLUS too), PLAIN, LOGIN (name another with auth; libsasl2 has "
+	    "here: %s)", offered, have[0] != '\0' ? have : "none");
 }
 
 /* 1 when word is one of the space-separated words of list. */
@@ -594,7 +678,7 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	/* Some servers send "=" for an empty challenge, as clients do. */
 	if (len == 1 && challenge[0] == '=')
 		len = 0;
-	if (len > SASL_SECRET_MAX)
+	if (len > SASL_CHALLENGE_MAX)
 		return fail(f, FAIL_PROTOCOL, "the server's AUTH challenge is "
 		    "too long");
 	if ((raw = malloc(len / 4 * 3 + 4)) == NULL)

@@ -1,9 +1,8 @@
 /*
  * sasl: the client side of SMTP AUTH (RFC 4954) through Cyrus libsasl2,
- * behind three calls (start, step, end), and the password sources
- * (password, passwordeval). Secrets live in one place, are wiped after
- * use and are never returned in a failure text. Never prints, never
- * exits.
+ * behind three calls (start, step, end), with the password from
+ * password.h's sources. Secrets live in one place, are wiped after use
+ * and are never returned in a failure text. Never prints, never exits.
  */
 #ifndef POSTIE_SASL_H
 #define POSTIE_SASL_H
@@ -15,33 +14,49 @@
 struct sasl_params {
 	const char	*host;		/* server name, for the SASL service */
 	const char	*user;		/* authentication identity */
-	const char	*password;	/* NULL: ask passwordeval */
+	const char	*password;	/* NULL: the other sources, in order */
 	const char	*passwordeval;	/* sh -c command printing the secret */
 	const char	*mech;		/* NULL: strongest both sides have */
 	const char	*offered;	/* the server's AUTH list, space separated */
 	int		 tls_active;	/* TLS is up and the peer verified */
 	int		 loopback;	/* the server is on a loopback address */
+	int		 no_prompt;	/* never ask for the password on a tty */
+	/* The TLS channel binding (RFC 5929 tls-unique, RFC 9266
+	 * tls-exporter): its name and data, or NULL; copied by sasl_start. */
+	const char		*cb_name;
+	const unsigned char	*cb_data;
+	size_t			 cb_len;
+	int		 client_cert;	/* a client certificate was presented */
 };
 
 struct sasl_client;
 
 /*
- * Chooses the mechanism (the one p->mech names, which the server must
- * offer, or else the first of SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN
- * that the server offers and libsasl2 has; others such as CRAM-MD5 only
- * when named, ANONYMOUS never) and computes the initial response.
- * OAUTHBEARER and XOAUTH2 are built in, used only when named, with the
- * password as the access token. The password is fetched here (password,
- * else passwordeval run with sh -c, stdin /dev/null, one trailing
- * newline stripped, output capped at 64 KiB). *mech is the chosen name; *initial is the base64
+ * Chooses the mechanism and computes the initial response. The one
+ * p->mech names must be offered by the server (else the error lists
+ * both sides); without one, the first of this list that the server
+ * offers and libsasl2 has: SCRAM-SHA-512, -384, -256, -224, -1, each
+ * first as its -PLUS variant when p->cb_name is set, then PLAIN, LOGIN.
+ * CRAM-MD5, DIGEST-MD5, NTLM, GSSAPI, GS2-KRB5, EXTERNAL (which needs
+ * p->client_cert) and ANONYMOUS are used only when named. OAUTHBEARER
+ * and XOAUTH2 are built in, used only when named, with the password as
+ * the access token. libsasl2 is initialised at the first call, loading
+ * only the plugins of the mechanisms that can be chosen, and again later
+ * only if a later call needs one it did not load.
+ *
+ * The password, when the mechanism needs one, comes from password.h's
+ * sources (password, passwordeval, netrc, the terminal unless
+ * p->no_prompt). *mech is the chosen name; *initial is the base64
  * initial response to put on the AUTH line (RFC 4954: "=" for an empty
  * one), or NULL when the mechanism has none. Both stay valid until the
  * next call.
  *
  * Refuses to go on without TLS unless p->loopback. Errors: FAIL_AUTH (no
- * common mechanism: text lists both sides; no user; no password),
- * FAIL_CONFIG (passwordeval failed: text has its exit status, never its
- * output), FAIL_OS, FAIL_SOFTWARE.
+ * common mechanism: text lists both sides; the named one not offered;
+ * -PLUS without channel binding; no user; no password), FAIL_CONFIG
+ * (passwordeval failed: text has its exit status, never its output; a
+ * netrc others can read; EXTERNAL without a client certificate),
+ * FAIL_OS, FAIL_SOFTWARE.
  */
 int	sasl_start(const struct sasl_params *p, struct sasl_client **out,
 	    const char **mech, const char **initial, struct failure *f);

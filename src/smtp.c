@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "smtp.h"
+#include "tls.h"
 
 #define SMTP_CMD_MAX	  512	/* RFC 5321 4.5.3.1.4, with the CRLF */
 #define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 4, with the CRLF */
@@ -720,6 +721,7 @@ smtp_enter_auth(struct smtp_session *s, struct failure *f)
 	struct sasl_params	 sp;
 	struct buf		 line = BUF_INIT;
 	const char		*mech, *initial;
+	unsigned char		 cb[64];
 	int			 rc;
 
 	if ((s->caps & SMTP_CAP_AUTH) == 0)
@@ -728,6 +730,10 @@ smtp_enter_auth(struct smtp_session *s, struct failure *f)
 	sp = s->p.sasl;
 	sp.offered = s->mechs.data != NULL ? s->mechs.data : "";
 	sp.tls_active = conn_is_tls(s->conn);
+	/* For SCRAM-*-PLUS; sasl_start() copies it. */
+	if (sp.tls_active && tls_channel_binding(conn_tls(s->conn),
+	    &sp.cb_name, cb, sizeof(cb), &sp.cb_len) == 0)
+		sp.cb_data = cb;
 	if (sasl_start(&sp, &s->sasl, &mech, &initial, f) == -1)
 		return -1;
 	if (smtp_label(s, f, "AUTH %s", mech) == -1)

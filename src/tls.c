@@ -599,6 +599,32 @@ tls_peer_name(struct tls_session *s)
 	return s->peer;
 }
 
+int
+tls_channel_binding(struct tls_session *s, const char **name,
+    unsigned char *data, size_t size, size_t *len)
+{
+	gnutls_channel_binding_t	type;
+	gnutls_datum_t			cb = { NULL, 0 };
+	int				r = -1;
+
+	/* tls-unique is not defined for TLS 1.3 (RFC 8446 C.5). */
+	if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3) {
+		type = GNUTLS_CB_TLS_EXPORTER;
+		*name = "tls-exporter";
+	} else {
+		type = GNUTLS_CB_TLS_UNIQUE;
+		*name = "tls-unique";
+	}
+	if (gnutls_session_channel_binding(s->session, type, &cb) == 0 &&
+	    cb.size > 0 && cb.size <= size) {
+		memcpy(data, cb.data, cb.size);
+		*len = cb.size;
+		r = 0;
+	}
+	gnutls_free(cb.data);
+	return r;
+}
+
 void
 tls_end(struct tls_session *s)
 {

@@ -51,6 +51,15 @@ const char *tls_describe(struct tls_session *s);
 /* The verified certificate's subject name, for -v and the demo. */
 const char *tls_peer_name(struct tls_session *s);
 
+/*
+ * The session's channel binding, for SCRAM-*-PLUS: "tls-exporter" (RFC
+ * 9266) on TLS 1.3, "tls-unique" (RFC 5929) on TLS 1.2. Copies it into
+ * data (size bytes at most) and sets *len and *name. Returns 0, or -1
+ * when there is none to give (postie then never picks a -PLUS).
+ */
+int	tls_channel_binding(struct tls_session *s, const char **name,
+	    unsigned char *data, size_t size, size_t *len);
+
 /* Sends close_notify (best effort) and frees the session. */
 void	tls_end(struct tls_session *s);
 

@@ -15,6 +15,7 @@
 #include <sasl/saslutil.h>
 
 /* Before cmocka.h, whose fail() macro would swallow exitcode.h's. */
+#include "password.h"
 #include "sasl.h"
 
 #include <cmocka.h>
@@ -31,6 +32,7 @@ params(const char *mech, const char *offered)
 	p.mech = mech;
 	p.offered = offered;
 	p.tls_active = 1;
+	p.no_prompt = 1;
 	return p;
 }
 
@@ -151,7 +153,8 @@ test_no_user_or_password(void **state)
 	(void)state;
 	p.password = NULL;
 	expect_fail(&p, FAIL_AUTH,
-	    "no password for user (set password or passwordeval)");
+	    "no password for user (set password or passwordeval, add it to "
+	    "~/.netrc for machine mail.example, or run postie on a terminal");
 	p.user = NULL;
 	expect_fail(&p, FAIL_AUTH, "no user name");
 }
@@ -437,10 +440,186 @@ test_scram_bad_server(void **state)
 	sasl_end(s);
 }
 
+
+/* Whether a shared object whose name holds name is mapped in. */
+static int
+mapped(const char *name)
+{
+	FILE	*fp;
+	char	 line[1024];
+	int	 found = 0;
+
+	if ((fp = fopen("/proc/self/maps", "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, name) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * First of all (libsasl2 is initialised once per process): only the
+ * plugins of the mechanisms that can be chosen are loaded, and a later
+ * server that needs another gets it.
+ */
+static void
+test_lazy_plugins(void **state)
+{
+	struct sasl_params	p = params(NULL, "PLAIN CRAM-MD5 ANONYMOUS");
+
+	(void)state;
+	if (mapped("libc") != 1)
+		skip();
+	expect_start(&p, "PLAIN", "AHVzZXIAcGFzcw==");
+	assert_int_equal(mapped("/sasl2/libplain.so"), 1);
+	assert_int_equal(mapped("/sasl2/libscram.so"), 0);
+	assert_int_equal(mapped("/sasl2/libcrammd5.so"), 0);
+	assert_int_equal(mapped("/sasl2/libdigestmd5.so"), 0);
+	assert_int_equal(mapped("/sasl2/libanonymous.so"), 0);
+	assert_int_equal(mapped("/sasl2/libsasldb.so"), 0);
+	p.offered = "LOGIN";
+	expect_start(&p, "LOGIN", NULL);
+	assert_int_equal(mapped("/sasl2/liblogin.so"), 1);
+	assert_int_equal(mapped("/sasl2/libscram.so"), 0);
+	/* PLAIN still works after the second initialisation. */
+	p.offered = "PLAIN";
+	expect_start(&p, "PLAIN", "AHVzZXIAcGFzcw==");
+}
+
+/* The gs2 header of the SCRAM client-first message in i (base64). */
+static void
+expect_gs2(const char *i, const char *gs2)
+{
+	char		raw[512];
+	unsigned	n;
+
+	assert_int_equal(sasl_decode64(i, (unsigned)strlen(i), raw,
+	    sizeof(raw), &n), SASL_OK);
+	raw[n] = '\0';
+	if (strncmp(raw, gs2, strlen(gs2)) != 0 || raw[strlen(gs2)] != 'n')
+		fail_msg("\"%s\" does not start with \"%sn=\"", raw, gs2);
+}
+
+static void
+test_channel_binding(void **state)
+{
+	static const unsigned char cb[12] = "0123456789a";
+	struct sasl_params	 p = params(NULL,
+				    "PLAIN SCRAM-SHA-256 SCRAM-SHA-1-PLUS");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i;
+
+	(void)state;
+	p.cb_name = "tls-unique";
+	p.cb_data = cb;
+	p.cb_len = sizeof(cb);
+	failure_clear(&f);
+	/* Any -PLUS before any other. */
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-1-PLUS");
+	expect_gs2(i, "p=tls-unique,,");
+	sasl_end(s);
+	/* Chosen by postie, without -PLUS offered: "y". */
+	p.offered = "PLAIN SCRAM-SHA-256";
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256");
+	expect_gs2(i, "y,,");
+	sasl_end(s);
+	/* Named: exactly that, "n". */
+	p.mech = "SCRAM-SHA-256";
+	p.offered = "SCRAM-SHA-256 SCRAM-SHA-256-PLUS";
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256");
+	expect_gs2(i, "n,,");
+	sasl_end(s);
+	p.mech = "scram-sha-256-plus";
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256-PLUS");
+	expect_gs2(i, "p=tls-unique,,");
+	sasl_end(s);
+	/* Without a binding: never a -PLUS, and a named one fails. */
+	p.cb_name = NULL;
+	expect_fail(&p, FAIL_AUTH, "needs TLS channel binding");
+	p.mech = NULL;
+	p.offered = "SCRAM-SHA-256-PLUS PLAIN";
+	expect_start(&p, "PLAIN", "AHVzZXIAcGFzcw==");
+}
+
+static void
+test_named_others(void **state)
+{
+	struct sasl_params	p = params("ANONYMOUS", "PLAIN ANONYMOUS");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i;
+
+	(void)state;
+	/* ANONYMOUS when named, with libsasl2's trace (RFC 4505). */
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "ANONYMOUS");
+	assert_non_null(i);
+	sasl_end(s);
+	/* EXTERNAL: needs a client certificate; the response is empty. */
+	p.mech = "EXTERNAL";
+	p.offered = "PLAIN EXTERNAL";
+	expect_fail(&p, FAIL_CONFIG, "needs a client certificate");
+	p.client_cert = 1;
+	p.password = NULL;
+	expect_start(&p, "EXTERNAL", "=");
+	p.password = "pass";
+	p.mech = "DIGEST-MD5";
+	p.offered = "DIGEST-MD5";
+	expect_start(&p, "DIGEST-MD5", NULL);
+}
+
+static void
+expect_netrc(const char *text, const char *host, const char *user,
+    int want, const char *pw)
+{
+	char	got[32];
+
+	assert_int_equal(password_netrc_find(text, strlen(text), host, user,
+	    got, sizeof(got)), want);
+	if (want == 1)
+		assert_string_equal(got, pw);
+}
+
+static void
+test_netrc(void **state)
+{
+	const char	*t = "# comment\n"
+			    "machine other login user password wrong\n"
+			    "machine mail.example login bob password bobs\n"
+			    "macdef init\nmachine mail.example password macro\n\n"
+			    "machine MAIL.example\n\tlogin user\n"
+			    "\tpassword \"sp ace\\\"q\"\taccount x\n"
+			    "default login user password fallback\n";
+
+	(void)state;
+	expect_netrc(t, "mail.example", "user", 1, "sp ace\"q");
+	expect_netrc(t, "mail.example", "bob", 1, "bobs");
+	expect_netrc(t, "other", "user", 1, "wrong");
+	expect_netrc(t, "nowhere", "user", 1, "fallback");
+	expect_netrc(t, "nowhere", "eve", 0, NULL);
+	expect_netrc(t, "mail.example", "eve", 0, NULL);
+	/* No login in the entry: any user; login before or after. */
+	expect_netrc("machine h password p", "h", "u", 1, "p");
+	expect_netrc("machine h password p login u", "h", "u", 1, "p");
+	expect_netrc("machine h password p login v", "h", "u", 0, NULL);
+	expect_netrc("machine h login u", "h", "u", 0, NULL);
+	expect_netrc("", "h", "u", 0, NULL);
+	/* Too long for the buffer: an error, not a cut password. */
+	expect_netrc("machine h password 0123456789012345678901234567890123",
+	    "h", "u", -1, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lazy_plugins),
 		cmocka_unit_test(test_plain_initial),
 		cmocka_unit_test(test_auto_choice),
 		cmocka_unit_test(test_no_common),
@@ -456,6 +635,9 @@ main(void)
 		cmocka_unit_test(test_xoauth2),
 		cmocka_unit_test(test_scram_sha256),
 		cmocka_unit_test(test_scram_bad_server),
+		cmocka_unit_test(test_channel_binding),
+		cmocka_unit_test(test_named_others),
+		cmocka_unit_test(test_netrc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
