@@ -62,6 +62,7 @@ struct sasl_client {
 	int		 has_initial;
 	const struct bearer *bearer;	/* a built-in mechanism, or NULL */
 	int		 steps;
+	char		 server_error[256]; /* OAuth's JSON status, or "" */
 	/* libsasl2 keeps a pointer to this for the exchange. */
 	sasl_channel_binding_t cbind;
 	unsigned char	 cb_data[CB_DATA_MAX];
@@ -377,16 +378,19 @@ static int
 bearer_step(struct sasl_client *s, const char *challenge, size_t len,
     const char **response, struct failure *f)
 {
-	char		text[512];
+	char		text[1024];
 	unsigned	n = 0;
 
 	if (s->steps++ > 0)
 		return fail(f, FAIL_PROTOCOL, "the server sent a second %s "
 		    "challenge", s->mech);
-	if (len < sizeof(text) / 4 * 3 && sasl_decode64(challenge,
-	    (unsigned)len, text, sizeof(text), &n) == SASL_OK)
-		log_info("%s error from the server: %.*s", s->mech, (int)n,
-		    text);
+	if (len / 4 * 3 < sizeof(text) && sasl_decode64(challenge,
+	    (unsigned)len, text, sizeof(text), &n) == SASL_OK) {
+		(void)snprintf(s->server_error, sizeof(s->server_error),
+		    "%.*s", (int)n, text);
+		log_info("%s error from the server: %s", s->mech,
+		    s->server_error);
+	}
 	out_clear(s);
 	if (buf_append(&s->out, s->bearer->abort,
 	    strlen(s->bearer->abort)) == -1)
@@ -766,6 +770,13 @@ detail(struct sasl_client *s, int r)
 	if (strncmp(d, "SASL(", 5) == 0 && (p = strstr(d, "): ")) != NULL)
 		d = p + 3;
 	return d;
+}
+
+const char *
+sasl_server_error(const struct sasl_client *s)
+{
+	return s != NULL && s->server_error[0] != '\0' ? s->server_error :
+	    NULL;
 }
 
 void

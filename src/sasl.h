@@ -69,6 +69,13 @@ int	sasl_start(const struct sasl_params *p, struct sasl_client **out,
 int	sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	    const char **response, struct failure *f);
 
+/*
+ * What the server reported in an OAuth error challenge (RFC 7628
+ * section 3.2.2: a JSON status, never the token), for the error line
+ * after its refusal; NULL when there was none.
+ */
+const char *sasl_server_error(const struct sasl_client *s);
+
 /* Wipes and frees everything, the password included. */
 void	sasl_end(struct sasl_client *s);
 

@@ -793,7 +793,8 @@ smtp_auth_cancel(struct smtp_session *s)
 static int
 smtp_on_auth(struct smtp_session *s, struct failure *f)
 {
-	int	code = s->reply.code;
+	const char	*err;
+	int		 code = s->reply.code;
 
 	if (code == 334)
 		return S_AUTH_CONT;
@@ -801,6 +802,11 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 		log_info("authenticated (%s)", s->what);
 		return S_READY;
 	}
+	/* OAuth: the 535 alone does not say why; the JSON status does. */
+	if (code / 100 == 5 && (err = sasl_server_error(s->sasl)) != NULL)
+		return fail(f, FAIL_AUTH, "%s: %d %s (the server said: %s)",
+		    s->what, code, s->reply.text.len > 0 ?
+		    s->reply.text.data : "", err);
 	return smtp_refused(s, FAIL_AUTH, f);
 }
 

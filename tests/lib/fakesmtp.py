@@ -15,6 +15,11 @@ each with the same script, and exits. Python 3 standard library only.
 --user/--password  credentials that AUTH PLAIN and AUTH LOGIN check in serve
                  mode; without them any credentials are accepted
 --timeout        seconds to wait for a connection or for the client (20)
+--auth-mechs LIST  the AUTH list serve offers once TLS is up ("PLAIN LOGIN");
+                 SCRAM-*, OAUTHBEARER, XOAUTH2 and EXTERNAL are served by
+                 fakesasl.py (see there), checking --password
+--tls12          TLS 1.2 at most (Python has tls-unique only there)
+--cb-wrong       SCRAM-*-PLUS binds to data other than the session's
 --data PATH      each received message, as on the wire (CRLF line ends,
                  dot-stuffed, without the final ".\\r\\n"); the first message
                  goes to PATH, later ones to PATH.2, PATH.3, ...
@@ -75,6 +80,8 @@ import socket
 import ssl
 import sys
 import time
+
+import fakesasl
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
@@ -225,6 +232,8 @@ class Session:
             self.buf = b""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.opts.tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(self.opts.cert, self.opts.key)
         try:
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
@@ -308,13 +317,16 @@ class Session:
         self.send_lines(unescape(text))
         return text[:3]
 
+    def mechs(self):
+        return self.opts.auth_mechs
+
     def ehlo_lines(self):
         lines = ["250-fake.test", "250-PIPELINING", "250-8BITMIME",
                  "250-SIZE 104857600", "250-ENHANCEDSTATUSCODES", "250-SMTPUTF8"]
         if self.opts.cert and not self.tls:
             lines.append("250-STARTTLS")
         if self.tls:
-            lines.append("250-AUTH PLAIN LOGIN")
+            lines.append("250-AUTH " + self.mechs())
         lines.append("250 HELP")
         return "\\n".join(lines)
 
@@ -380,6 +392,9 @@ class Session:
                 user = base64.b64decode(self.client_line(), validate=True)
                 self.send_lines(b"334 UGFzc3dvcmQ6")
                 password = base64.b64decode(self.client_line(), validate=True)
+            elif mech in self.mechs().upper().split():
+                return self.say("AUTH", fakesasl.authenticate(
+                    self, mech, args[1] if len(args) > 1 else None))
             else:
                 return self.say("AUTH", "504 5.5.4 mechanism not supported")
         except ValueError:
@@ -487,6 +502,9 @@ def main():
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--auth-mechs", default="PLAIN LOGIN")
+    p.add_argument("--tls12", action="store_true")
+    p.add_argument("--cb-wrong", action="store_true")
     opts = p.parse_args()
     opts.messages = 0
     if (opts.user is None) != (opts.password is None):
