@@ -644,10 +644,13 @@ mech_choose(struct sasl_client *s, const struct sasl_params *p,
 			return 0;
 		}
 	}
+	if (plugins_wanted(p) != 0)
+		return fail(f, FAIL_AUTH, "the server offers %s, but libsasl2 "
+		    "has none of those postie would pick (install "
+		    "libsasl2-modules?)", offered);
 	return fail(f, FAIL_AUTH, "no authentication mechanism in common: the "
-	    "server offers %s; postie picks by itself from SCRAM-SHA-* "
-	    "(-PLUS too), PLAIN, LOGIN (name another with auth; libsasl2 has "
-	    "here: %s)", offered, have[0] != '\0' ? have : "none");
+	    "server offers %s; postie picks by itself only SCRAM-SHA-* (-PLUS "
+	    "too), PLAIN and LOGIN (name another with auth)", offered);
 }
 
 /* 1 when word is one of the space-separated words of list. */
