@@ -184,6 +184,8 @@ static const struct bearer bearers[] = {
 /* The plugins sasl_client_init() may load, and those it loaded. */
 static unsigned	plugins_allowed, plugins_loaded;
 static int	lib_ready;
+/* sasl_conn_t alive: libsasl2 may not be initialised again under them. */
+static int	conns_live;
 
 static const sasl_callback_t global_cb[] = {
 	{ SASL_CB_LOG, SASL_CB_FN(log_cb), NULL },
@@ -428,7 +430,7 @@ lib_init(unsigned want, struct failure *f)
 {
 	int	r;
 
-	if (lib_ready && (want & ~plugins_loaded) == 0)
+	if (lib_ready && ((want & ~plugins_loaded) == 0 || conns_live > 0))
 		return 0;
 	if (lib_ready) {
 		(void)sasl_client_done();
@@ -536,6 +538,7 @@ conn_new(struct sasl_client *s, const struct sasl_params *p,
 	r = sasl_client_new("smtp", p->host, NULL, NULL, s->cb, 0, &s->conn);
 	if (r != SASL_OK)
 		return sasl_fail(s, r, NULL, f);
+	conns_live++;
 	/* TLS protects the exchange: no SASL security layer (maxbufsize
 	 * 0), and the plaintext mechanisms are fine inside it. ANONYMOUS
 	 * only when it is the one named. */
@@ -787,8 +790,10 @@ sasl_end(struct sasl_client *s)
 {
 	if (s == NULL)
 		return;
-	if (s->conn != NULL)
+	if (s->conn != NULL) {
 		sasl_dispose(&s->conn);
+		conns_live--;
+	}
 	if (s->secret != NULL)
 		freezero(s->secret, s->secret_size);
 	buf_free(&s->out, 1);

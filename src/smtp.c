@@ -800,6 +800,9 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 		return S_AUTH_CONT;
 	if (code / 100 == 2) {
 		log_info("authenticated (%s)", s->what);
+		/* The password is not needed again: wipe it now. */
+		sasl_end(s->sasl);
+		s->sasl = NULL;
 		return S_READY;
 	}
 	/* OAuth: the 535 alone does not say why; the JSON status does. */
