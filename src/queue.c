@@ -667,6 +667,23 @@ env_parse(char *text, size_t len, struct queue_envelope *env,
 	return 0;
 }
 
+int
+queue_envelope_parse(char *text, size_t len, const char *name,
+    struct queue_envelope *env, struct failure *f)
+{
+	memset(env, 0, sizeof(*env));
+	if (env_parse(text, len, env, name, f) == 0)
+		return 0;
+	queue_envelope_free(env);
+	return -1;
+}
+
+int
+queue_envelope_format(const struct queue_envelope *env, struct buf *b)
+{
+	return env_format(env, b);
+}
+
 /* Returns 1 when read, 0 when there is no envelope, -1 on error. */
 static int
 env_read(struct queue *q, enum where w, const char *id,

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "buf.h"
 #include "exitcode.h"
 
 #define QUEUE_ID_MAX	32	/* an id and its NUL */
@@ -159,5 +160,22 @@ void	queue_clean(struct queue *q, time_t now);
 time_t	queue_backoff(unsigned attempts);
 
 void	queue_envelope_free(struct queue_envelope *env);
+
+/*
+ * The envelope file's text (its format is at the top of queue.c), for
+ * the fuzz target and the unit tests; queue_list() and queue_take() read
+ * envelopes with the first, every change writes them with the second.
+ *
+ * queue_envelope_parse: reads len bytes of text, which it changes in
+ * place and which need not end with a NUL, into env, cleared first (id
+ * is left empty). name is the file, for messages. On failure env holds
+ * nothing to free. Errors: FAIL_DATA ("NAME:LINE: ..."), FAIL_OS.
+ *
+ * queue_envelope_format: appends env's text to b. Returns 0, or -1
+ * (ENOMEM).
+ */
+int	queue_envelope_parse(char *text, size_t len, const char *name,
+	    struct queue_envelope *env, struct failure *f);
+int	queue_envelope_format(const struct queue_envelope *env, struct buf *b);
 
 #endif
