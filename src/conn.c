@@ -260,6 +260,9 @@ conn_read_line(struct conn *c, const char **line, size_t *len, size_t max,
 	char	*start, *lf;
 	size_t	 scanned = 0, n;
 
+	/* Nothing read yet: in.data is NULL, and NULL + 0 is undefined. */
+	if (c->in.data == NULL && fill(c, f) == -1)
+		return -1;
 	for (;;) {
 		start = c->in.data + c->in_pos;
 		n = c->in.len - c->in_pos;
