@@ -631,11 +631,20 @@ smtp_mech_add(struct smtp_session *s, const char *name, size_t len)
 	char	word[64];
 	size_t	i;
 	char	*hit;
+	int	c;
 
 	if (len >= sizeof(word))
 		return;
-	for (i = 0; i < len; i++)
-		word[i] = (char)toupper((unsigned char)name[i]);
+	for (i = 0; i < len; i++) {
+		/* RFC 4422 3.1: A-Z, 0-9, "-", "_". Anything else, a NUL
+		 * byte above all (strstr() below would overrun), names no
+		 * mechanism we could use. */
+		c = toupper((unsigned char)name[i]);
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			return;
+		word[i] = (char)c;
+	}
 	word[len] = '\0';
 	for (hit = s->mechs.data; hit != NULL &&
 	    (hit = strstr(hit, word)) != NULL; hit += len)
