@@ -68,9 +68,11 @@ vfail(struct failure *f, enum fail_kind kind, const char *fmt, va_list ap)
 	f->kind = kind;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* Server replies and file contents end up here: keep the terminal
-	 * safe and the error on one line. */
-	if (strnvis(f->text, raw, sizeof(f->text), VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH) == -1)
-		f->text[sizeof(f->text) - 1] = '\0';
+	 * safe and the error on one line. libbsd's strnvis() (0.11) writes
+	 * up to size bytes of text and its NUL after them: one short. */
+	(void)strnvis(f->text, raw, sizeof(f->text) - 1,
+	    VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH);
+	f->text[sizeof(f->text) - 1] = '\0';
 	return -1;
 }
 

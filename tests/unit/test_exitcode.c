@@ -93,6 +93,32 @@ test_long_text_is_truncated_safely(void **state)
 	assert_true(strlen(f.text) < sizeof(f.text));
 }
 
+/* libbsd 0.11's strnvis() writes its NUL after size bytes of text: the
+ * text must stop short of the end, nothing written past it. */
+static void
+test_long_text_stays_inside(void **state)
+{
+	struct {
+		struct failure	f;
+		char		after[8];
+	} s;
+	char	big[4 * FAILURE_TEXT_MAX];
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(s.after, 'C', sizeof(s.after));
+	(fail)(&s.f, FAIL_PROTOCOL, "%s", big);
+	assert_int_equal(s.after[0], 'C');
+	assert_true(strlen(s.f.text) < sizeof(s.f.text));
+	assert_true(strlen(s.f.text) >= sizeof(s.f.text) - 2);
+	memset(big, '\x7f', 900);
+	big[900] = '\0';
+	(fail)(&s.f, FAIL_PROTOCOL, "%s", big);
+	assert_int_equal(s.after[0], 'C');
+	assert_true(strlen(s.f.text) < sizeof(s.f.text));
+}
+
 int
 main(void)
 {
@@ -102,6 +128,7 @@ main(void)
 		cmocka_unit_test(test_fail_returns_minus_one_and_formats),
 		cmocka_unit_test(test_control_characters_are_escaped),
 		cmocka_unit_test(test_long_text_is_truncated_safely),
+		cmocka_unit_test(test_long_text_stays_inside),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
