@@ -751,8 +751,11 @@ sasl_fail(struct sasl_client *s, int r, const char *mech, struct failure *f)
 	case SASL_NOMEM:
 		return fail(f, FAIL_OS, "out of memory");
 	case SASL_NOMECH:
-		return fail(f, FAIL_AUTH, "libsasl2 cannot do %s (install "
-		    "libsasl2-modules?)", mech != NULL ? mech : "that mechanism");
+		return fail(f, FAIL_AUTH, "libsasl2 cannot do %s here (install "
+		    "%s?)", mech != NULL ? mech : "that mechanism",
+		    mech != NULL && (strcmp(mech, "GSSAPI") == 0 ||
+		    strncmp(mech, "GS2-", 4) == 0) ?
+		    "libsasl2-modules-gssapi-mit" : "libsasl2-modules");
 	case SASL_INTERACT:
 		return fail(f, FAIL_SOFTWARE, "libsasl2 asked for input");
 	case SASL_BADPROT:
