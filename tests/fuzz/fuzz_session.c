@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <vis.h>
 
 #include "conn.h"
 #include "fuzz.h"
@@ -36,21 +37,18 @@
 #define MESSAGE	"From: alice@example.test\r\nSubject: fuzz\r\n\r\nhello\r\n" \
 	".dot\r\n"
 
-/* Secrets the server itself sent may be quoted back; no others. */
-static const uint8_t	*input;
-static size_t		 input_len;
+/*
+ * Secrets the server itself sent may be quoted back; no others. Failure
+ * texts are escaped (exitcode.c), so is the input they are looked for
+ * in: an escape such as "M-d" could complete a secret otherwise.
+ */
+static char	*input_vis;
 
 static int
 leaked(const char *text, const char *secret)
 {
-	size_t	i, n = strlen(secret);
-
-	if (strstr(text, secret) == NULL)
-		return 0;
-	for (i = 0; i + n <= input_len; i++)
-		if (memcmp(input + i, secret, n) == 0)
-			return 0;
-	return 1;
+	return strstr(text, secret) != NULL && strstr(input_vis, secret) ==
+	    NULL;
 }
 
 static void
@@ -173,8 +171,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 
 	if (n == 0)
 		return 0;
-	input = data;
-	input_len = n;
+	if ((input_vis = malloc(4 * n + 1)) == NULL)
+		return 0;
+	(void)strnvisx(input_vis, 4 * n + 1, (const char *)data, n,
+	    VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH);
 	flags = data[0];
 	data++, n--;
 	while (nch < sizeof(chunks) / sizeof(chunks[0]) &&
@@ -187,5 +187,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		check_cleartext(peer_received());
 	peer_close();
 	conn_close(c);
+	free(input_vis);
 	return 0;
 }
