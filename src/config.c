@@ -91,6 +91,9 @@ enum field {
 	F_LOGFILE,
 	F_QUEUE_LIFETIME,
 	F_QUEUE_BOUNCE,
+	F_SOURCE_IP,
+	F_PROXY_HOST,
+	F_PROXY_PORT,
 	F_COUNT
 };
 
@@ -146,6 +149,9 @@ static const struct {
 	[F_QUEUE_LIFETIME] =	{ offsetof(struct account, queue_lifetime),
 				    FT_LONG },
 	[F_QUEUE_BOUNCE] =	{ offsetof(struct account, queue_bounce), FT_INT },
+	[F_SOURCE_IP] =		{ offsetof(struct account, source_ip), FT_STR },
+	[F_PROXY_HOST] =	{ offsetof(struct account, proxy_host), FT_STR },
+	[F_PROXY_PORT] =	{ offsetof(struct account, proxy_port), FT_INT },
 };
 
 /* The enums go through int pointers with the other FT_INT fields. */
@@ -249,6 +255,7 @@ static int	 key_host(struct parser *, const struct key *, char *);
 static int	 key_password(struct parser *, const struct key *, char *);
 static int	 key_port(struct parser *, const struct key *, char *);
 static int	 key_timeout(struct parser *, const struct key *, char *);
+static int	 key_source_ip(struct parser *, const struct key *, char *);
 static int	 key_count(struct parser *, const struct key *, char *);
 static int	 key_onoff(struct parser *, const struct key *, char *);
 static int	 key_onoff_not(struct parser *, const struct key *, char *);
@@ -311,8 +318,6 @@ static int	 read_config(int, const char *, struct buf *, struct failure *);
 			"for a server whose certificate no public authority " \
 			"signed, name its certificate with tls_trust_file " \
 			"(or pin it with tls_fingerprint)"
-#define WHY_NO_PROXY	"postie cannot connect through a proxy yet, and " \
-			"going around it is not what this file asks for"
 #define WHY_NO_SOCKET	"postie cannot connect through a local socket yet; " \
 			"use host and port"
 #define WHY_NO_EVAL	"postie does not run commands to read its " \
@@ -349,9 +354,8 @@ static const struct key keys[] = {
 	{ "passwordeval",	key_string,	KEY_USED, F_PASSWORDEVAL, NULL },
 	{ "port",		key_port,	KEY_USED, F_PORT, NULL },
 	{ "protocol",		key_protocol,	KEY_GUARDED, F_NONE, WHY_LMTP },
-	{ "proxy_host",		key_unless_set,	KEY_GUARDED, F_NONE,
-	    WHY_NO_PROXY },
-	{ "proxy_port",		key_port,	KEY_NOTED, F_NONE, NULL },
+	{ "proxy_host",		key_string,	KEY_USED, F_PROXY_HOST, NULL },
+	{ "proxy_port",		key_port,	KEY_USED, F_PROXY_PORT, NULL },
 	/* postie's own, as are the queue keys. */
 	{ "queue",		key_enum,	KEY_USED, F_QUEUE, NULL },
 	{ "queue_bounce",	key_onoff,	KEY_USED, F_QUEUE_BOUNCE, NULL },
@@ -364,7 +368,7 @@ static const struct key keys[] = {
 	{ "set_msgid_header",	key_enum,	KEY_USED, F_SET_MSGID, NULL },
 	{ "socket",		key_unless_set,	KEY_GUARDED, F_NONE,
 	    WHY_NO_SOCKET },
-	{ "source_ip",		key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "source_ip",		key_source_ip,	KEY_USED, F_SOURCE_IP, NULL },
 	{ "syslog",		key_words,	KEY_NOTED, F_NONE, SYSLOG_WORDS },
 	{ "timeout",		key_timeout,	KEY_USED, F_TIMEOUT, NULL },
 	{ "tls",		key_onoff,	KEY_USED, F_TLS, NULL },
@@ -1079,7 +1083,19 @@ key_password(struct parser *p, const struct key *k, char *v)
 	return set_str(p, k->field, v);
 }
 
-/* Also proxy_port, checked only (F_NONE). */
+/* A numeric address only: a name could resolve to anything, or fail late. */
+static int
+key_source_ip(struct parser *p, const struct key *k, char *v)
+{
+	unsigned char	addr[sizeof(struct in6_addr)];
+
+	if (*v != '\0' && inet_pton(AF_INET, v, addr) != 1 &&
+	    inet_pton(AF_INET6, v, addr) != 1)
+		return perr(p, "%s: '%.80s' is not an IPv4 or IPv6 address",
+		    k->name, v);
+	return set_str(p, k->field, v);
+}
+
 static int
 key_port(struct parser *p, const struct key *k, char *v)
 {

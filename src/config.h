@@ -43,6 +43,10 @@ struct account {
 	char		*domain;	/* EHLO argument; NULL: the host name */
 	int		 timeout;	/* seconds per network wait; 0: default
 					 * (config_account() fills it in) */
+	char		*source_ip;	/* numeric local address to bind; NULL:
+					 * the system picks */
+	char		*proxy_host;	/* SOCKS5 proxy; NULL: connect directly */
+	int		 proxy_port;	/* 0: 1080 */
 
 	int		 tls;		/* 1 unless "tls off" */
 	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */

@@ -26,10 +26,12 @@
 #include "buf.h"
 #include "conn.h"
 #include "log.h"
+#include "socks.h"
 
 #define CONN_READ_CHUNK	16384
 #define CONN_WRITE_MAX	65536
 #define CONN_MASK	"****"
+#define CONN_SOCKS_PORT	1080	/* the proxy_port default, as msmtp */
 
 struct conn {
 	int			 fd;
@@ -44,7 +46,14 @@ struct conn {
 
 static int	resolve(const char *, int, struct addrinfo **,
 		    struct failure *);
-static int	try_connect(const struct addrinfo *, int, int *);
+static int	connect_any(const char *, int, int, const char *,
+		    struct failure *);
+static int	connect_list(const struct addrinfo *, int, const char *,
+		    struct failure *);
+static int	wrap(int, int, struct conn **, struct failure *);
+static int	try_connect(const struct addrinfo *, int, const char *,
+		    char *, size_t);
+static int	bind_source(int, int, const char *, char *, size_t);
 static int	wait_connected(int, int);
 static int	set_options(int, int);
 static void	quickack(int);
@@ -58,23 +67,55 @@ int
 conn_open(const char *host, int port, int timeout_sec, struct conn **out,
     struct failure *f)
 {
-	struct addrinfo	*res, *ai;
-	struct conn	*c;
-	int		 fd = -1, err = 0;
+	return conn_open_route(host, port, timeout_sec, NULL, out, f);
+}
+
+int
+conn_open_route(const char *host, int port, int timeout_sec,
+    const struct conn_route *route, struct conn **out, struct failure *f)
+{
+	const char	*src = route != NULL ? route->source_ip : NULL;
+	const char	*proxy = route != NULL ? route->proxy_host : NULL;
+	int		 fd;
 
 	*out = NULL;
-	if (resolve(host, port, &res, f) == -1)
+	if (proxy != NULL)
+		fd = connect_any(proxy, route->proxy_port > 0 ?
+		    route->proxy_port : CONN_SOCKS_PORT, timeout_sec, src, f);
+	else
+		fd = connect_any(host, port, timeout_sec, src, f);
+	if (fd == -1)
 		return -1;
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
-		fd = try_connect(ai, timeout_sec, &err);
-	freeaddrinfo(res);
-	if (fd == -1) {
-		if (err == ETIMEDOUT)
-			return fail(f, FAIL_TIMEOUT, "cannot connect: no answer "
-			    "within %d s", timeout_sec);
-		return fail(f, FAIL_CONNECT, "cannot connect: %s",
-		    strerror(err));
+	if (wrap(fd, timeout_sec, out, f) == -1)
+		return -1;
+	if (proxy != NULL &&
+	    socks5_connect(fd, host, port, timeout_sec, f) == -1) {
+		conn_close(*out);
+		*out = NULL;
+		return -1;
 	}
+	return 0;
+}
+
+int
+conn_open_addrs(const struct addrinfo *list, int timeout_sec,
+    const char *source_ip, struct conn **out, struct failure *f)
+{
+	int	fd;
+
+	*out = NULL;
+	if ((fd = connect_list(list, timeout_sec, source_ip, f)) == -1)
+		return -1;
+	return wrap(fd, timeout_sec, out, f);
+}
+
+/* Makes a conn of the connected socket fd; closes fd on failure. */
+static int
+wrap(int fd, int timeout_sec, struct conn **out, struct failure *f)
+{
+	struct conn	*c;
+	int		 err;
+
 	if (set_options(fd, timeout_sec) == -1) {
 		err = errno;
 		close(fd);
@@ -90,6 +131,45 @@ conn_open(const char *host, int port, int timeout_sec, struct conn **out,
 	c->timeout_sec = timeout_sec;
 	*out = c;
 	return 0;
+}
+
+static int
+connect_any(const char *host, int port, int timeout_sec, const char *src,
+    struct failure *f)
+{
+	struct addrinfo	*res;
+	int		 fd;
+
+	if (resolve(host, port, &res, f) == -1)
+		return -1;
+	fd = connect_list(res, timeout_sec, src, f);
+	freeaddrinfo(res);
+	return fd;
+}
+
+/*
+ * Tries each address in turn, each attempt bounded by timeout_sec. The
+ * failure names every address with its reason, so a dead IPv6 route next
+ * to a working IPv4 one is visible.
+ */
+static int
+connect_list(const struct addrinfo *list, int timeout_sec, const char *src,
+    struct failure *f)
+{
+	const struct addrinfo	*ai;
+	char			 why[FAILURE_TEXT_MAX];
+	int			 fd = -1, all_timeouts = 1;
+
+	why[0] = '\0';
+	for (ai = list; ai != NULL && fd == -1; ai = ai->ai_next) {
+		fd = try_connect(ai, timeout_sec, src, why, sizeof(why));
+		if (fd == -1 && errno != ETIMEDOUT)
+			all_timeouts = 0;
+	}
+	if (fd != -1)
+		return fd;
+	return fail(f, all_timeouts ? FAIL_TIMEOUT : FAIL_CONNECT,
+	    "cannot connect: %s", why);
 }
 
 static int
@@ -124,31 +204,87 @@ resolve(const char *host, int port, struct addrinfo **res, struct failure *f)
 	return 0;
 }
 
-/* Returns a connected socket, or -1 with the reason in *err. */
+/*
+ * Returns a connected socket, or -1 with errno set and "ADDR: reason"
+ * appended to why.
+ */
 static int
-try_connect(const struct addrinfo *ai, int timeout_sec, int *err)
+try_connect(const struct addrinfo *ai, int timeout_sec, const char *src,
+    char *why, size_t size)
 {
-	char	addr[NI_MAXHOST];
-	int	fd;
+	char		 addr[NI_MAXHOST], reason[128];
+	int		 fd, err;
 
 	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr),
 	    NULL, 0, NI_NUMERICHOST) != 0)
 		strlcpy(addr, "?", sizeof(addr));
+	reason[0] = '\0';
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
-	if (fd == -1) {
-		*err = errno;
-		return -1;
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
-	    (errno != EINPROGRESS || wait_connected(fd, timeout_sec) == -1)) {
-		*err = errno;
-		log_info("%s: %s", addr, strerror(errno));
+	if (fd != -1 && src != NULL &&
+	    bind_source(fd, ai->ai_family, src, reason, sizeof(reason)) == -1) {
+		err = errno;
 		close(fd);
+		fd = -1;
+		errno = err;
+	} else if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+	    (errno != EINPROGRESS || wait_connected(fd, timeout_sec) == -1)) {
+		err = errno;
+		close(fd);
+		fd = -1;
+		errno = err;
+	}
+	if (fd != -1) {
+		log_info("connected to %s", addr);
+		return fd;
+	}
+	err = errno;
+	if (reason[0] == '\0')
+		snprintf(reason, sizeof(reason), "%s", err == ETIMEDOUT ?
+		    "no answer" : strerror(err));
+	if (err == ETIMEDOUT)
+		snprintf(reason + strlen(reason), sizeof(reason) -
+		    strlen(reason), " within %d s", timeout_sec);
+	log_info("%s: %s", addr, reason);
+	if (why[0] != '\0')
+		strlcat(why, "; ", size);
+	strlcat(why, addr, size);
+	strlcat(why, ": ", size);
+	strlcat(why, reason, size);
+	errno = err;
+	return -1;
+}
+
+/*
+ * Binds fd to the numeric address src. An address of the other family
+ * cannot be used from src: EAFNOSUPPORT, said in reason.
+ */
+static int
+bind_source(int fd, int family, const char *src, char *reason, size_t size)
+{
+	struct addrinfo	 hints, *res;
+	int		 r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+	if (getaddrinfo(src, NULL, &hints, &res) != 0) {
+		snprintf(reason, size, "not reachable from source_ip %s "
+		    "(another address family)", src);
+		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	log_info("connected to %s", addr);
-	return fd;
+	r = bind(fd, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	if (r == -1) {
+		r = errno;
+		snprintf(reason, size, "cannot bind to source_ip %s: %s", src,
+		    strerror(r));
+		errno = r;
+		return -1;
+	}
+	return 0;
 }
 
 /* Waits for a non-blocking connect; -1 with errno set on failure. */

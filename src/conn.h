@@ -24,6 +24,34 @@ struct conn;
 int	conn_open(const char *host, int port, int timeout_sec,
 	    struct conn **out, struct failure *f);
 
+/* How to reach the server: from which local address, through which proxy. */
+struct conn_route {
+	const char	*source_ip;	/* numeric; NULL: the system picks */
+	const char	*proxy_host;	/* SOCKS5 proxy; NULL: none */
+	int		 proxy_port;	/* 0: 1080 */
+};
+
+/*
+ * conn_open() along a route (NULL: as conn_open). With source_ip each
+ * socket is bound to it first; an address of the other family is skipped
+ * with that reason. With proxy_host the proxy's addresses are tried in
+ * turn, then it is asked for host:port by name (socks.h), and the
+ * connection runs through it. When every address fails, the text names
+ * each one with its reason. Errors: as conn_open, and socks5_connect's.
+ */
+int	conn_open_route(const char *host, int port, int timeout_sec,
+	    const struct conn_route *route, struct conn **out,
+	    struct failure *f);
+
+/*
+ * conn_open() to the first of list's addresses that answers, no name to
+ * resolve (for tests that need several addresses, whatever the machine's
+ * resolver says). Errors: as conn_open.
+ */
+struct addrinfo;
+int	conn_open_addrs(const struct addrinfo *list, int timeout_sec,
+	    const char *source_ip, struct conn **out, struct failure *f);
+
 /*
  * Starts TLS on the connection (implicit TLS right after conn_open, or
  * after the server's 220 to STARTTLS). Fails with FAIL_PROTOCOL when any

@@ -77,6 +77,7 @@ open_session(const struct account *a, struct deliver_session *d,
 {
 	struct tls_params	*tp = &d->tp;
 	struct smtp_params	 params;
+	struct conn_route	 route;
 	int			 timeout;
 
 	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
@@ -92,7 +93,14 @@ open_session(const struct account *a, struct deliver_session *d,
 
 	log_info("account %s (%s): connecting to %s port %d", a->name,
 	    a->origin != NULL ? a->origin : "?", a->host, a->port);
-	if (conn_open(a->host, a->port, timeout, &d->conn, f) == -1)
+	route.source_ip = a->source_ip;
+	route.proxy_host = a->proxy_host;
+	route.proxy_port = a->proxy_port;
+	if (a->proxy_host != NULL)
+		log_info("through the SOCKS5 proxy %s port %d", a->proxy_host,
+		    a->proxy_port > 0 ? a->proxy_port : 1080);
+	if (conn_open_route(a->host, a->port, timeout, &route, &d->conn,
+	    f) == -1)
 		return -1;
 	if (params.implicit_tls && conn_starttls(d->conn, tp, f) == -1)
 		return -1;

@@ -59,7 +59,8 @@ certificate and TLS is not up, AUTH PLAIN LOGIN once TLS is up, and accepts
 MAIL, RCPT, DATA, RSET, NOOP, QUIT. With --user, MAIL needs AUTH first.
 
 Transcript (--transcript, appended to), one line each, flushed as it happens:
-  # connection N from ADDR    events, starting with '#'
+  # connection N from ADDR:PORT  events, starting with '#'; among them
+  # tls sni: NAME             the client's SNI at each handshake ("none")
   S: line                     a line the server sent
   C: line                     a line the client sent (AUTH payloads included)
   D: line                     a line of a received message
@@ -235,6 +236,7 @@ class Session:
         if self.opts.tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(self.opts.cert, self.opts.key)
+        ctx.sni_callback = self.note_sni
         try:
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
         except socket.timeout:
@@ -244,6 +246,10 @@ class Session:
         self.tls = True
         self.tr.event("tls established: %s %s"
                       % (self.sock.version(), self.sock.cipher()[0]))
+
+    def note_sni(self, sslsock, name, ctx):
+        # Python passes None when the ClientHello carried no server_name.
+        self.tr.event("tls sni: %s" % (name if name is not None else "none"))
 
     # -- script commands -----------------------------------------------------
 

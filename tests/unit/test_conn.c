@@ -9,6 +9,11 @@
 
 #include <netinet/in.h>
 
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <time.h>
+
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -310,6 +315,155 @@ test_trace_masks_secrets(void **state)
 	assert_string_equal(traced(p, "", 1), "--> ****\n");
 }
 
+/* A listening socket on 127.0.0.1, any port; its address in *sin. */
+static int
+listener(struct sockaddr_in *sin, int backlog)
+{
+	socklen_t	len = sizeof(*sin);
+	int		ls;
+
+	assert_int_not_equal(ls = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	assert_int_equal(listen(ls, backlog), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)sin, &len), 0);
+	return ls;
+}
+
+/*
+ * A listener that never accepts, its queue filled: one more connect to it
+ * gets no answer at all (its SYN is dropped), as from a black hole.
+ * Sockets to close go into fill[] (up to 8).
+ */
+static int
+blackhole(struct sockaddr_in *sin, int *fill, int *nfill)
+{
+	struct pollfd	pfd;
+	int		ls, fd;
+
+	ls = listener(sin, 0);
+	for (*nfill = 0; *nfill < 8; (*nfill)++) {
+		assert_int_not_equal(fd = socket(AF_INET, SOCK_STREAM |
+		    SOCK_NONBLOCK, 0), -1);
+		fill[*nfill] = fd;
+		(void)connect(fd, (struct sockaddr *)sin, sizeof(*sin));
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 300) == 0) {
+			(*nfill)++;
+			return ls;
+		}
+	}
+	fail_msg("could not fill the listen queue");
+	return -1;
+}
+
+static void
+addr_entry(struct addrinfo *ai, const struct sockaddr_in *sin,
+    struct addrinfo *next)
+{
+	memset(ai, 0, sizeof(*ai));
+	ai->ai_family = AF_INET;
+	ai->ai_socktype = SOCK_STREAM;
+	ai->ai_addr = (struct sockaddr *)sin;
+	ai->ai_addrlen = sizeof(*sin);
+	ai->ai_next = next;
+}
+
+/* The first address never answers, the second works: connected to the
+ * second once the first's timeout has passed, and no later. */
+static void
+test_blackhole_then_next(void **state)
+{
+	struct sockaddr_in	 dead, live;
+	struct addrinfo		 a1, a2;
+	struct failure		 f;
+	struct timespec		 t0, t1;
+	struct conn		*c;
+	int			 fill[8], nfill, ls_dead, ls_live, i;
+	double			 took;
+
+	(void)state;
+	ls_dead = blackhole(&dead, fill, &nfill);
+	ls_live = listener(&live, 1);
+	addr_entry(&a2, &live, NULL);
+	addr_entry(&a1, &dead, &a2);
+	failure_clear(&f);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(conn_open_addrs(&a1, 1, NULL, &c, &f), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(took >= 0.9 && took < 2.0);
+	assert_int_not_equal(i = accept(ls_live, NULL, NULL), -1);
+	close(i);
+	conn_close(c);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(ls_dead);
+	close(ls_live);
+}
+
+/* Every address fails: the error names each with its own reason. */
+static void
+test_all_fail_named(void **state)
+{
+	struct sockaddr_in	 dead, refused;
+	struct addrinfo		 a1, a2;
+	struct failure		 f;
+	struct conn		*c;
+	char			 want[128];
+	int			 fill[8], nfill, ls_dead, ls, i;
+
+	(void)state;
+	ls_dead = blackhole(&dead, fill, &nfill);
+	ls = listener(&refused, 1);
+	close(ls);		/* nobody there now: refused */
+	addr_entry(&a2, &dead, NULL);
+	addr_entry(&a1, &refused, &a2);
+	failure_clear(&f);
+	assert_int_equal(conn_open_addrs(&a1, 1, NULL, &c, &f), -1);
+	assert_int_equal(f.kind, FAIL_CONNECT);
+	snprintf(want, sizeof(want), "cannot connect: 127.0.0.1: %s; "
+	    "127.0.0.1: no answer within 1 s", strerror(ECONNREFUSED));
+	assert_string_equal(f.text, want);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(ls_dead);
+}
+
+/* source_ip: the server sees that address; one of the other family is
+ * no way to reach an IPv4 address. */
+static void
+test_source_ip(void **state)
+{
+	struct sockaddr_in	 live, peer;
+	socklen_t		 len = sizeof(peer);
+	struct addrinfo		 a1;
+	struct failure		 f;
+	struct conn		*c;
+	int			 ls, fd;
+
+	(void)state;
+	ls = listener(&live, 1);
+	addr_entry(&a1, &live, NULL);
+	failure_clear(&f);
+	assert_int_equal(conn_open_addrs(&a1, 1, "127.0.0.2", &c, &f), 0);
+	assert_int_not_equal(fd = accept(ls, (struct sockaddr *)&peer, &len),
+	    -1);
+	assert_int_equal(ntohl(peer.sin_addr.s_addr), 0x7f000002);
+	close(fd);
+	conn_close(c);
+	failure_clear(&f);
+	assert_int_equal(conn_open_addrs(&a1, 1, "::1", &c, &f), -1);
+	assert_int_equal(f.kind, FAIL_CONNECT);
+	assert_non_null(strstr(f.text, "127.0.0.1: not reachable from "
+	    "source_ip ::1"));
+	close(ls);
+}
+
 int
 main(void)
 {
@@ -331,6 +485,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_starttls_injection, setup,
 		    teardown),
+		cmocka_unit_test(test_blackhole_then_next),
+		cmocka_unit_test(test_all_fail_named),
+		cmocka_unit_test(test_source_ip),
 		cmocka_unit_test_setup_teardown(test_trace_masks_secrets, setup,
 		    teardown),
 	};
