@@ -71,6 +71,7 @@ enum field {
 	F_TRUST_FILE,
 	F_HOST_OVERRIDE,
 	F_FINGERPRINT,
+	F_SESSION_CACHE,
 	F_AUTH,
 	F_USER,
 	F_PASSWORD,
@@ -119,6 +120,8 @@ static const struct {
 	[F_HOST_OVERRIDE] =	{ offsetof(struct account, tls_host_override),
 				    FT_STR },
 	[F_FINGERPRINT] =	{ offsetof(struct account, tls_fingerprint),
+				    FT_STR },
+	[F_SESSION_CACHE] =	{ offsetof(struct account, tls_session_cache),
 				    FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
@@ -243,6 +246,8 @@ static int	 key_defaults(struct parser *, const struct key *, char *);
 static int	 key_account(struct parser *, const struct key *, char *);
 static int	 inherit(struct parser *, struct account *, char *);
 static int	 key_string(struct parser *, const struct key *, char *);
+static int	 key_session_cache(struct parser *, const struct key *,
+		    char *);
 static int	 key_expanded(struct parser *, const struct key *, char *);
 static int	 key_text(struct parser *, const struct key *, char *);
 static int	 key_path(struct parser *, const struct key *, char *);
@@ -386,6 +391,8 @@ static const struct key keys[] = {
 	    WHY_CERTCHECK },
 	{ "tls_nostarttls",	key_onoff_not,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_priorities",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "tls_session_cache",	key_session_cache, KEY_USED, F_SESSION_CACHE,
+	    NULL },
 	{ "tls_starttls",	key_onoff,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_trust_file",	key_trust_file,	KEY_USED, F_TRUST_FILE, NULL },
 	{ "undisclosed_recipients", key_onoff,	KEY_USED, F_UNDISCLOSED, NULL },
@@ -986,6 +993,17 @@ key_dir(struct parser *p, const struct key *k, char *v)
 		return perr(p, "%s: '%.80s' is not an absolute path (or ~/...)",
 		    k->name, v);
 	return key_path(p, k, v);
+}
+
+/* "on" (the default directory), "off", or a directory of one's own. */
+static int
+key_session_cache(struct parser *p, const struct key *k, char *v)
+{
+	if (*v == '\0' || strcmp(v, "on") == 0)
+		return set_str(p, k->field, "");
+	if (strcmp(v, "off") == 0)
+		return set_str(p, k->field, v);
+	return key_dir(p, k, v);
 }
 
 /* A host name, as it will stand after "@" (rewrite_domain). */

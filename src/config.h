@@ -55,6 +55,9 @@ struct account {
 	/* A pin, as "AB:CD:..." (SHA-256 or SHA-1), upper case; NULL: none.
 	 * Parsed and kept, but no module acts on it yet. */
 	char		*tls_fingerprint;
+	/* tls_session_cache (postie's own): NULL "on", the default
+	 * directory (tlscache.h); "off"; else the directory to use. */
+	char		*tls_session_cache;
 
 	enum auth_mode	 auth;
 	char		*auth_mech;	/* upper case, for AUTH_MECH */

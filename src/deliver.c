@@ -15,6 +15,7 @@
 #include "log.h"
 #include "smtp.h"
 #include "tls.h"
+#include "tlscache.h"
 
 struct deliver_session {
 	struct conn		*conn;
@@ -24,12 +25,14 @@ struct deliver_session {
 	/* smtp keeps pointers to these for as long as the session lives. */
 	struct tls_params	 tp;
 	char			 helo[256];
+	char			 cache_file[1100];
 };
 
 static void	helo_name(const struct account *a, char *name, size_t len);
 static void	smtp_params_fill(const struct account *a, int loopback,
 		    const struct tls_params *tp, const char *helo,
 		    struct smtp_params *sp);
+static void	cache_file(const struct account *a, struct deliver_session *d);
 static int	open_session(const struct account *a,
 		    struct deliver_session *d, struct failure *f);
 static void	warn_refused(const struct deliver_job *job,
@@ -71,6 +74,36 @@ smtp_params_fill(const struct account *a, int loopback,
 	sp->sasl.loopback = loopback;
 }
 
+/*
+ * The account's TLS session cache file, into d->tp. A cache that cannot
+ * be named costs only a full handshake: said with -v, never fatal.
+ */
+static void
+cache_file(const struct account *a, struct deliver_session *d)
+{
+	struct tlscache_key	k;
+	struct failure		f;
+	const char		*dir = a->tls_session_cache;
+
+	if (dir != NULL && strcmp(dir, "off") == 0)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.account = a->name;
+	k.host = a->host;
+	k.port = a->port;
+	k.verify_name = d->tp.verify_name;
+	k.sni_name = d->tp.sni_name;
+	k.trust_file = a->tls_trust_file;
+	k.fingerprint = a->tls_fingerprint;
+	failure_clear(&f);
+	if (tlscache_path(dir, &k, d->cache_file, sizeof(d->cache_file),
+	    &f) == -1) {
+		log_info("no TLS session cache: %s", f.text);
+		return;
+	}
+	d->tp.cache_file = d->cache_file;
+}
+
 static int
 open_session(const struct account *a, struct deliver_session *d,
     struct failure *f)
@@ -87,6 +120,8 @@ open_session(const struct account *a, struct deliver_session *d,
 	    a->tls_host_override : a->host;
 	tp->sni_name = tp->verify_name;
 	tp->timeout_ms = timeout * 1000;
+	if (a->tls)
+		cache_file(a, d);
 	helo_name(a, d->helo, sizeof(d->helo));
 	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,
 	    &params);

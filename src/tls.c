@@ -6,6 +6,18 @@
  * may be an IP literal matched against the certificate's IP addresses.
  * A refused certificate ends the handshake; this module only turns the
  * status bits into a sentence a person can act on.
+ *
+ * Resumption (tlscache.h): the session data of the last connection to
+ * the same server, verified the same way, is offered with
+ * gnutls_session_set_data(). A resumed handshake carries no Certificate
+ * message, so the check that gnutls_session_set_verify_cert() installs
+ * has nothing to run on; GnuTLS keeps the peer's chain in the session
+ * data, though, so session_reverify() checks that chain again with
+ * gnutls_certificate_verify_peers3() against today's trust store, date
+ * and the verify name. A resumed session thus passes every check a full
+ * handshake does, and its peer certificate is there for a fingerprint
+ * or pin to be compared with. A server that refuses resumption gets a
+ * full handshake, verified as usual.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,7 +36,9 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "log.h"
 #include "tls.h"
+#include "tlscache.h"
 
 /* TLS 1.2 at least (RFC 8996 retired 1.0 and 1.1; RFC 8314 wants 1.2). */
 #define TLS_PRIORITY	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -40,6 +54,8 @@ struct tls_session {
 	int		 timeout_sec;
 	char		 desc[TLS_TEXT_MAX];
 	char		 peer[TLS_TEXT_MAX];
+	char		*cache_file;	/* NULL: no session cache */
+	int		 resumed;
 };
 
 /* Credentials are loaded once per trust source and kept for the process. */
@@ -68,6 +84,8 @@ static int	 handshake(struct tls_session *, const struct tls_params *,
 static int	 handshake_fail(struct tls_session *, const struct tls_params *,
 		    int, struct failure *);
 static int	 cert_fail(gnutls_session_t, const char *, struct failure *);
+static int	 cert_fail_status(gnutls_session_t, const char *, unsigned,
+		    struct failure *);
 static int	 say_text(gnutls_session_t, const char *, const char *,
 		    struct failure *);
 static int	 say_owner(gnutls_session_t, const char *, const char *,
@@ -85,6 +103,11 @@ static void	 peer_describe(struct tls_session *);
 static int	 io_fail(struct tls_session *, ssize_t, const char *,
 		    struct failure *);
 static int	 timed_out(const struct tls_session *, const struct timespec *);
+static void	 session_offer(struct tls_session *, const struct tls_params *);
+static int	 session_reverify(struct tls_session *, const struct tls_params *,
+		    struct failure *);
+static void	 session_store(struct tls_session *);
+static void	 session_free(struct tls_session *);
 
 static struct tls_trust *trusts;
 
@@ -130,15 +153,80 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 		return fail(f, FAIL_OS, "out of memory");
 	s->fd = fd;
 	s->timeout_sec = p->timeout_ms > 0 ? (p->timeout_ms + 999) / 1000 : 0;
-	if (session_setup(s, p, cred, f) == -1 || handshake(s, p, f) == -1) {
-		if (s->session != NULL)
-			gnutls_deinit(s->session);
-		free(s);
+	if (session_setup(s, p, cred, f) == -1) {
+		session_free(s);
+		return -1;
+	}
+	session_offer(s, p);
+	if (handshake(s, p, f) == -1 || session_reverify(s, p, f) == -1) {
+		session_free(s);
 		return -1;
 	}
 	describe(s);
 	peer_describe(s);
 	*out = s;
+	return 0;
+}
+
+static void
+session_free(struct tls_session *s)
+{
+	if (s->session != NULL)
+		gnutls_deinit(s->session);
+	free(s->cache_file);
+	free(s);
+}
+
+/* The cached session, if any, for the handshake to try resuming. */
+static void
+session_offer(struct tls_session *s, const struct tls_params *p)
+{
+	unsigned char	*data;
+	size_t		 len;
+	int		 r;
+
+	if (p->cache_file == NULL ||
+	    (s->cache_file = strdup(p->cache_file)) == NULL)
+		return;
+	if (tlscache_load(s->cache_file, &data, &len) == -1)
+		return;
+	if ((r = gnutls_session_set_data(s->session, data, len)) < 0) {
+		log_info("TLS session cache %s: unusable (%s); removed",
+		    s->cache_file, gnutls_strerror(r));
+		tlscache_remove(s->cache_file);
+	}
+	freezero(data, len);
+}
+
+/*
+ * See the top of the file: a resumed session's stored chain is checked
+ * as a full handshake checks the one it receives.
+ */
+static int
+session_reverify(struct tls_session *s, const struct tls_params *p,
+    struct failure *f)
+{
+	unsigned	status = 0;
+	int		r;
+
+	if (!gnutls_session_is_resumed(s->session)) {
+		log_info("TLS: full handshake");
+		return 0;
+	}
+	r = gnutls_certificate_verify_peers3(s->session, p->verify_name,
+	    &status);
+	if (r < 0 || status != 0) {
+		/* Whatever changed, the next run starts afresh. */
+		if (s->cache_file != NULL)
+			tlscache_remove(s->cache_file);
+		if (r < 0)
+			return fail(f, FAIL_CERT, "certificate for %s: cannot "
+			    "verify the resumed session: %s", p->verify_name,
+			    gnutls_strerror(r));
+		return cert_fail_status(s->session, p->verify_name, status, f);
+	}
+	s->resumed = 1;
+	log_info("TLS session resumed");
 	return 0;
 }
 
@@ -306,12 +394,18 @@ handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
 static int
 cert_fail(gnutls_session_t session, const char *name, struct failure *f)
 {
+	return cert_fail_status(session, name,
+	    gnutls_session_get_verify_cert_status(session), f);
+}
+
+static int
+cert_fail_status(gnutls_session_t session, const char *name, unsigned status,
+    struct failure *f)
+{
 	gnutls_datum_t	 out;
-	unsigned	 status;
 	size_t		 i;
 	int		 r;
 
-	status = gnutls_session_get_verify_cert_status(session);
 	for (i = 0; i < sizeof(cert_reasons) / sizeof(cert_reasons[0]); i++)
 		if (status & cert_reasons[i].bit)
 			return cert_reasons[i].say(session, name,
@@ -625,6 +719,41 @@ tls_channel_binding(struct tls_session *s, const char **name,
 	return r;
 }
 
+int
+tls_resumed(struct tls_session *s)
+{
+	return s->resumed;
+}
+
+/*
+ * Called at the end of the SMTP session: a TLS 1.3 server sends its
+ * ticket after the handshake, and it has been read with the replies by
+ * now. TLS 1.3 tickets are for one use (RFC 8446 C.4): without a fresh
+ * one the stored session is spent. TLS 1.2 data (session id or ticket)
+ * is there from the handshake on.
+ */
+static void
+session_store(struct tls_session *s)
+{
+	gnutls_datum_t	d = { NULL, 0 };
+
+	if (s->cache_file == NULL)
+		return;
+	if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
+	    !(gnutls_session_get_flags(s->session) &
+	    GNUTLS_SFLAGS_SESSION_TICKET)) {
+		if (s->resumed)
+			tlscache_remove(s->cache_file);
+		return;
+	}
+	if (gnutls_session_get_data2(s->session, &d) < 0 || d.size == 0)
+		return;
+	if (tlscache_store(s->cache_file, d.data, d.size) == 0)
+		log_info("TLS session stored for the next run");
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+}
+
 void
 tls_end(struct tls_session *s)
 {
@@ -632,9 +761,9 @@ tls_end(struct tls_session *s)
 
 	if (s == NULL)
 		return;
+	session_store(s);
 	/* close_notify is a courtesy: never wait long for it. */
 	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	(void)gnutls_bye(s->session, GNUTLS_SHUT_WR);
-	gnutls_deinit(s->session);
-	free(s);
+	session_free(s);
 }

@@ -18,6 +18,8 @@ struct tls_params {
 	const char	*verify_name;	/* the name the certificate must hold */
 	const char	*sni_name;	/* sent as SNI unless an IP address */
 	int		 timeout_ms;	/* handshake deadline */
+	/* The session cache file (tlscache_path()), NULL: no cache. */
+	const char	*cache_file;
 };
 
 struct tls_session;
@@ -60,7 +62,14 @@ const char *tls_peer_name(struct tls_session *s);
 int	tls_channel_binding(struct tls_session *s, const char **name,
 	    unsigned char *data, size_t size, size_t *len);
 
-/* Sends close_notify (best effort) and frees the session. */
+/* 1 when the handshake resumed a cached session (tlscache.h). */
+int	tls_resumed(struct tls_session *s);
+
+/*
+ * Stores the session in its cache file (when it has one and the server
+ * gave a ticket to resume with), sends close_notify (best effort) and
+ * frees the session.
+ */
 void	tls_end(struct tls_session *s);
 
 #endif

@@ -61,6 +61,9 @@ MAIL, RCPT, DATA, RSET, NOOP, QUIT. With --user, MAIL needs AUTH first.
 Transcript (--transcript, appended to), one line each, flushed as it happens:
   # connection N from ADDR:PORT  events, starting with '#'; among them
   # tls sni: NAME             the client's SNI at each handshake ("none")
+  # tls established: VERSION CIPHER [resumed]
+                              "resumed" when the client resumed a session
+                              of an earlier connection (--connections N)
   S: line                     a line the server sent
   C: line                     a line the client sent (AUTH payloads included)
   D: line                     a line of a received message
@@ -89,6 +92,23 @@ MAX_LINE = 1 << 20
 COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "drop-data-after", "serve"}
 
+
+
+_contexts = {}
+
+
+def server_context(opts):
+    """One TLS context per certificate for the whole run, so that a client
+    can resume a session of an earlier connection (--connections N)."""
+    k = (opts.cert, opts.key, opts.tls12)
+    if k not in _contexts:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if opts.tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(opts.cert, opts.key)
+        _contexts[k] = ctx
+    return _contexts[k]
 
 class Hangup(Exception):
     """The client closed the connection or broke TLS."""
@@ -231,11 +251,8 @@ class Session:
             self.tr.event("client sent %d bytes before the TLS handshake: %r"
                           % (len(self.buf), self.buf[:200]))
             self.buf = b""
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        if self.opts.tls12:
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(self.opts.cert, self.opts.key)
+        ctx = server_context(self.opts)
+        # The context is shared by the connections: the callback is ours.
         ctx.sni_callback = self.note_sni
         try:
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
@@ -244,8 +261,11 @@ class Session:
         except (ssl.SSLError, OSError) as e:
             raise Hangup("tls handshake failed: %s" % e)
         self.tls = True
-        self.tr.event("tls established: %s %s"
-                      % (self.sock.version(), self.sock.cipher()[0]))
+        # "resumed": the client resumed a session of an earlier
+        # connection to this server (one context, so one ticket key)
+        self.tr.event("tls established: %s %s%s"
+                      % (self.sock.version(), self.sock.cipher()[0],
+                         " resumed" if self.sock.session_reused else ""))
 
     def note_sni(self, sslsock, name, ctx):
         # Python passes None when the ClientHello carried no server_name.

@@ -117,7 +117,8 @@ write_config() { (umask 077; cat >"$1"); chmod 600 "$1"; }
 
 # config_postfix FILE smtps|submission [LINE...]: account "test" for the
 # Postfix listener, made the default, extra LINEs appended to the account;
-# the queue is $T/queue (root's default would be the system spool)
+# the queue is $T/queue and the TLS session cache $T/tls (root's defaults
+# would be system-wide)
 config_postfix() {
 	f=$1 kind=$2; shift 2
 	if [ "$kind" = smtps ]; then
@@ -127,7 +128,7 @@ config_postfix() {
 	fi
 	{
 		printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" "timeout 20" \
-		    "queue_dir $T/queue" account\ test "host localhost" "tls on" "auth on" "user $PF_USER" \
+		    "queue_dir $T/queue" "tls_session_cache $T/tls" account\ test "host localhost" "tls on" "auth on" "user $PF_USER" \
 		    "password $PF_PASSWORD" "from sender@example.test"
 		printf '%s\n' "$@" "account default : test"
 	} | write_config "$f"
@@ -140,7 +141,7 @@ config_fake() {
 	if [ "$kind" = implicit ]; then st=off; else st=on; fi
 	{
 		printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" "timeout 10" \
-		    "queue_dir $T/queue" account\ test "host localhost" "port $port" "tls on" \
+		    "queue_dir $T/queue" "tls_session_cache $T/tls" account\ test "host localhost" "port $port" "tls on" \
 		    "tls_starttls $st" "auth plain" "user alice" \
 		    "password wonderland-secret" "from sender@example.test"
 		printf '%s\n' "$@" "account default : test"
