@@ -262,7 +262,7 @@ static void
 test_starttls_injection(void **state)
 {
 	struct pair		*p = *state;
-	struct tls_params	 tp = { NULL, "localhost", "localhost", 1000 };
+	struct tls_params	 tp = { NULL, "localhost", "localhost", 1000, NULL };
 	struct failure		 f;
 
 	say(p, "220 go ahead\r\n250 injected\r\n");
