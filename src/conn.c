@@ -51,6 +51,8 @@ static int	connect_any(const char *, int, int, const char *,
 static int	connect_list(const struct addrinfo *, int, const char *,
 		    struct failure *);
 static int	wrap(int, int, struct conn **, struct failure *);
+static int	connect_proxy(const struct conn_route *, int,
+		    struct failure *);
 static int	try_connect(const struct addrinfo *, int, const char *,
 		    char *, size_t);
 static int	bind_source(int, int, const char *, char *, size_t);
@@ -80,8 +82,7 @@ conn_open_route(const char *host, int port, int timeout_sec,
 
 	*out = NULL;
 	if (proxy != NULL)
-		fd = connect_any(proxy, route->proxy_port > 0 ?
-		    route->proxy_port : CONN_SOCKS_PORT, timeout_sec, src, f);
+		fd = connect_proxy(route, timeout_sec, f);
 	else
 		fd = connect_any(host, port, timeout_sec, src, f);
 	if (fd == -1)
@@ -95,6 +96,25 @@ conn_open_route(const char *host, int port, int timeout_sec,
 		return -1;
 	}
 	return 0;
+}
+
+/* The proxy's own failures say that they are the proxy's. */
+static int
+connect_proxy(const struct conn_route *route, int timeout_sec,
+    struct failure *f)
+{
+	char	why[FAILURE_TEXT_MAX];
+	int	fd;
+
+	fd = connect_any(route->proxy_host, route->proxy_port > 0 ?
+	    route->proxy_port : CONN_SOCKS_PORT, timeout_sec,
+	    route->source_ip, f);
+	if (fd == -1) {
+		strlcpy(why, f->text, sizeof(why));
+		return fail(f, f->kind, "SOCKS5 proxy %s: %s",
+		    route->proxy_host, why);
+	}
+	return fd;
 }
 
 int
