@@ -131,6 +131,7 @@ static int	smtp_enter_auth(struct smtp_session *, struct failure *);
 static int	smtp_enter_auth_cont(struct smtp_session *, struct failure *);
 static int	smtp_auth_cancel(struct smtp_session *);
 static int	smtp_prefix(struct failure *, const char *);
+static int	smtp_timed_out(struct smtp_session *, struct failure *);
 static int	smtp_enter_mail(struct smtp_session *, struct failure *);
 static int	smtp_envelope_label(struct smtp_session *, enum smtp_state,
 		    size_t, struct failure *);
@@ -434,7 +435,7 @@ smtp_read_reply(struct smtp_session *s, struct failure *f)
 	do {
 		if (conn_read_line(s->conn, &line, &len, SMTP_REPLY_LINE_MAX,
 		    f) == -1)
-			return smtp_broken(s);
+			return smtp_timed_out(s, f);
 		if ((more = smtp_reply_add(s, line, len, nlines++, f)) == -1)
 			return smtp_broken(s);
 	} while (more);
@@ -550,8 +551,21 @@ static int
 smtp_flush(struct smtp_session *s, struct failure *f)
 {
 	if (conn_flush(s->conn, f) == -1)
-		return smtp_broken(s);
+		return smtp_timed_out(s, f);
 	return 0;
+}
+
+/*
+ * A wait that ran out says which one ("EHLO host: no answer within 5 s"):
+ * that is what a person needs. Any failure of the stream breaks the
+ * session; returns -1.
+ */
+static int
+smtp_timed_out(struct smtp_session *s, struct failure *f)
+{
+	if (f->kind == FAIL_TIMEOUT)
+		(void)smtp_prefix(f, s->what);
+	return smtp_broken(s);
 }
 
 /* Puts "what: " before a failure's text; returns -1. */
@@ -1243,7 +1257,7 @@ smtp_stream(struct smtp_session *s, off_t *octets, struct failure *f)
 		    &s->out) == -1)
 			goto nomem;
 		if (conn_write(s->conn, s->out.data, s->out.len, f) == -1)
-			return smtp_broken(s);
+			return smtp_timed_out(s, f);
 		*octets += (off_t)s->out.len;
 		crlf = s->out.len >= 2 ?
 		    memcmp(s->out.data + s->out.len - 2, "\r\n", 2) == 0 :
