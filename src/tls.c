@@ -11,13 +11,18 @@
  * the same server, verified the same way, is offered with
  * gnutls_session_set_data(). A resumed handshake carries no Certificate
  * message, so the check that gnutls_session_set_verify_cert() installs
- * has nothing to run on; GnuTLS keeps the peer's chain in the session
- * data, though, so session_reverify() checks that chain again with
- * gnutls_certificate_verify_peers3() against today's trust store, date
- * and the verify name. A resumed session thus passes every check a full
- * handshake does, and its peer certificate is there for a fingerprint
- * or pin to be compared with. A server that refuses resumption gets a
- * full handshake, verified as usual.
+ * has nothing to run on, and the session's verify status is that of no
+ * check at all. GnuTLS keeps the peer's chain in the session data,
+ * though: the chain a full handshake verified, whose server proves by
+ * accepting the session that it still holds what was agreed then.
+ * session_recheck() checks that chain's validity dates and the verify
+ * name again (cheap: no signatures, no key exchange); the chain's
+ * signatures up to the trust store are not checked again, which would
+ * cost about as much as the handshake saved: instead a session is only
+ * resumed within TLSCACHE_MAX_AGE of the full handshake that verified
+ * it. The peer certificate stays there for a fingerprint or pin to be
+ * compared with. A server that refuses resumption gets a full
+ * handshake, verified as usual.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -55,7 +60,9 @@ struct tls_session {
 	char		 desc[TLS_TEXT_MAX];
 	char		 peer[TLS_TEXT_MAX];
 	char		*cache_file;	/* NULL: no session cache */
+	int		 offered;	/* a cached session was offered */
 	int		 resumed;
+	time_t		 verified;	/* when a full handshake verified it */
 };
 
 /* Credentials are loaded once per trust source and kept for the process. */
@@ -104,7 +111,7 @@ static int	 io_fail(struct tls_session *, ssize_t, const char *,
 		    struct failure *);
 static int	 timed_out(const struct tls_session *, const struct timespec *);
 static void	 session_offer(struct tls_session *, const struct tls_params *);
-static int	 session_reverify(struct tls_session *, const struct tls_params *,
+static int	 session_recheck(struct tls_session *, const struct tls_params *,
 		    struct failure *);
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
@@ -158,7 +165,7 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 		return -1;
 	}
 	session_offer(s, p);
-	if (handshake(s, p, f) == -1 || session_reverify(s, p, f) == -1) {
+	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1) {
 		session_free(s);
 		return -1;
 	}
@@ -188,46 +195,54 @@ session_offer(struct tls_session *s, const struct tls_params *p)
 	if (p->cache_file == NULL ||
 	    (s->cache_file = strdup(p->cache_file)) == NULL)
 		return;
-	if (tlscache_load(s->cache_file, &data, &len) == -1)
+	if (tlscache_load(s->cache_file, &data, &len, &s->verified) == -1)
 		return;
 	if ((r = gnutls_session_set_data(s->session, data, len)) < 0) {
 		log_info("TLS session cache %s: unusable (%s); removed",
 		    s->cache_file, gnutls_strerror(r));
 		tlscache_remove(s->cache_file);
-	}
+	} else
+		s->offered = 1;
 	freezero(data, len);
 }
 
-/*
- * See the top of the file: a resumed session's stored chain is checked
- * as a full handshake checks the one it receives.
- */
+/* See the top of the file: what a resumed session is checked for. */
 static int
-session_reverify(struct tls_session *s, const struct tls_params *p,
+session_recheck(struct tls_session *s, const struct tls_params *p,
     struct failure *f)
 {
-	unsigned	status = 0;
-	int		r;
+	gnutls_x509_crt_t	crt;
+	time_t			now = time(NULL);
+	unsigned		i, status = 0;
 
 	if (!gnutls_session_is_resumed(s->session)) {
+		s->verified = now;
 		log_info("TLS: full handshake");
 		return 0;
 	}
-	r = gnutls_certificate_verify_peers3(s->session, p->verify_name,
-	    &status);
-	if (r < 0 || status != 0) {
-		/* Whatever changed, the next run starts afresh. */
-		if (s->cache_file != NULL)
-			tlscache_remove(s->cache_file);
-		if (r < 0)
-			return fail(f, FAIL_CERT, "certificate for %s: cannot "
-			    "verify the resumed session: %s", p->verify_name,
-			    gnutls_strerror(r));
-		return cert_fail_status(s->session, p->verify_name, status, f);
+	for (i = 0; peer_cert(s->session, i, &crt) == 0; i++) {
+		if (gnutls_x509_crt_get_expiration_time(crt) < now)
+			status |= GNUTLS_CERT_EXPIRED;
+		if (gnutls_x509_crt_get_activation_time(crt) > now)
+			status |= GNUTLS_CERT_NOT_ACTIVATED;
+		if (i == 0 && !gnutls_x509_crt_check_hostname2(crt,
+		    p->verify_name, 0))
+			status |= GNUTLS_CERT_UNEXPECTED_OWNER;
+		gnutls_x509_crt_deinit(crt);
 	}
-	s->resumed = 1;
-	log_info("TLS session resumed");
-	return 0;
+	if (i > 0 && status == 0) {
+		s->resumed = 1;
+		log_info("TLS session resumed");
+		return 0;
+	}
+	/* Whatever changed, the next run starts afresh. */
+	if (s->cache_file != NULL)
+		tlscache_remove(s->cache_file);
+	if (i == 0)
+		return fail(f, FAIL_CERT, "certificate for %s: the resumed "
+		    "TLS session carries none", p->verify_name);
+	return cert_fail_status(s->session, p->verify_name,
+	    status | GNUTLS_CERT_INVALID, f);
 }
 
 static int
@@ -728,9 +743,12 @@ tls_resumed(struct tls_session *s)
 /*
  * Called at the end of the SMTP session: a TLS 1.3 server sends its
  * ticket after the handshake, and it has been read with the replies by
- * now. TLS 1.3 tickets are for one use (RFC 8446 C.4): without a fresh
- * one the stored session is spent. TLS 1.2 data (session id or ticket)
- * is there from the handshake on.
+ * now. TLS 1.2 data (session id or ticket) is there from the handshake
+ * on. A TLS 1.3 server need not send a new ticket on a resumed session
+ * (Postfix does not): the one used stays for the next run. RFC 8446
+ * C.4 advises against reusing a ticket because it links connections;
+ * a submission client's AUTH links them anyway (doc/deviations.md). A
+ * session offered and refused, with no new ticket, is stale: removed.
  */
 static void
 session_store(struct tls_session *s)
@@ -742,13 +760,13 @@ session_store(struct tls_session *s)
 	if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
 	    !(gnutls_session_get_flags(s->session) &
 	    GNUTLS_SFLAGS_SESSION_TICKET)) {
-		if (s->resumed)
+		if (s->offered && !s->resumed)
 			tlscache_remove(s->cache_file);
 		return;
 	}
 	if (gnutls_session_get_data2(s->session, &d) < 0 || d.size == 0)
 		return;
-	if (tlscache_store(s->cache_file, d.data, d.size) == 0)
+	if (tlscache_store(s->cache_file, d.data, d.size, s->verified) == 0)
 		log_info("TLS session stored for the next run");
 	gnutls_memset(d.data, 0, d.size);
 	gnutls_free(d.data);

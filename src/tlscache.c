@@ -13,10 +13,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -26,9 +28,15 @@
 #include "log.h"
 #include "tlscache.h"
 
-/* The first line of every session file: format and version. */
-#define TLSCACHE_MAGIC	"postie-tls-session 1\n"
+/*
+ * The first line of every session file: format, version, and when the
+ * full handshake verified the certificate (seconds since the epoch, 20
+ * digits), so that the line has a fixed length.
+ */
+#define TLSCACHE_MAGIC	"postie-tls-session 1 "
 #define TLSCACHE_MAGIC_LEN (sizeof(TLSCACHE_MAGIC) - 1)
+#define TLSCACHE_TIME_LEN 20
+#define TLSCACHE_HEAD_LEN (TLSCACHE_MAGIC_LEN + TLSCACHE_TIME_LEN + 1)
 #define TLSCACHE_DIGEST	32	/* SHA-256 */
 
 static int	default_dir(char *, size_t, struct failure *);
@@ -38,6 +46,7 @@ static int	dir_safe(const char *, int);
 static int	dir_make(const char *);
 static int	file_safe(int, const char *);
 static int	read_all(int, unsigned char *, size_t);
+static int	head_parse(const unsigned char *, time_t *);
 static int	write_all(int, const void *, size_t);
 static int	parent_of(const char *, char *, size_t);
 
@@ -141,7 +150,8 @@ key_part(char *out, size_t len, size_t *at, const char *name,
 }
 
 int
-tlscache_load(const char *path, unsigned char **data, size_t *len)
+tlscache_load(const char *path, unsigned char **data, size_t *len,
+    time_t *verified)
 {
 	char		 dir[1024];
 	struct stat	 st;
@@ -165,7 +175,7 @@ tlscache_load(const char *path, unsigned char **data, size_t *len)
 		return -1;
 	}
 	if (read_all(fd, buf, (size_t)st.st_size) == -1 ||
-	    memcmp(buf, TLSCACHE_MAGIC, TLSCACHE_MAGIC_LEN) != 0) {
+	    head_parse(buf, verified) == -1) {
 		log_info("TLS session cache %s: malformed; removed", path);
 		freezero(buf, (size_t)st.st_size);
 		close(fd);
@@ -173,10 +183,37 @@ tlscache_load(const char *path, unsigned char **data, size_t *len)
 		return -1;
 	}
 	close(fd);
-	*len = (size_t)st.st_size - TLSCACHE_MAGIC_LEN;
-	memmove(buf, buf + TLSCACHE_MAGIC_LEN, *len);
+	if (*verified > time(NULL) ||
+	    time(NULL) - *verified > TLSCACHE_MAX_AGE) {
+		log_info("TLS session cache %s: verified over a day ago; "
+		    "removed", path);
+		freezero(buf, (size_t)st.st_size);
+		tlscache_remove(path);
+		return -1;
+	}
+	*len = (size_t)st.st_size - TLSCACHE_HEAD_LEN;
+	memmove(buf, buf + TLSCACHE_HEAD_LEN, *len);
 	*data = buf;
 	return 0;
+}
+
+static int
+head_parse(const unsigned char *buf, time_t *verified)
+{
+	char		 digits[TLSCACHE_TIME_LEN + 1];
+	const char	*err;
+	size_t		 i;
+
+	if (memcmp(buf, TLSCACHE_MAGIC, TLSCACHE_MAGIC_LEN) != 0 ||
+	    buf[TLSCACHE_HEAD_LEN - 1] != '\n')
+		return -1;
+	memcpy(digits, buf + TLSCACHE_MAGIC_LEN, TLSCACHE_TIME_LEN);
+	digits[TLSCACHE_TIME_LEN] = '\0';
+	for (i = 0; i < TLSCACHE_TIME_LEN; i++)
+		if (digits[i] < '0' || digits[i] > '9')
+			return -1;
+	*verified = (time_t)strtonum(digits, 0, LLONG_MAX, &err);
+	return err == NULL ? 0 : -1;
 }
 
 /*
@@ -200,7 +237,7 @@ file_safe(int fd, const char *path)
 		return -1;
 	} else if ((st.st_mode & 077) != 0)
 		why = "readable or writable by others";
-	else if (st.st_size <= (off_t)TLSCACHE_MAGIC_LEN ||
+	else if (st.st_size <= (off_t)TLSCACHE_HEAD_LEN ||
 	    st.st_size > TLSCACHE_MAX)
 		why = "implausible size";
 	if (why == NULL)
@@ -228,12 +265,16 @@ read_all(int fd, unsigned char *buf, size_t len)
 }
 
 int
-tlscache_store(const char *path, const unsigned char *data, size_t len)
+tlscache_store(const char *path, const unsigned char *data, size_t len,
+    time_t verified)
 {
-	char	dir[1024], tmp[1100];
+	char	dir[1024], tmp[1100], head[TLSCACHE_HEAD_LEN + 1];
 	int	fd, n, rc = -1;
 
-	if (len == 0 || len > TLSCACHE_MAX - TLSCACHE_MAGIC_LEN ||
+	n = snprintf(head, sizeof(head), "%s%0*lld\n", TLSCACHE_MAGIC,
+	    TLSCACHE_TIME_LEN, (long long)verified);
+	if (n != (int)TLSCACHE_HEAD_LEN || verified < 0 ||
+	    len == 0 || len > TLSCACHE_MAX - TLSCACHE_HEAD_LEN ||
 	    parent_of(path, dir, sizeof(dir)) == -1 ||
 	    dir_make(dir) == -1 || dir_safe(dir, 1) == -1)
 		return -1;
@@ -247,7 +288,7 @@ tlscache_store(const char *path, const unsigned char *data, size_t len)
 		log_info("TLS session cache %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, TLSCACHE_MAGIC, TLSCACHE_MAGIC_LEN) == 0 &&
+	if (write_all(fd, head, TLSCACHE_HEAD_LEN) == 0 &&
 	    write_all(fd, data, len) == 0 && close(fd) == 0) {
 		fd = -1;
 		if (rename(tmp, path) == 0)

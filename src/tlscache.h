@@ -20,11 +20,18 @@
 #define POSTIE_TLSCACHE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "exitcode.h"
 
 /* Largest session file read: GnuTLS session data is a few KiB. */
 #define TLSCACHE_MAX	(64 * 1024)
+/*
+ * How long after the full handshake that verified its certificate chain
+ * a session is resumed (tls.c checks dates and name again, not the
+ * chain): a changed trust file or a revocation counts after a day.
+ */
+#define TLSCACHE_MAX_AGE (24 * 3600)
 
 /* What names one cached session; NULL members are "none". */
 struct tlscache_key {
@@ -47,19 +54,21 @@ int	tlscache_path(const char *dir, const struct tlscache_key *k,
 
 /*
  * Reads the session stored at path into *data (malloc'd, *len bytes;
- * the caller wipes and frees it with freezero). Returns 0, or -1 when
- * there is none to use (missing, unsafe, malformed; the reason goes to
- * -v output).
+ * the caller wipes and frees it with freezero) and when the full
+ * handshake verified it into *verified. Returns 0, or -1 when there is
+ * none to use (missing, unsafe, malformed, older than TLSCACHE_MAX_AGE;
+ * the reason goes to -v output).
  */
-int	tlscache_load(const char *path, unsigned char **data, size_t *len);
+int	tlscache_load(const char *path, unsigned char **data, size_t *len,
+	    time_t *verified);
 
 /*
- * Stores len bytes of session data at path, creating the directory
- * (0700) when missing: a temporary file, then rename. Returns 0, or -1
- * (said with -v) when it could not.
+ * Stores len bytes of session data at path, with the time its chain was
+ * verified, creating the directory (0700) when missing: a temporary
+ * file, then rename. Returns 0, or -1 (said with -v) when it could not.
  */
 int	tlscache_store(const char *path, const unsigned char *data,
-	    size_t len);
+	    size_t len, time_t verified);
 
 /* Removes the session at path, if any: it was refused or used up. */
 void	tlscache_remove(const char *path);

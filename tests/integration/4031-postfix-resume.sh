@@ -1,12 +1,13 @@
 #!/bin/sh
 # TLS session resumption against the real Postfix, over implicit TLS and
 # STARTTLS: the first run does a full handshake, the second resumes the
-# session; both messages arrive. Postfix's own log is the witness: a full
+# session, and so does the third (Postfix sends no new TLS 1.3 ticket on
+# a resumed session: postie keeps the one it has); all messages arrive. Postfix's own log is the witness: a full
 # handshake names the digest the server signed with ("server-digest"), a
 # resumed one has no signature to log.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 12
+plan 16
 
 # handshakes FROM N: the kinds ("full", "resumed") of the first N TLS
 # connections Postfix logged from line FROM on, waiting 10 s at most
@@ -35,9 +36,13 @@ for kind in smtps submission; do
 	check_rc "$kind: second run exit 0" 0
 	check "$kind: postie says it resumed" \
 	    grep -q "postie: TLS session resumed" "$T/stderr"
-	check_eq "$kind: Postfix saw a full handshake, then a resumed one" \
-	    "full resumed" "$(handshakes "$log_start" 2)"
-	delivered 2
-	check_eq "$kind: both messages arrive" 2 "$(wc -l <"$T/delivered")"
+	postie_run -v -C "$T/rc" rcpt@example.test <"$T/msg"
+	check_rc "$kind: third run exit 0" 0
+	check "$kind: postie says it resumed again" \
+	    grep -q "postie: TLS session resumed" "$T/stderr"
+	check_eq "$kind: Postfix saw a full handshake, then resumed ones" \
+	    "full resumed resumed" "$(handshakes "$log_start" 3)"
+	delivered 3
+	check_eq "$kind: all three messages arrive" 3 "$(wc -l <"$T/delivered")"
 	pf_clear_mail "$PF_DIR"
 done

@@ -1,13 +1,14 @@
 #!/bin/sh
 # The TLS session cache never trusts a file it should not: a corrupt file
-# means a full, verified handshake (and the message is delivered), a file
+# means a full, verified handshake (and the message is delivered), so
+# does a session verified over a day ago, a file
 # others can read is removed unused, another user's file is not used
 # (and replaced: the directory is ours), a directory open to others is
 # not used; one account's session is never offered for another account
 # or host. Against the fake server, whose transcript says whether it
 # resumed.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 25
+plan 27
 
 printf '%s\n' "From: a@example.test" "Subject: x" "" "body" >"$T/msg"
 # kinds: "full" or "resumed" for each handshake the fake server made
@@ -18,14 +19,15 @@ kinds() {
 run() { postie_run -v -C "$T/rc" -i rcpt@example.test <"$T/msg"; }
 
 # A first run fills the cache; then the file is damaged each way.
-fake_start serve --connections 6
+fake_start serve --connections 7
 config_fake "$T/rc" "$FAKE_PORT" starttls
 run
 set -- "$T"/tls/*
 file=$1
 check_rc "first run: exit 0" 0
 
-printf 'postie-tls-session 1\ngarbage, not a session' >"$file"
+
+printf 'postie-tls-session 1 %020d\ngarbage, not a session' "$(date +%s)" >"$file"
 run
 check_rc "corrupt session file: exit 0" 0
 check "corrupt session file: said with -v, removed" \
@@ -35,14 +37,22 @@ check "corrupt session file: a full handshake, certificate verified" \
 check "corrupt session file: replaced by a good one" \
     test -s "$file" -a "$(head -c 20 "$file")" = "postie-tls-session 1"
 
-printf 'not even the header of a session file' >"$file"
+printf 'not even the header of a session file, but long enough to be read' >"$file"
 run
 check_rc "file without the header: exit 0" 0
 check "file without the header: malformed, removed" \
     grep -q "malformed; removed" "$T/stderr"
 
+# a session whose full handshake was two days ago
+{ printf 'postie-tls-session 1 %020d\n' $(($(date +%s) - 172800))
+  tail -c +43 "$file"; } >"$T/old"
+cat "$T/old" >"$file"
+run
+check_rc "session verified two days ago: exit 0" 0
+check "session verified two days ago: removed unused" \
+    grep -q "verified over a day ago; removed" "$T/stderr"
+
 chmod 644 "$file"
-cp "$file" "$T/good"
 run
 check_rc "file readable by others: exit 0" 0
 check "file readable by others: removed unused" \
@@ -66,7 +76,7 @@ check "directory open to others: not used" \
 chmod 700 "$T/tls"
 fake_wait
 check_eq "the server saw only full handshakes" \
-    "full full full full full full" "$(kinds)"
+    "full full full full full full full" "$(kinds)"
 
 # Another account on the same server, and the same account name for
 # another host name (127.0.0.1, verified as localhost): full handshakes,
