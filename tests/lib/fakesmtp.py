@@ -18,6 +18,7 @@ each with the same script, and exits. Python 3 standard library only.
 --auth-mechs LIST  the AUTH list serve offers once TLS is up ("PLAIN LOGIN");
                  SCRAM-*, OAUTHBEARER, XOAUTH2 and EXTERNAL are served by
                  fakesasl.py (see there), checking --password
+--listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
 --data PATH      each received message, as on the wire (CRLF line ends,
@@ -468,9 +469,10 @@ class Session:
 
 
 def listen(opts):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in opts.listen else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
+    srv.bind((opts.listen, 0))
     srv.listen(8)
     tmp = opts.port_file + ".tmp"
     with open(tmp, "w") as f:
@@ -531,6 +533,7 @@ def main():
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
     p.add_argument("--cb-wrong", action="store_true")
+    p.add_argument("--listen", default="127.0.0.1")
     opts = p.parse_args()
     opts.messages = 0
     if (opts.user is None) != (opts.password is None):

@@ -3,7 +3,8 @@
 #
 # Writes into OUTDIR (created if missing), every key ECDSA P-256:
 #   ca.pem ca.key                 the test CA (the only trust anchor tests use)
-#   server.pem server.key         localhost: SAN DNS:localhost, IP:127.0.0.1
+#   server.pem server.key         localhost: SAN DNS:localhost, IP:127.0.0.1,
+#                                 IP:::1
 #   wrongname.pem wrongname.key   valid, same CA, for wrong.example only
 #   expired.pem expired.key       right names, same CA, expired in 2020
 #   unknownca.pem unknownca.key   right names, signed by other-ca (not in ca.pem)
@@ -67,7 +68,8 @@ leaf() {
 
 right_names='cn = "localhost"
 dns_name = "localhost"
-ip_address = "127.0.0.1"'
+ip_address = "127.0.0.1"
+ip_address = "::1"'
 
 ca ca "postie test CA"
 ca other-ca "postie other CA"
