@@ -102,6 +102,7 @@ cache_file(const struct account *a, struct deliver_session *d)
 		return;
 	}
 	d->tp.cache_file = d->cache_file;
+	log_info("TLS session cache: %s", d->cache_file);
 }
 
 static int
