@@ -1107,6 +1107,31 @@ test_envelope_key_errors(void **state)
 	    "test.rc:2: dsn_return: 'hdrs' is not one of: off headers full");
 }
 
+/* ---- the TLS session cache ---- */
+
+static void
+test_session_cache_key(void **state)
+{
+	(void)state;
+	setenv("HOME", "/home/tester", 1);
+	parse_ok("defaults\ntls_session_cache off\n"
+	    "account a\nhost h\n"
+	    "account b\nhost h\ntls_session_cache on\n"
+	    "account c\nhost h\ntls_session_cache ~/tls\n"
+	    "account d : c\n"
+	    "account e : c\ntls_session_cache\n");
+	assert_string_equal(account("a")->tls_session_cache, "off");
+	assert_null(account("b")->tls_session_cache);
+	assert_string_equal(account("c")->tls_session_cache,
+	    "/home/tester/tls");
+	assert_string_equal(account("d")->tls_session_cache,
+	    "/home/tester/tls");
+	assert_null(account("e")->tls_session_cache);
+	parse_fails("account a\ntls_session_cache tls\n",
+	    "test.rc:2: tls_session_cache: 'tls' is not an absolute path "
+	    "(or ~/...)");
+}
+
 /* ---- the queue ---- */
 
 static void
@@ -1629,6 +1654,7 @@ main(void)
 		cmocka_unit_test_teardown(test_rewrite_domain, teardown),
 		cmocka_unit_test_teardown(test_envelope_keys, teardown),
 		cmocka_unit_test_teardown(test_envelope_key_errors, teardown),
+		cmocka_unit_test_teardown(test_session_cache_key, teardown),
 		cmocka_unit_test_teardown(test_queue_keys, teardown),
 		cmocka_unit_test_teardown(test_queue_key_errors, teardown),
 		cmocka_unit_test_teardown(test_new_defaults, teardown),
