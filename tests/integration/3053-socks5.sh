@@ -2,10 +2,11 @@
 # SOCKS5 (proxy_host, proxy_port): through tests/lib/socks5.py to the real
 # Postfix, the host name goes to the proxy (ATYP 3, resolved there), TLS
 # and the certificate check run end to end, and the message arrives. A
-# proxy that refuses (reply 5): exit 75, the error gives its reason.
+# proxy that refuses (reply 5): exit 75, the error gives its reason; one
+# that never answers costs at most the timeout and a second.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 8
+plan 11
 
 # socks_start [OPTION...]: the proxy, logging to $T/socks.log; sets SOCKS_PORT
 socks_start() {
@@ -65,3 +66,20 @@ postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "no proxy listening: exit 75" 75
 check_err_at "the error names the proxy" "$PF_SUBMISSION_PORT" \
     "SOCKS5 proxy 127.0.0.1: cannot connect: 127.0.0.1:"
+
+# A proxy that accepts and never answers (the fake server, silent).
+fake_start - <<'S'
+sleep 8
+S
+config_postfix "$T/rc" submission "proxy_host 127.0.0.1" \
+    "proxy_port $FAKE_PORT" "queue off" "timeout 2"
+start=$(date +%s.%N)
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+kill "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+check_rc "a silent proxy: exit 75" 75
+check "within timeout + 1 s (took ${took}s)" \
+    awk -v t="$took" 'BEGIN { exit !(t < 3) }'
+check_err_at "the error says the proxy did not answer" "$PF_SUBMISSION_PORT" \
+    "SOCKS5 proxy did not answer within 2 s"
