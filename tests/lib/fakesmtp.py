@@ -48,6 +48,9 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
                    drops the connection instead; a 2xx override of AUTH, MAIL
                    or RCPT counts as success, a DATA override other than 354
                    refuses the message
+  reply-rcpt ADDRESS TEXT
+                   for serve: answer a RCPT whose address is ADDRESS with TEXT
+                   (a per-recipient override, before any "reply RCPT")
   drop-data-after LINES
                    for serve: drop the connection in the middle of a message,
                    after receiving LINES lines of it
@@ -91,7 +94,7 @@ import fakesasl
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
 COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
-            "sleep", "close", "reply", "drop-data-after", "serve"}
+            "sleep", "close", "reply", "reply-rcpt", "drop-data-after", "serve"}
 
 
 
@@ -157,7 +160,7 @@ def parse_script(path):
                 raise ScriptError("%s:%d: unknown command %r" % (path, n, cmd))
             if cmd in ("send", "send-raw", "sleep") and not arg:
                 raise ScriptError("%s:%d: %s needs an argument" % (path, n, cmd))
-            if cmd == "reply" and len(arg.split(" ", 1)) != 2:
+            if cmd in ("reply", "reply-rcpt") and len(arg.split(" ", 1)) != 2:
                 raise ScriptError("%s:%d: reply VERB TEXT" % (path, n))
             if cmd == "drop-data-after" and not arg.isdigit():
                 raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
@@ -200,6 +203,7 @@ class Session:
         self.tls = False
         self.sent_anything = False
         self.replies = {}
+        self.rcpt_replies = {}
         self.authed = False
         self.drop_after = None
 
@@ -299,6 +303,9 @@ class Session:
             elif cmd == "close":
                 self.tr.event("server closes the connection")
                 return
+            elif cmd == "reply-rcpt":
+                addr, text = arg.split(" ", 1)
+                self.rcpt_replies[addr.lower()] = text
             elif cmd == "drop-data-after":
                 self.drop_after = int(arg)
             elif cmd == "reply":
@@ -440,6 +447,12 @@ class Session:
         return code is not None
 
     def do_rcpt(self, verb, args):
+        addr = args[0][3:].strip("<>").lower() if args and args[0].upper().startswith("TO:") else ""
+        if self.mail and addr in self.rcpt_replies:
+            self.send_lines(unescape(self.rcpt_replies[addr]))
+            if self.rcpt_replies[addr].startswith("2"):
+                self.rcpt = True
+            return True
         code = self.say(verb, "250 2.1.5 recipient ok" if self.mail else "503 5.5.1 MAIL first")
         if code is not None and code.startswith("2"):
             self.rcpt = True
