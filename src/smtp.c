@@ -73,6 +73,8 @@ struct smtp_session {
 	unsigned		 caps;
 	long long		 size_max;	/* SIZE n; 0: unknown */
 	struct buf		 mechs;		/* "PLAIN LOGIN ..." */
+	int			 auth_before_tls; /* AUTH offered before
+						   STARTTLS, to name it */
 
 	struct sasl_client	*sasl;
 	struct buf		 auth_deferred;	/* initial response, secret */
@@ -734,6 +736,7 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 		return smtp_refused(s, FAIL_TLS, f);
 	if (conn_starttls(s->conn, s->p.tls, f) == -1)
 		return smtp_broken(s);
+	s->auth_before_tls = (s->caps & SMTP_CAP_AUTH) != 0;
 	log_info("TLS is up; asking for the capabilities again");
 	return S_EHLO;
 }
@@ -747,6 +750,12 @@ smtp_enter_auth(struct smtp_session *s, struct failure *f)
 	unsigned char		 cb[64];
 	int			 rc;
 
+	/* A server that offers AUTH in plaintext only would have the
+	 * password where anyone on the path can read it, or an attacker
+	 * stripped AUTH from the EHLO inside TLS: say which we saw. */
+	if ((s->caps & SMTP_CAP_AUTH) == 0 && s->auth_before_tls)
+		return fail(f, FAIL_AUTH, "the server offered AUTH only before "
+		    "STARTTLS, none over TLS; no password was sent");
 	if ((s->caps & SMTP_CAP_AUTH) == 0)
 		return fail(f, FAIL_AUTH, "the server offers no authentication "
 		    "(AUTH) on this connection (is this its submission port?)");
