@@ -11,7 +11,7 @@ port=$(pf_free_ports 1)
 	printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" account\ test \
 	    "host localhost" "port $port" "tls on" "tls_starttls off" "auth on" \
 	    "user alice" "password wonderland-secret" "from sender@example.test" \
-	    "queue_dir $T/queue" "account default : test"
+	    "queue_dir $T/queue" "tls_session_cache $T/tls" "account default : test"
 } | write_config "$T/rc"
 
 chmod 644 "$T/rc"

@@ -48,6 +48,7 @@ done
 	printf '%s\n' "account test" "host localhost" "port $PF_SMTPS_PORT" \
 	    "tls_starttls off" "tls_trust_file $TEST_CA/ca.pem" "user $PF_USER" \
 	    "password $PF_PASSWORD" "domain example.test" "queue_dir $T/queue" \
+	    "tls_session_cache $T/tls" \
 	    "account default : test"
 } | write_config "$T/rc-nofrom"
 pf_clear_mail "$PF_DIR"

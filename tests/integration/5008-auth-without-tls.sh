@@ -27,6 +27,7 @@ user alice
 password wonderland-secret
 from sender@example.test
 queue_dir $T/queue
+tls_session_cache $T/tls
 account default : test
 EOF
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"

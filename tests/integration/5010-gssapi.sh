@@ -84,6 +84,7 @@ config_krb() {
 defaults
 tls_trust_file $TEST_CA/ca.pem
 queue_dir $T/queue
+tls_session_cache $T/tls
 queue off
 account test
 host localhost
