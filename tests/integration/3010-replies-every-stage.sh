@@ -3,10 +3,11 @@
 # of a submission. A 4xx exits 75, a 5xx 69 (67 when every recipient is
 # refused); the one error line quotes the reply; postie sends nothing
 # after the refused step but QUIT, and never sends the message.
-# A 5xx to EHLO is final: postie does not fall back to HELO (a submission
-# server that refuses EHLO offers no AUTH or STARTTLS; doc/deviations.md).
+# A 5xx to EHLO is final when the account needs STARTTLS or AUTH (HELO
+# has neither; doc/deviations.md); without them postie falls back to HELO
+# (RFC 5321 3.2).
 . "$(dirname "$0")/../lib/lib.sh"
-plan 69
+plan 72
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
@@ -96,3 +97,16 @@ check_rc "one of two recipients refused: exit 0" 0
 check_err "the warning names the refused recipient and the code" warning gone@example.test 550
 check_eq "both RCPTs sent, the message sent once" "EHLO AUTH MAIL RCPT RCPT DATA QUIT" "$(sent)"
 check_transcript "the message was accepted" '^S: 250 2.0.0 queued'
+
+# an account with neither STARTTLS nor AUTH: a 502 to EHLO, then HELO
+fake_start - --implicit-tls <<'S'
+reply EHLO 502 5.5.2 EHLO not recognised
+serve
+S
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "auth off"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "no AUTH needed, EHLO 502: exit 0" 0
+check_eq "no AUTH needed, EHLO 502: HELO, then the message" \
+    "EHLO HELO MAIL RCPT DATA QUIT" "$(sent)"
+check "no AUTH needed, EHLO 502: the message arrived" test -s "$T/data"
