@@ -97,6 +97,8 @@ static int	 say_text(gnutls_session_t, const char *, const char *,
 		    struct failure *);
 static int	 say_owner(gnutls_session_t, const char *, const char *,
 		    struct failure *);
+static int	 say_untrusted(gnutls_session_t, const char *, const char *,
+		    struct failure *);
 static int	 say_expired(gnutls_session_t, const char *, const char *,
 		    struct failure *);
 static int	 say_not_active(gnutls_session_t, const char *, const char *,
@@ -123,7 +125,7 @@ static struct tls_trust *trusts;
  * first: a certificate from an unknown issuer proves nothing else.
  */
 static const struct cert_reason cert_reasons[] = {
-	{ GNUTLS_CERT_SIGNER_NOT_FOUND, say_text, "is not trusted "
+	{ GNUTLS_CERT_SIGNER_NOT_FOUND, say_untrusted, "is not trusted "
 	    "(unknown issuer; add its CA with tls_trust_file)" },
 	{ GNUTLS_CERT_REVOKED, say_text, "has been revoked" },
 	{ GNUTLS_CERT_UNEXPECTED_OWNER, say_owner, NULL },
@@ -440,6 +442,29 @@ say_text(gnutls_session_t session, const char *name, const char *text,
 {
 	(void)session;
 	return fail(f, FAIL_CERT, "certificate for %s %s", name, text);
+}
+
+/*
+ * A self-signed server certificate is what a small private server shows:
+ * no CA will ever vouch for it, so the way out is to pin it, not to look
+ * for its CA.
+ */
+static int
+say_untrusted(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	gnutls_x509_crt_t	crt;
+	int			self;
+
+	if (peer_cert(session, 0, &crt) == -1)
+		return say_text(session, name, text, f);
+	self = gnutls_x509_crt_check_issuer(crt, crt);
+	gnutls_x509_crt_deinit(crt);
+	if (!self)
+		return say_text(session, name, text, f);
+	return fail(f, FAIL_CERT, "certificate for %s is self-signed, not "
+	    "trusted (pin it with tls_fingerprint or tls_pin, or add it with "
+	    "tls_trust_file)", name);
 }
 
 static int
