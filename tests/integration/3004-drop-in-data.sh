@@ -2,7 +2,7 @@
 # With "queue off": the server drops the connection in the middle of DATA: exit 75
 # (EX_TEMPFAIL), one error line naming the account and server.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 4
+plan 5
 
 fake_start - --implicit-tls <<'S'
 drop-data-after 3
@@ -21,3 +21,5 @@ check_rc "dropped in DATA: exit 75" 75
 check_err_at "one line: account and server" "$FAKE_PORT"
 check_transcript "the message was under way" '^# server drops the connection'
 check "the client did not report success" test "$rc" -ne 0
+check "the server never saw the end of the message" \
+    sh -c "! grep -q '^# message of' '$T/transcript' && test ! -e '$T/data'"

@@ -3,7 +3,7 @@
 # STARTTLS or refuses it: postie stops (no plaintext fallback), says
 # STARTTLS, and never sends AUTH or MAIL.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 6
+plan 7
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
@@ -16,7 +16,7 @@ S
 config_fake "$T/rc" "$FAKE_PORT" starttls
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
-check "STARTTLS not offered: non-zero exit (got $rc)" test "$rc" -ne 0
+check_rc "STARTTLS not offered: exit 69" 69
 check_err_at "the error line says STARTTLS" "$FAKE_PORT" STARTTLS
 check_no_auth_no_mail "STARTTLS not offered: no AUTH, no MAIL"
 
@@ -32,6 +32,8 @@ S
 config_fake "$T/rc" "$FAKE_PORT" starttls "queue off"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
-check "STARTTLS refused with 454: non-zero exit (got $rc)" test "$rc" -ne 0
+check_rc "STARTTLS refused with 454: exit 75" 75
 check_err "the error line says STARTTLS and quotes the reply" STARTTLS 454
 check_no_auth_no_mail "STARTTLS refused: no AUTH, no MAIL"
+check_eq "STARTTLS refused: nothing after it but QUIT" "EHLO STARTTLS QUIT" \
+    "$(sed -n 's/^C: \([A-Za-z]*\).*/\1/p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//')"
