@@ -732,9 +732,13 @@ smtp_enter_starttls(struct smtp_session *s, struct failure *f)
 static int
 smtp_on_starttls(struct smtp_session *s, struct failure *f)
 {
+	struct tls_params	tp;
+
 	if (s->reply.code != 220)
 		return smtp_refused(s, FAIL_TLS, f);
-	if (conn_starttls(s->conn, s->p.tls, f) == -1)
+	tp = *s->p.tls;
+	tp.after_starttls = 1;
+	if (conn_starttls(s->conn, &tp, f) == -1)
 		return smtp_broken(s);
 	s->auth_before_tls = (s->caps & SMTP_CAP_AUTH) != 0;
 	log_info("TLS is up; asking for the capabilities again");

@@ -399,6 +399,10 @@ handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
 		    "does not speak TLS 1.2 or later");
 	case GNUTLS_E_UNEXPECTED_PACKET_LENGTH:
 	case GNUTLS_E_UNEXPECTED_PACKET:
+		if (p->after_starttls)
+			return fail(f, FAIL_TLS, "TLS handshake failed: %s "
+			    "(the server answered its own 220 to STARTTLS "
+			    "without TLS)", gnutls_strerror(r));
 		return fail(f, FAIL_TLS, "TLS handshake failed: %s (does the "
 		    "server speak TLS on this port? port 587 uses STARTTLS)",
 		    gnutls_strerror(r));

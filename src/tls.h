@@ -20,6 +20,9 @@ struct tls_params {
 	int		 timeout_ms;	/* handshake deadline */
 	/* The session cache file (tlscache_path()), NULL: no cache. */
 	const char	*cache_file;
+	/* Set after a 220 to STARTTLS: a plaintext answer then is a broken
+	 * or hostile server, not a port that needs STARTTLS. */
+	int		 after_starttls;
 };
 
 struct tls_session;
