@@ -503,8 +503,11 @@ smtp_refused(struct smtp_session *s, enum fail_kind kind, struct failure *f)
 	case 5:
 		break;
 	default:
-		return fail(f, FAIL_PROTOCOL, "%s: unexpected reply %d%s%s",
+		/* A 2xx or 3xx where it cannot be is a reply to something
+		 * else: after a 354 even QUIT would be message text. */
+		fail(f, FAIL_PROTOCOL, "%s: unexpected reply %d%s%s",
 		    s->what, s->reply.code, sep, text);
+		return smtp_broken(s);
 	}
 	return fail(f, kind, "%s: %d%s%s", s->what, s->reply.code, sep, text);
 }
