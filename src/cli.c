@@ -126,6 +126,7 @@ static const struct {
 	{ "--help", CLI_HELP, 0 },
 	{ "--queue-remove", CLI_QUEUE_REMOVE, 1 },
 	{ "--queue-retry", CLI_QUEUE_RETRY, 1 },
+	{ "--serverinfo", CLI_SERVERINFO, 0 },
 	{ "--version", CLI_VERSION, 0 },
 };
 
@@ -145,6 +146,7 @@ static const char cli_usage_text[] =
 "              [-f sender] [-N never|success,failure,delay] [-R full|hdrs]\n"
 "              [-r sender] [-V envid] [-X logfile] [-q[f]] [--]\n"
 "              [recipient ...]\n"
+"       postie --serverinfo [-a account] [-C file]\n"
 "       postie --queue-remove id | --queue-retry id\n"
 "       postie --help | --version\n"
 "       mailq\n"

@@ -19,6 +19,7 @@ enum cli_mode {
 	CLI_SMTP_SERVER,	/* -bs */
 	CLI_QUEUE_REMOVE,	/* --queue-remove ID */
 	CLI_QUEUE_RETRY,	/* --queue-retry ID */
+	CLI_SERVERINFO,		/* --serverinfo: what the server offers */
 };
 
 struct invocation {
@@ -53,7 +54,8 @@ struct invocation {
  * give the null sender (from = ""). "-oi" is "-i"; -N, -R and -V are
  * checked against RFC 3461, -B against 7BIT and 8BITMIME. The mode
  * follows argv[0]'s base name (mailq, newaliases), then -b, -q, --help,
- * --version, --queue-remove ID and --queue-retry ID (also "=ID").
+ * --version, --serverinfo, --queue-remove ID and --queue-retry ID (also
+ * "=ID").
  *
  * Errors (FAIL_USAGE, naming the option or the address): an unknown
  * option, a missing option argument, a bad address or -N/-R/-V value, a

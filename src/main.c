@@ -16,6 +16,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "qrun.h"
+#include "serverinfo.h"
 #include "smtpd.h"
 #include "submit.h"
 
@@ -179,6 +180,26 @@ run_queue_mode(const struct invocation *inv)
 	return rc;
 }
 
+/* --serverinfo: the account a submission would use, probed. */
+static int
+run_serverinfo(const struct invocation *inv)
+{
+	struct config		 c;
+	const struct account	*a;
+	struct failure		 f;
+	int			 rc;
+
+	failure_clear(&f);
+	if (config_load(&c, inv->config_file, &f) == -1 ||
+	    (a = config_account(&c, inv->account, inv->from, &f)) == NULL) {
+		config_free(&c);
+		return exitcode_report(&f, NULL);
+	}
+	rc = serverinfo_run(a);
+	config_free(&c);
+	return rc;
+}
+
 static void
 print_version(void)
 {
@@ -204,6 +225,8 @@ run_mode(const struct invocation *inv)
 		return EX_OK;
 	case CLI_SMTP_SERVER:
 		return run_smtp_server(inv);
+	case CLI_SERVERINFO:
+		return run_serverinfo(inv);
 	case CLI_LIST_QUEUE:
 	case CLI_QUEUE_REMOVE:
 	case CLI_QUEUE_RETRY:

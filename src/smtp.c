@@ -142,6 +142,7 @@ static int	smtp_enter_body(struct smtp_session *, struct failure *);
 static int	smtp_stream(struct smtp_session *, off_t *, struct failure *);
 static ssize_t	smtp_read_block(struct smtp_session *, struct failure *);
 static int	smtp_on_banner(struct smtp_session *, struct failure *);
+static void	smtp_probe_keep(struct smtp_session *, struct buf *);
 static int	smtp_on_ehlo(struct smtp_session *, struct failure *);
 static int	smtp_on_starttls(struct smtp_session *, struct failure *);
 static int	smtp_on_auth(struct smtp_session *, struct failure *);
@@ -677,9 +678,21 @@ smtp_mech_add(struct smtp_session *s, const char *name, size_t len)
 
 /* Session setup. */
 
+/* --serverinfo: a copy of the reply (best effort: it only informs). */
+static void
+smtp_probe_keep(struct smtp_session *s, struct buf *to)
+{
+	buf_reset(to);
+	(void)buf_appendf(to, "%d %.*s", s->reply.code,
+	    (int)s->reply.text.len, s->reply.text.data != NULL ?
+	    s->reply.text.data : "");
+}
+
 static int
 smtp_on_banner(struct smtp_session *s, struct failure *f)
 {
+	if (s->p.probe != NULL)
+		smtp_probe_keep(s, &s->p.probe->greeting);
 	if (s->reply.code == 220)
 		return S_EHLO;
 	return smtp_refused(s, FAIL_REJECTED, f);
@@ -711,6 +724,9 @@ smtp_on_ehlo(struct smtp_session *s, struct failure *f)
 			return S_HELO;
 		return smtp_refused(s, FAIL_REJECTED, f);
 	}
+	if (s->p.probe != NULL)
+		smtp_probe_keep(s, conn_is_tls(s->conn) ?
+		    &s->p.probe->ehlo_tls : &s->p.probe->ehlo_plain);
 	if (s->p.starttls && !conn_is_tls(s->conn))
 		return S_STARTTLS;
 	if (s->p.auth)
@@ -744,6 +760,11 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	if (conn_starttls(s->conn, &tp, f) == -1)
 		return smtp_broken(s);
 	s->auth_before_tls = (s->caps & SMTP_CAP_AUTH) != 0;
+	/* --serverinfo: after a refused certificate, nothing but QUIT. */
+	if (tls_verify_failure(conn_tls(s->conn)) != NULL) {
+		*f = *tls_verify_failure(conn_tls(s->conn));
+		return -1;
+	}
 	log_info("TLS is up; asking for the capabilities again");
 	return S_EHLO;
 }

@@ -38,6 +38,14 @@ struct smtp_reply {
 #define SMTP_CAP_SMTPUTF8	0x80u
 #define SMTP_CAP_ENHANCEDSTATUSCODES 0x100u
 
+/* What the server said during smtp_open(), for --serverinfo: each reply's
+ * lines joined with " / ". The caller frees the bufs. */
+struct smtp_probe {
+	struct buf	greeting;
+	struct buf	ehlo_plain;	/* EHLO before TLS (STARTTLS) */
+	struct buf	ehlo_tls;	/* EHLO over TLS */
+};
+
 struct smtp_params {
 	const char		*helo_name;	/* EHLO argument */
 	int			 implicit_tls;	/* TLS was started by the caller */
@@ -46,6 +54,10 @@ struct smtp_params {
 	int			 auth;		/* authenticate */
 	struct sasl_params	 sasl;		/* offered and tls_active are
 						   filled in by smtp */
+	/* NULL, or where to record the replies. With it, a certificate that
+	 * did not verify after STARTTLS (tls verify_report_only) ends the
+	 * dialogue with that FAIL_CERT and nothing but QUIT. */
+	struct smtp_probe	*probe;
 };
 
 struct smtp_envelope {

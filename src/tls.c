@@ -63,6 +63,8 @@ struct tls_session {
 	int		 offered;	/* a cached session was offered */
 	int		 resumed;
 	time_t		 verified;	/* when a full handshake verified it */
+	int		 verify_failed;	/* verify_report_only: it did not */
+	struct failure	 verify_fail;
 };
 
 /* Credentials are loaded once per trust source and kept for the process. */
@@ -117,6 +119,7 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 		    struct failure *);
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
+static void	 report_verify(struct tls_session *, const struct tls_params *);
 
 static struct tls_trust *trusts;
 
@@ -171,9 +174,55 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 		session_free(s);
 		return -1;
 	}
+	if (p->verify_report_only)
+		report_verify(s, p);
 	describe(s);
 	peer_describe(s);
 	*out = s;
+	return 0;
+}
+
+/*
+ * verify_report_only: the same checks gnutls_session_set_verify_cert()
+ * runs during the handshake, after it, kept for tls_verify_failure().
+ */
+static void
+report_verify(struct tls_session *s, const struct tls_params *p)
+{
+	unsigned	status = 0;
+	int		r;
+
+	r = gnutls_certificate_verify_peers3(s->session, p->verify_name,
+	    &status);
+	if (r < 0) {
+		fail(&s->verify_fail, FAIL_CERT, "certificate for %s refused: "
+		    "%s", p->verify_name, gnutls_strerror(r));
+		s->verify_failed = 1;
+	} else if (status != 0) {
+		cert_fail_status(s->session, p->verify_name, status,
+		    &s->verify_fail);
+		s->verify_failed = 1;
+	}
+}
+
+const struct failure *
+tls_verify_failure(struct tls_session *s)
+{
+	return s->verify_failed ? &s->verify_fail : NULL;
+}
+
+int
+tls_peer_cert(struct tls_session *s, unsigned i, const unsigned char **der,
+    size_t *len)
+{
+	const gnutls_datum_t	*list;
+	unsigned		 n = 0;
+
+	list = gnutls_certificate_get_peers(s->session, &n);
+	if (list == NULL || i >= n)
+		return -1;
+	*der = list[i].data;
+	*len = list[i].size;
 	return 0;
 }
 
@@ -345,7 +394,8 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 	    p->sni_name, strlen(p->sni_name))) < 0)
 		return fail(f, FAIL_CONFIG, "TLS server name %s: %s",
 		    p->sni_name, gnutls_strerror(r));
-	gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
+	if (!p->verify_report_only)
+		gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
 	gnutls_transport_set_int(s->session, s->fd);
 	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?
 	    (unsigned)p->timeout_ms : GNUTLS_DEFAULT_HANDSHAKE_TIMEOUT);

@@ -23,6 +23,9 @@ struct tls_params {
 	/* Set after a 220 to STARTTLS: a plaintext answer then is a broken
 	 * or hostile server, not a port that needs STARTTLS. */
 	int		 after_starttls;
+	/* For --serverinfo only: a certificate that does not verify does
+	 * not end the handshake; tls_verify_failure() tells why instead. */
+	int		 verify_report_only;
 };
 
 struct tls_session;
@@ -64,6 +67,20 @@ const char *tls_peer_name(struct tls_session *s);
  */
 int	tls_channel_binding(struct tls_session *s, const char **name,
 	    unsigned char *data, size_t size, size_t *len);
+
+/*
+ * With verify_report_only: NULL when the certificate verified, otherwise
+ * the FAIL_CERT failure a submission would have ended with. NULL too for
+ * a session started without that flag (it verified or never started).
+ */
+const struct failure *tls_verify_failure(struct tls_session *s);
+
+/*
+ * The DER of certificate number i of the chain as the server sent it (0
+ * is the server's own). Returns 0, or -1 past the end.
+ */
+int	tls_peer_cert(struct tls_session *s, unsigned i,
+	    const unsigned char **der, size_t *len);
 
 /* 1 when the handshake resumed a cached session (tlscache.h). */
 int	tls_resumed(struct tls_session *s);

@@ -262,8 +262,8 @@ static void
 test_starttls_injection(void **state)
 {
 	struct pair		*p = *state;
-	struct tls_params	 tp = { NULL, "localhost", "localhost", 1000, NULL,
-	    0 };
+	struct tls_params	 tp = { .verify_name = "localhost",
+	    .sni_name = "localhost", .timeout_ms = 1000 };
 	struct failure		 f;
 
 	say(p, "220 go ahead\r\n250 injected\r\n");

@@ -1,0 +1,273 @@
+/*
+ * serverinfo: postie --serverinfo (see serverinfo.h). smtp speaks, tls
+ * verifies in report-only mode; this only chooses and formats.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
+
+#include "conn.h"
+#include "log.h"
+#include "serverinfo.h"
+#include "smtp.h"
+#include "tls.h"
+
+static void	print_reply(const char *title, const struct buf *b);
+static void	print_auth(const struct buf *b);
+static void	print_chain(struct tls_session *t);
+static void	print_cert(unsigned i, const unsigned char *der, size_t len);
+static void	print_hash(const char *title, gnutls_digest_algorithm_t alg,
+		    const void *p, size_t len, int base64);
+static void	print_pin(gnutls_x509_crt_t crt);
+static void	print_time(const char *title, time_t t);
+static void	print_tls(struct conn *c);
+static int	finish(struct conn *c, const struct failure *f,
+		    const char *context);
+
+/* Each line of a reply ("250 a / b / c") on its own, indented. */
+static void
+print_reply(const char *title, const struct buf *b)
+{
+	const char	*p, *q;
+
+	if (b->len == 0)
+		return;
+	printf("%s:\n", title);
+	for (p = b->data; (q = strstr(p, " / ")) != NULL; p = q + 3)
+		printf("  %.*s\n", (int)(q - p), p);
+	printf("  %s\n", p);
+}
+
+/* The AUTH line of the EHLO over TLS (of the only EHLO without TLS). */
+static void
+print_auth(const struct buf *b)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (p = b->data; p != NULL; p = strstr(p, " / ")) {
+		p += (p == b->data) ? 4 : 3;
+		if (strncasecmp(p, "AUTH ", 5) == 0) {
+			n = strcspn(p + 5, "/");
+			while (n > 0 && p[5 + n - 1] == ' ')
+				n--;
+			printf("auth mechanisms: %.*s\n", (int)n, p + 5);
+			return;
+		}
+	}
+	printf("auth mechanisms: none offered\n");
+}
+
+static void
+print_hash(const char *title, gnutls_digest_algorithm_t alg, const void *p,
+    size_t len, int base64)
+{
+	unsigned char	 md[64];
+	gnutls_datum_t	 in, out;
+	size_t		 i, n = gnutls_hash_get_len(alg);
+
+	if (n == 0 || n > sizeof(md) || gnutls_hash_fast(alg, p, len, md) < 0)
+		return;
+	printf("    %s: ", title);
+	if (base64) {
+		in.data = md;
+		in.size = n;
+		if (gnutls_base64_encode2(&in, &out) == 0) {
+			printf("%.*s", (int)out.size, (char *)out.data);
+			gnutls_free(out.data);
+		}
+	} else
+		for (i = 0; i < n; i++)
+			printf("%s%02X", i > 0 ? ":" : "", md[i]);
+	printf("\n");
+}
+
+static void
+print_time(const char *title, time_t t)
+{
+	struct tm	tm;
+	char		s[64];
+
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		strlcpy(s, "?", sizeof(s));
+	printf("    %s: %s\n", title, s);
+}
+
+/* tls_pin's value: SHA-256 of the SubjectPublicKeyInfo, base64. */
+static void
+print_pin(gnutls_x509_crt_t crt)
+{
+	gnutls_pubkey_t	pub;
+	gnutls_datum_t	spki;
+
+	if (gnutls_pubkey_init(&pub) < 0)
+		return;
+	if (gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) == 0) {
+		print_hash("spki pin (sha256, base64)", GNUTLS_DIG_SHA256,
+		    spki.data, spki.size, 1);
+		gnutls_free(spki.data);
+	}
+	gnutls_pubkey_deinit(pub);
+}
+
+static void
+print_cert(unsigned i, const unsigned char *der, size_t len)
+{
+	gnutls_x509_crt_t	crt;
+	gnutls_datum_t		d, name;
+
+	d.data = (unsigned char *)der;
+	d.size = len;
+	printf("  certificate %u:\n", i);
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		printf("    (not a readable X.509 certificate)\n");
+		gnutls_x509_crt_deinit(crt);
+		return;
+	}
+	if (gnutls_x509_crt_get_dn3(crt, &name, 0) == 0) {
+		printf("    subject: %s\n", (char *)name.data);
+		gnutls_free(name.data);
+	}
+	if (gnutls_x509_crt_get_issuer_dn3(crt, &name, 0) == 0) {
+		printf("    issuer: %s\n", (char *)name.data);
+		gnutls_free(name.data);
+	}
+	print_time("not before", gnutls_x509_crt_get_activation_time(crt));
+	print_time("not after", gnutls_x509_crt_get_expiration_time(crt));
+	print_hash("sha256 fingerprint", GNUTLS_DIG_SHA256, der, len, 0);
+	print_pin(crt);
+	gnutls_x509_crt_deinit(crt);
+}
+
+static void
+print_chain(struct tls_session *t)
+{
+	const unsigned char	*der;
+	size_t			 len;
+	unsigned		 i;
+
+	printf("certificate chain (as the server sent it):\n");
+	for (i = 0; tls_peer_cert(t, i, &der, &len) == 0; i++)
+		print_cert(i, der, len);
+	if (i == 0)
+		printf("  (none)\n");
+}
+
+static void
+print_tls(struct conn *c)
+{
+	if (!conn_is_tls(c))
+		return;
+	printf("tls: %s\n", tls_describe(conn_tls(c)));
+	print_chain(conn_tls(c));
+}
+
+/* The verdict line and the exit status; the failure, if any, on stderr. */
+static int
+finish(struct conn *c, const struct failure *f, const char *context)
+{
+	const struct failure	*vf = NULL;
+
+	if (c != NULL && conn_is_tls(c))
+		vf = tls_verify_failure(conn_tls(c));
+	if (vf != NULL) {
+		printf("verification: failed: %s\n", vf->text);
+		return exitcode_report(vf, context);
+	}
+	if (f != NULL)
+		return exitcode_report(f, context);
+	if (c != NULL && conn_is_tls(c))
+		printf("verification: ok\n");
+	else
+		printf("verification: no TLS on this account\n");
+	return EX_OK;
+}
+
+int
+serverinfo_run(const struct account *a)
+{
+	struct tls_params	 tp;
+	struct smtp_params	 sp;
+	struct smtp_probe	 probe;
+	struct smtp_session	*smtp = NULL;
+	struct conn_route	 route;
+	struct conn		*c = NULL;
+	struct failure		 f;
+	char			 helo[256], context[512];
+	int			 timeout, rc;
+
+	failure_clear(&f);
+	memset(&probe, 0, sizeof(probe));
+	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
+	    a->port);
+	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
+	memset(&tp, 0, sizeof(tp));
+	tp.trust_file = a->tls_trust_file;
+	tp.verify_name = a->tls_host_override != NULL ?
+	    a->tls_host_override : a->host;
+	tp.sni_name = tp.verify_name;
+	tp.timeout_ms = timeout * 1000;
+	tp.verify_report_only = 1;	/* no session cache: a full handshake */
+	if (a->domain != NULL)
+		strlcpy(helo, a->domain, sizeof(helo));
+	else if (gethostname(helo, sizeof(helo)) == -1 || helo[0] == '\0')
+		strlcpy(helo, "localhost", sizeof(helo));
+	helo[sizeof(helo) - 1] = '\0';
+	memset(&sp, 0, sizeof(sp));
+	sp.helo_name = helo;
+	sp.implicit_tls = a->tls && !a->tls_starttls;
+	sp.starttls = a->tls && a->tls_starttls;
+	sp.tls = &tp;
+	sp.probe = &probe;	/* sp.auth stays 0: never authenticate */
+	memset(&route, 0, sizeof(route));
+	route.source_ip = a->source_ip;
+	route.proxy_host = a->proxy_host;
+	route.proxy_port = a->proxy_port;
+	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
+	    a->name, sp.implicit_tls ? "implicit TLS" : sp.starttls ?
+	    "STARTTLS" : "no TLS");
+	if (conn_open_route(a->host, a->port, timeout, &route, &c, &f) == -1)
+		return finish(NULL, &f, context);
+	if (sp.implicit_tls && conn_starttls(c, &tp, &f) == -1) {
+		rc = finish(NULL, &f, context);
+		conn_close(c);
+		return rc;
+	}
+	/* Implicit TLS that did not verify: close without a word. */
+	if (sp.implicit_tls && tls_verify_failure(conn_tls(c)) != NULL) {
+		print_tls(c);
+		rc = finish(c, NULL, context);
+		conn_close(c);
+		return rc;
+	}
+	rc = smtp_open(c, &sp, &smtp, &f);
+	print_reply("greeting", &probe.greeting);
+	if (sp.starttls)
+		print_reply("capabilities before TLS", &probe.ehlo_plain);
+	print_tls(c);
+	print_reply(conn_is_tls(c) ? "capabilities after TLS" :
+	    "capabilities", conn_is_tls(c) ? &probe.ehlo_tls :
+	    &probe.ehlo_plain);
+	if (rc == 0)
+		print_auth(conn_is_tls(c) ? &probe.ehlo_tls :
+		    &probe.ehlo_plain);
+	smtp_close(smtp);
+	rc = finish(c, rc == -1 ? &f : NULL, context);
+	conn_close(c);
+	buf_free(&probe.greeting, 0);
+	buf_free(&probe.ehlo_plain, 0);
+	buf_free(&probe.ehlo_tls, 0);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * serverinfo: postie --serverinfo. Connects as a submission for the
+ * account would, sends no mail and never authenticates, and prints what
+ * the server offers: greeting, capabilities before and after TLS, the
+ * TLS version and cipher, the certificate chain as sent, the AUTH
+ * mechanisms, and whether the certificate verified.
+ */
+#ifndef POSTIE_SERVERINFO_H
+#define POSTIE_SERVERINFO_H
+
+#include "config.h"
+
+/*
+ * Prints the report for account a on stdout; a failure is one line on
+ * stderr, after whatever was learned before it. After a certificate
+ * that does not verify, nothing but QUIT is sent (STARTTLS) or the
+ * connection is closed (implicit TLS). Returns an exit status: EX_OK
+ * when everything verified, the certificate failure's status (69)
+ * otherwise, the usual statuses of connect, TLS and protocol failures.
+ */
+int	serverinfo_run(const struct account *a);
+
+#endif
