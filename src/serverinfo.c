@@ -29,6 +29,7 @@ static void	print_hash(const char *title, gnutls_digest_algorithm_t alg,
 static void	print_pin(gnutls_x509_crt_t crt);
 static void	print_time(const char *title, time_t t);
 static void	print_tls(struct conn *c);
+static void	print_choice(const struct account *a);
 static int	finish(struct conn *c, const struct failure *f,
 		    const char *context);
 
@@ -174,6 +175,22 @@ print_tls(struct conn *c)
 	print_chain(conn_tls(c));
 }
 
+/* Which mechanism a submission with this account would use. */
+static void
+print_choice(const struct account *a)
+{
+	if (a->auth == AUTH_MECH)
+		printf("auth postie would use: %s (the account's auth key)\n",
+		    a->auth_mech);
+	else if (a->auth == AUTH_ON ||
+	    (a->auth == AUTH_DEFAULT && a->user != NULL))
+		printf("auth postie would use: the strongest of these that "
+		    "libsasl2 provides here\n");
+	else
+		printf("auth postie would use: none (the account does not "
+		    "authenticate)\n");
+}
+
 /* The verdict line and the exit status; the failure, if any, on stderr. */
 static int
 finish(struct conn *c, const struct failure *f, const char *context)
@@ -260,9 +277,11 @@ serverinfo_run(const struct account *a)
 	print_reply(conn_is_tls(c) ? "capabilities after TLS" :
 	    "capabilities", conn_is_tls(c) ? &probe.ehlo_tls :
 	    &probe.ehlo_plain);
-	if (rc == 0)
+	if (rc == 0) {
 		print_auth(conn_is_tls(c) ? &probe.ehlo_tls :
 		    &probe.ehlo_plain);
+		print_choice(a);
+	}
 	smtp_close(smtp);
 	rc = finish(c, rc == -1 ? &f : NULL, context);
 	conn_close(c);

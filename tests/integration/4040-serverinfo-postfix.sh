@@ -6,7 +6,7 @@
 # "verification: ok", exit 0; Postfix saw no AUTH and no MAIL.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 21
+plan 23
 
 fp=$(certtool --fingerprint --hash sha256 --infile "$TEST_CA/server.pem" |
     tr 'a-f' 'A-F' | sed 's/../&:/g; s/:$//')
@@ -23,6 +23,7 @@ for kind in smtps submission; do
 	check "$kind: the chain's subject names localhost" grep -Eq '^    subject: .*CN=localhost' "$out"
 	check "$kind: the fingerprint certtool computes" grep -qxF "    sha256 fingerprint: $fp" "$out"
 	check "$kind: Postfix's AUTH mechanisms" grep -Eq '^auth mechanisms: .*PLAIN' "$out"
+	check "$kind: the mechanism postie would use" grep -qx 'auth postie would use: the strongest of these that libsasl2 provides here' "$out"
 	check "$kind: verification: ok" grep -qx 'verification: ok' "$out"
 	if [ $kind = submission ]; then
 		check "submission: capabilities before TLS, with STARTTLS" \
