@@ -20,6 +20,19 @@
 #include "smtp.h"
 #include "tls.h"
 
+/* Everything one run needs; smtp keeps pointers into it. */
+struct serverinfo {
+	struct tls_params	tp;
+	struct smtp_params	sp;
+	struct smtp_probe	probe;
+	struct conn_route	route;
+	char			helo[256];
+};
+
+static void	params_fill(const struct account *a, int timeout,
+		    struct serverinfo *si);
+static int	dialogue(const struct account *a, struct serverinfo *si,
+		    struct conn *c, const char *context);
 static void	print_reply(const char *title, const struct buf *b);
 static void	print_auth(const struct buf *b);
 static void	print_chain(struct tls_session *t);
@@ -212,81 +225,95 @@ finish(struct conn *c, const struct failure *f, const char *context)
 	return EX_OK;
 }
 
-int
-serverinfo_run(const struct account *a)
+/* The parameters deliver would use, but report-only and without AUTH. */
+static void
+params_fill(const struct account *a, int timeout, struct serverinfo *si)
 {
-	struct tls_params	 tp;
-	struct smtp_params	 sp;
-	struct smtp_probe	 probe;
+	struct tls_params	*tp = &si->tp;
+	struct smtp_params	*sp = &si->sp;
+
+	memset(si, 0, sizeof(*si));
+	tp->trust_file = a->tls_trust_file;
+	tp->verify_name = a->tls_host_override != NULL ?
+	    a->tls_host_override : a->host;
+	tp->sni_name = tp->verify_name;
+	tp->timeout_ms = timeout * 1000;
+	tp->verify_report_only = 1;	/* no session cache: a full handshake */
+	if (a->domain != NULL)
+		strlcpy(si->helo, a->domain, sizeof(si->helo));
+	else if (gethostname(si->helo, sizeof(si->helo)) == -1 ||
+	    si->helo[0] == '\0')
+		strlcpy(si->helo, "localhost", sizeof(si->helo));
+	si->helo[sizeof(si->helo) - 1] = '\0';
+	sp->helo_name = si->helo;
+	sp->implicit_tls = a->tls && !a->tls_starttls;
+	sp->starttls = a->tls && a->tls_starttls;
+	sp->tls = tp;
+	sp->probe = &si->probe;	/* sp->auth stays 0: never authenticate */
+	si->route.source_ip = a->source_ip;
+	si->route.proxy_host = a->proxy_host;
+	si->route.proxy_port = a->proxy_port;
+}
+
+/* The SMTP part, over a connection with TLS up when it is implicit. */
+static int
+dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
+    const char *context)
+{
 	struct smtp_session	*smtp = NULL;
-	struct conn_route	 route;
-	struct conn		*c = NULL;
 	struct failure		 f;
-	char			 helo[256], context[512];
-	int			 timeout, rc;
+	const struct buf	*caps;
+	int			 rc;
 
 	failure_clear(&f);
-	memset(&probe, 0, sizeof(probe));
-	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
-	    a->port);
-	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-	memset(&tp, 0, sizeof(tp));
-	tp.trust_file = a->tls_trust_file;
-	tp.verify_name = a->tls_host_override != NULL ?
-	    a->tls_host_override : a->host;
-	tp.sni_name = tp.verify_name;
-	tp.timeout_ms = timeout * 1000;
-	tp.verify_report_only = 1;	/* no session cache: a full handshake */
-	if (a->domain != NULL)
-		strlcpy(helo, a->domain, sizeof(helo));
-	else if (gethostname(helo, sizeof(helo)) == -1 || helo[0] == '\0')
-		strlcpy(helo, "localhost", sizeof(helo));
-	helo[sizeof(helo) - 1] = '\0';
-	memset(&sp, 0, sizeof(sp));
-	sp.helo_name = helo;
-	sp.implicit_tls = a->tls && !a->tls_starttls;
-	sp.starttls = a->tls && a->tls_starttls;
-	sp.tls = &tp;
-	sp.probe = &probe;	/* sp.auth stays 0: never authenticate */
-	memset(&route, 0, sizeof(route));
-	route.source_ip = a->source_ip;
-	route.proxy_host = a->proxy_host;
-	route.proxy_port = a->proxy_port;
-	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
-	    a->name, sp.implicit_tls ? "implicit TLS" : sp.starttls ?
-	    "STARTTLS" : "no TLS");
-	if (conn_open_route(a->host, a->port, timeout, &route, &c, &f) == -1)
-		return finish(NULL, &f, context);
-	if (sp.implicit_tls && conn_starttls(c, &tp, &f) == -1) {
-		rc = finish(NULL, &f, context);
-		conn_close(c);
-		return rc;
-	}
-	/* Implicit TLS that did not verify: close without a word. */
-	if (sp.implicit_tls && tls_verify_failure(conn_tls(c)) != NULL) {
-		print_tls(c);
-		rc = finish(c, NULL, context);
-		conn_close(c);
-		return rc;
-	}
-	rc = smtp_open(c, &sp, &smtp, &f);
-	print_reply("greeting", &probe.greeting);
-	if (sp.starttls)
-		print_reply("capabilities before TLS", &probe.ehlo_plain);
+	rc = smtp_open(c, &si->sp, &smtp, &f);
+	print_reply("greeting", &si->probe.greeting);
+	if (si->sp.starttls)
+		print_reply("capabilities before TLS", &si->probe.ehlo_plain);
 	print_tls(c);
+	caps = conn_is_tls(c) ? &si->probe.ehlo_tls : &si->probe.ehlo_plain;
 	print_reply(conn_is_tls(c) ? "capabilities after TLS" :
-	    "capabilities", conn_is_tls(c) ? &probe.ehlo_tls :
-	    &probe.ehlo_plain);
+	    "capabilities", caps);
 	if (rc == 0) {
-		print_auth(conn_is_tls(c) ? &probe.ehlo_tls :
-		    &probe.ehlo_plain);
+		print_auth(caps);
 		print_choice(a);
 	}
 	smtp_close(smtp);
-	rc = finish(c, rc == -1 ? &f : NULL, context);
+	return finish(c, rc == -1 ? &f : NULL, context);
+}
+
+int
+serverinfo_run(const struct account *a)
+{
+	struct serverinfo	 si;
+	struct conn		*c = NULL;
+	struct failure		 f;
+	char			 context[512];
+	int			 timeout, rc;
+
+	failure_clear(&f);
+	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
+	    a->port);
+	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
+	params_fill(a, timeout, &si);
+	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
+	    a->name, si.sp.implicit_tls ? "implicit TLS" : si.sp.starttls ?
+	    "STARTTLS" : "no TLS");
+	if (conn_open_route(a->host, a->port, timeout, &si.route, &c,
+	    &f) == -1)
+		return finish(NULL, &f, context);
+	if (si.sp.implicit_tls && conn_starttls(c, &si.tp, &f) == -1)
+		rc = finish(NULL, &f, context);
+	else if (si.sp.implicit_tls &&
+	    tls_verify_failure(conn_tls(c)) != NULL) {
+		/* Implicit TLS that did not verify: close without a word. */
+		print_tls(c);
+		rc = finish(c, NULL, context);
+	} else
+		rc = dialogue(a, &si, c, context);
 	conn_close(c);
-	buf_free(&probe.greeting, 0);
-	buf_free(&probe.ehlo_plain, 0);
-	buf_free(&probe.ehlo_tls, 0);
+	buf_free(&si.probe.greeting, 0);
+	buf_free(&si.probe.ehlo_plain, 0);
+	buf_free(&si.probe.ehlo_tls, 0);
 	return rc;
 }
