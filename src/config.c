@@ -381,7 +381,7 @@ static const struct key keys[] = {
 	{ "tls_certcheck",	key_unless_off,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },
 	{ "tls_crl_file",	key_any,	KEY_NOTED, F_NONE, NULL },
-	{ "tls_fingerprint",	key_fingerprint, KEY_NOTED, F_FINGERPRINT,
+	{ "tls_fingerprint",	key_fingerprint, KEY_USED, F_FINGERPRINT,
 	    NULL },
 	{ "tls_force_sslv3",	key_onoff,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_host_override",	key_string,	KEY_USED, F_HOST_OVERRIDE, NULL },
@@ -1207,7 +1207,10 @@ key_trust_file(struct parser *p, const struct key *k, char *v)
 	return r;
 }
 
-/* "AB:CD:...": SHA-256 or SHA-1 (or MD5, as old msmtp files have). */
+/*
+ * "AB:CD:..." SHA-256. msmtp also takes SHA-1 and MD5; those are refused
+ * by name: a second certificate with the same short hash can be made.
+ */
 static int
 key_fingerprint(struct parser *p, const struct key *k, char *v)
 {
@@ -1218,10 +1221,14 @@ key_fingerprint(struct parser *p, const struct key *k, char *v)
 	for (i = 0; i < len; i++)
 		if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
 			break;
-	if (i < len || (len != 16 * 3 - 1 && len != 20 * 3 - 1 &&
-	    len != 32 * 3 - 1))
-		return perr(p, "%s: '%.100s' is not a SHA-256 or SHA-1 "
-		    "fingerprint (hex bytes separated by colons)", k->name, v);
+	if (i == len && (len == 16 * 3 - 1 || len == 20 * 3 - 1))
+		return perr(p, "%s: %s fingerprint is too weak to pin; use "
+		    "the SHA-256 one (postie --serverinfo prints it, or "
+		    "certtool --fingerprint --hash sha256)", k->name,
+		    len == 16 * 3 - 1 ? "an MD5" : "a SHA-1");
+	if (i < len || len != 32 * 3 - 1)
+		return perr(p, "%s: '%.100s' is not a SHA-256 fingerprint "
+		    "(32 hex bytes separated by colons)", k->name, v);
 	for (i = 0; i < len; i++)
 		v[i] = (char)toupper((unsigned char)v[i]);
 	return set_str(p, k->field, v);

@@ -52,7 +52,7 @@ struct account {
 	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */
 	char		*tls_trust_file; /* NULL or "system": system store */
 	char		*tls_host_override; /* name the certificate must hold */
-	/* A pin, as "AB:CD:..." (SHA-256 or SHA-1), upper case; NULL: none.
+	/* A pin, as "AB:CD:..." (SHA-256), upper case; NULL: none.
 	 * Parsed and kept, but no module acts on it yet. */
 	char		*tls_fingerprint;
 	/* tls_session_cache (postie's own): NULL "on", the default

@@ -121,6 +121,8 @@ open_session(const struct account *a, struct deliver_session *d,
 	    a->tls_host_override : a->host;
 	tp->sni_name = tp->verify_name;
 	tp->timeout_ms = timeout * 1000;
+	if (a->tls_fingerprint != NULL && a->tls_fingerprint[0] != '\0')
+		tp->fingerprint = a->tls_fingerprint;
 	if (a->tls)
 		cache_file(a, d);
 	helo_name(a, d->helo, sizeof(d->helo));

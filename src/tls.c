@@ -41,6 +41,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "certinfo.h"
 #include "log.h"
 #include "tls.h"
 #include "tlscache.h"
@@ -120,6 +121,8 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
 static void	 report_verify(struct tls_session *, const struct tls_params *);
+static int	 pin_check(struct tls_session *, const struct tls_params *,
+		    struct failure *);
 
 static struct tls_trust *trusts;
 
@@ -170,7 +173,8 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 		return -1;
 	}
 	session_offer(s, p);
-	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1) {
+	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1 ||
+	    pin_check(s, p, f) == -1) {
 		session_free(s);
 		return -1;
 	}
@@ -179,6 +183,37 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	describe(s);
 	peer_describe(s);
 	*out = s;
+	return 0;
+}
+
+/*
+ * tls_fingerprint: the server's own certificate, full handshake or
+ * resumed, must be the pinned one. Runs before anything is sent inside
+ * TLS, so a mismatch leaks nothing.
+ */
+static int
+pin_check(struct tls_session *s, const struct tls_params *p,
+    struct failure *f)
+{
+	const gnutls_datum_t	*list;
+	char			 seen[CERTINFO_FINGERPRINT_LEN];
+	unsigned		 n = 0;
+
+	if (p->fingerprint == NULL)
+		return 0;
+	list = gnutls_certificate_get_peers(s->session, &n);
+	if (list == NULL || n == 0)
+		return fail(f, FAIL_CERT, "certificate for %s: the server sent "
+		    "none to compare with tls_fingerprint", p->verify_name);
+	if (certinfo_fingerprint(list[0].data, list[0].size, seen,
+	    sizeof(seen)) == -1)
+		return fail(f, FAIL_SOFTWARE, "SHA-256 of the certificate "
+		    "failed");
+	if (strcmp(seen, p->fingerprint) != 0)
+		return fail(f, FAIL_CERT, "certificate for %s does not match "
+		    "tls_fingerprint: expected %s, the server's is %s",
+		    p->verify_name, p->fingerprint, seen);
+	log_info("TLS: certificate matches tls_fingerprint");
 	return 0;
 }
 
@@ -269,6 +304,12 @@ session_recheck(struct tls_session *s, const struct tls_params *p,
 	if (!gnutls_session_is_resumed(s->session)) {
 		s->verified = now;
 		log_info("TLS: full handshake");
+		return 0;
+	}
+	/* Pinned: pin_check() is the whole check, resumed or not. */
+	if (p->fingerprint != NULL) {
+		s->resumed = 1;
+		log_info("TLS session resumed");
 		return 0;
 	}
 	for (i = 0; peer_cert(s->session, i, &crt) == 0; i++) {
@@ -394,7 +435,9 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 	    p->sni_name, strlen(p->sni_name))) < 0)
 		return fail(f, FAIL_CONFIG, "TLS server name %s: %s",
 		    p->sni_name, gnutls_strerror(r));
-	if (!p->verify_report_only)
+	/* A fingerprint replaces the CA and name checks: it is how a
+	 * self-signed server is trusted (pin_check() after the handshake). */
+	if (!p->verify_report_only && p->fingerprint == NULL)
 		gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
 	gnutls_transport_set_int(s->session, s->fd);
 	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?

@@ -26,6 +26,10 @@ struct tls_params {
 	/* For --serverinfo only: a certificate that does not verify does
 	 * not end the handshake; tls_verify_failure() tells why instead. */
 	int		 verify_report_only;
+	/* tls_fingerprint: NULL for the CA and name checks; otherwise the
+	 * server's own certificate must have this SHA-256 fingerprint
+	 * ("AB:CD:...", certinfo's form) and nothing else is checked. */
+	const char	*fingerprint;
 };
 
 struct tls_session;
@@ -36,7 +40,8 @@ struct tls_session;
  * session to read and write with.
  *
  * Errors: FAIL_CERT (untrusted, wrong name, expired, not yet valid,
- * revoked: text says which, and for which name), FAIL_TLS (handshake
+ * revoked, not the pinned fingerprint: text says which, and for which
+ * name), FAIL_TLS (handshake
  * failure, protocol version), FAIL_TIMEOUT, FAIL_DROPPED, FAIL_CONFIG
  * (trust file unreadable), FAIL_OS.
  */

@@ -684,7 +684,14 @@ test_fingerprint(void **state)
 	parse_fails_with("account a\ntls_fingerprint 00:11:zz\n",
 	    "test.rc:2: tls_fingerprint: '00:11:zz' is not a SHA-256", NULL);
 	parse_fails_with("account a\ntls_fingerprint 0011\n",
-	    "is not a SHA-256 or SHA-1 fingerprint", NULL);
+	    "is not a SHA-256 fingerprint", NULL);
+	parse_fails_with("account a\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33\n",
+	    "test.rc:2: tls_fingerprint: a SHA-1 fingerprint is too weak "
+	    "to pin; use the SHA-256 one", NULL);
+	parse_fails_with("account a\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n",
+	    "an MD5 fingerprint is too weak", NULL);
 }
 
 /* ---- errors ---- */
