@@ -95,6 +95,7 @@ enum field {
 	F_SOURCE_IP,
 	F_PROXY_HOST,
 	F_PROXY_PORT,
+	F_PIN,
 	F_COUNT
 };
 
@@ -123,6 +124,7 @@ static const struct {
 				    FT_STR },
 	[F_SESSION_CACHE] =	{ offsetof(struct account, tls_session_cache),
 				    FT_STR },
+	[F_PIN] =		{ offsetof(struct account, tls_pin), FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
 	[F_PASSWORD] =		{ offsetof(struct account, password), FT_STR },
@@ -266,6 +268,7 @@ static int	 key_onoff(struct parser *, const struct key *, char *);
 static int	 key_onoff_not(struct parser *, const struct key *, char *);
 static int	 key_trust_file(struct parser *, const struct key *, char *);
 static int	 key_fingerprint(struct parser *, const struct key *, char *);
+static int	 key_pin(struct parser *, const struct key *, char *);
 static int	 key_auth(struct parser *, const struct key *, char *);
 static int	 key_any(struct parser *, const struct key *, char *);
 static int	 key_words(struct parser *, const struct key *, char *);
@@ -390,6 +393,7 @@ static const struct key keys[] = {
 	{ "tls_nocertcheck",	key_unless_on,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },
 	{ "tls_nostarttls",	key_onoff_not,	KEY_USED, F_STARTTLS, NULL },
+	{ "tls_pin",		key_pin,	KEY_USED, F_PIN, NULL },
 	{ "tls_priorities",	key_any,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_session_cache",	key_session_cache, KEY_USED, F_SESSION_CACHE,
 	    NULL },
@@ -1232,6 +1236,44 @@ key_fingerprint(struct parser *p, const struct key *k, char *v)
 	for (i = 0; i < len; i++)
 		v[i] = (char)toupper((unsigned char)v[i]);
 	return set_str(p, k->field, v);
+}
+
+/*
+ * Base64 SHA-256 SPKI pins, space or comma separated; each tls_pin line
+ * adds to the account's, an empty one removes them all.
+ */
+static int
+key_pin(struct parser *p, const struct key *k, char *v)
+{
+	struct buf	 b = BUF_INIT;
+	char		*tok, *last, **cur;
+	size_t		 n;
+	int		 r;
+
+	if (*v == '\0')
+		return set_str(p, k->field, "");
+	cur = (char **)((char *)p->cur + fields[k->field].off);
+	if (*cur != NULL && buf_append(&b, *cur, strlen(*cur)) == -1)
+		return nomem(p->f);
+	for (tok = strtok_r(v, " \t,", &last); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &last)) {
+		n = strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/");
+		if (strlen(tok) != 44 || n != 43 || tok[43] != '=') {
+			buf_free(&b, 0);
+			return perr(p, "%s: '%.80s' is not a SHA-256 SPKI pin "
+			    "(44 characters of base64, as postie --serverinfo "
+			    "prints it)", k->name, tok);
+		}
+		if ((b.len > 0 && buf_append(&b, " ", 1) == -1) ||
+		    buf_append(&b, tok, 44) == -1) {
+			buf_free(&b, 0);
+			return nomem(p->f);
+		}
+	}
+	r = b.len > 0 ? set_str(p, k->field, b.data) : 0;
+	buf_free(&b, 0);
+	return r;
 }
 
 /* on, off, or a mechanism; an empty value is on, as msmtp has it. */

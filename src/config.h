@@ -52,9 +52,11 @@ struct account {
 	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */
 	char		*tls_trust_file; /* NULL or "system": system store */
 	char		*tls_host_override; /* name the certificate must hold */
-	/* A pin, as "AB:CD:..." (SHA-256), upper case; NULL: none.
-	 * Parsed and kept, but no module acts on it yet. */
+	/* A pin, as "AB:CD:..." (SHA-256), upper case; NULL: none. */
 	char		*tls_fingerprint;
+	/* tls_pin (postie's own): SPKI pins, base64 SHA-256, separated by
+	 * single spaces; NULL: none. */
+	char		*tls_pin;
 	/* tls_session_cache (postie's own): NULL "on", the default
 	 * directory (tlscache.h); "off"; else the directory to use. */
 	char		*tls_session_cache;

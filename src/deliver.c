@@ -123,7 +123,11 @@ open_session(const struct account *a, struct deliver_session *d,
 	tp->timeout_ms = timeout * 1000;
 	if (a->tls_fingerprint != NULL && a->tls_fingerprint[0] != '\0')
 		tp->fingerprint = a->tls_fingerprint;
-	if (a->tls)
+	if (a->tls_pin != NULL && a->tls_pin[0] != '\0')
+		tp->pins = a->tls_pin;
+	/* The cache's key has no pins: a session a pin accepted must not
+	 * be resumed by the same account once the pin is gone. */
+	if (a->tls && tp->pins == NULL)
 		cache_file(a, d);
 	helo_name(a, d->helo, sizeof(d->helo));
 	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,

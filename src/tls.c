@@ -123,6 +123,8 @@ static void	 session_free(struct tls_session *);
 static void	 report_verify(struct tls_session *, const struct tls_params *);
 static int	 pin_check(struct tls_session *, const struct tls_params *,
 		    struct failure *);
+static int	 spki_check(const gnutls_datum_t *, const struct tls_params *,
+		    struct failure *);
 
 static struct tls_trust *trusts;
 
@@ -199,12 +201,16 @@ pin_check(struct tls_session *s, const struct tls_params *p,
 	char			 seen[CERTINFO_FINGERPRINT_LEN];
 	unsigned		 n = 0;
 
-	if (p->fingerprint == NULL)
+	if (p->fingerprint == NULL && p->pins == NULL)
 		return 0;
 	list = gnutls_certificate_get_peers(s->session, &n);
 	if (list == NULL || n == 0)
 		return fail(f, FAIL_CERT, "certificate for %s: the server sent "
-		    "none to compare with tls_fingerprint", p->verify_name);
+		    "none to compare with the pin", p->verify_name);
+	if (p->pins != NULL && spki_check(&list[0], p, f) == -1)
+		return -1;
+	if (p->fingerprint == NULL)
+		return 0;
 	if (certinfo_fingerprint(list[0].data, list[0].size, seen,
 	    sizeof(seen)) == -1)
 		return fail(f, FAIL_SOFTWARE, "SHA-256 of the certificate "
@@ -215,6 +221,29 @@ pin_check(struct tls_session *s, const struct tls_params *p,
 		    p->verify_name, p->fingerprint, seen);
 	log_info("TLS: certificate matches tls_fingerprint");
 	return 0;
+}
+
+/* tls_pin: the server's key is one of the space separated pins. */
+static int
+spki_check(const gnutls_datum_t *leaf, const struct tls_params *p,
+    struct failure *f)
+{
+	char		 seen[CERTINFO_PIN_LEN];
+	const char	*at;
+	size_t		 len;
+
+	if (certinfo_pin(leaf->data, leaf->size, seen, sizeof(seen)) == -1)
+		return fail(f, FAIL_CERT, "certificate for %s: no public key "
+		    "to compare with tls_pin", p->verify_name);
+	len = strlen(seen);
+	for (at = p->pins; (at = strstr(at, seen)) != NULL; at += len)
+		if ((at == p->pins || at[-1] == ' ') &&
+		    (at[len] == '\0' || at[len] == ' ')) {
+			log_info("TLS: key matches tls_pin");
+			return 0;
+		}
+	return fail(f, FAIL_CERT, "certificate for %s: its key matches no "
+	    "tls_pin: the server's is %s", p->verify_name, seen);
 }
 
 /*
@@ -307,7 +336,7 @@ session_recheck(struct tls_session *s, const struct tls_params *p,
 		return 0;
 	}
 	/* Pinned: pin_check() is the whole check, resumed or not. */
-	if (p->fingerprint != NULL) {
+	if (p->fingerprint != NULL || p->pins != NULL) {
 		s->resumed = 1;
 		log_info("TLS session resumed");
 		return 0;
@@ -437,7 +466,8 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 		    p->sni_name, gnutls_strerror(r));
 	/* A fingerprint replaces the CA and name checks: it is how a
 	 * self-signed server is trusted (pin_check() after the handshake). */
-	if (!p->verify_report_only && p->fingerprint == NULL)
+	if (!p->verify_report_only && p->fingerprint == NULL &&
+	    p->pins == NULL)
 		gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
 	gnutls_transport_set_int(s->session, s->fd);
 	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?

@@ -30,6 +30,10 @@ struct tls_params {
 	 * server's own certificate must have this SHA-256 fingerprint
 	 * ("AB:CD:...", certinfo's form) and nothing else is checked. */
 	const char	*fingerprint;
+	/* tls_pin: NULL, or SPKI pins (base64 SHA-256) separated by
+	 * spaces; the server's own key must be one of them, and that too
+	 * replaces the CA and name checks. With both, both must match. */
+	const char	*pins;
 };
 
 struct tls_session;
