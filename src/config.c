@@ -41,6 +41,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "buf.h"
 #include "build.h"
 #include "config.h"
@@ -96,6 +98,7 @@ enum field {
 	F_PROXY_HOST,
 	F_PROXY_PORT,
 	F_PIN,
+	F_PRIORITIES,
 	F_COUNT
 };
 
@@ -125,6 +128,8 @@ static const struct {
 	[F_SESSION_CACHE] =	{ offsetof(struct account, tls_session_cache),
 				    FT_STR },
 	[F_PIN] =		{ offsetof(struct account, tls_pin), FT_STR },
+	[F_PRIORITIES] =	{ offsetof(struct account, tls_priorities),
+				    FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
 	[F_PASSWORD] =		{ offsetof(struct account, password), FT_STR },
@@ -269,6 +274,7 @@ static int	 key_onoff_not(struct parser *, const struct key *, char *);
 static int	 key_trust_file(struct parser *, const struct key *, char *);
 static int	 key_fingerprint(struct parser *, const struct key *, char *);
 static int	 key_pin(struct parser *, const struct key *, char *);
+static int	 key_priorities(struct parser *, const struct key *, char *);
 static int	 key_auth(struct parser *, const struct key *, char *);
 static int	 key_any(struct parser *, const struct key *, char *);
 static int	 key_words(struct parser *, const struct key *, char *);
@@ -394,7 +400,7 @@ static const struct key keys[] = {
 	    WHY_CERTCHECK },
 	{ "tls_nostarttls",	key_onoff_not,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_pin",		key_pin,	KEY_USED, F_PIN, NULL },
-	{ "tls_priorities",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "tls_priorities",	key_priorities,	KEY_USED, F_PRIORITIES, NULL },
 	{ "tls_session_cache",	key_session_cache, KEY_USED, F_SESSION_CACHE,
 	    NULL },
 	{ "tls_starttls",	key_onoff,	KEY_USED, F_STARTTLS, NULL },
@@ -1274,6 +1280,24 @@ key_pin(struct parser *p, const struct key *k, char *v)
 	r = b.len > 0 ? set_str(p, k->field, b.data) : 0;
 	buf_free(&b, 0);
 	return r;
+}
+
+/* A GnuTLS priority string, checked here so a typo is named by line. */
+static int
+key_priorities(struct parser *p, const struct key *k, char *v)
+{
+	gnutls_priority_t	 prio;
+	const char		*where = NULL;
+
+	if (*v == '\0')
+		return set_str(p, k->field, "");
+	if (gnutls_priority_init(&prio, v, &where) < 0)
+		return perr(p, "%s: not a GnuTLS priority string: error at "
+		    "character %d ('%.30s')", k->name,
+		    where != NULL ? (int)(where - v) + 1 : 1,
+		    where != NULL ? where : v);
+	gnutls_priority_deinit(prio);
+	return set_str(p, k->field, v);
 }
 
 /* on, off, or a mechanism; an empty value is on, as msmtp has it. */

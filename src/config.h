@@ -57,6 +57,8 @@ struct account {
 	/* tls_pin (postie's own): SPKI pins, base64 SHA-256, separated by
 	 * single spaces; NULL: none. */
 	char		*tls_pin;
+	/* tls_priorities: a GnuTLS priority string; NULL: postie's. */
+	char		*tls_priorities;
 	/* tls_session_cache (postie's own): NULL "on", the default
 	 * directory (tlscache.h); "off"; else the directory to use. */
 	char		*tls_session_cache;

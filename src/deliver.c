@@ -125,6 +125,8 @@ open_session(const struct account *a, struct deliver_session *d,
 		tp->fingerprint = a->tls_fingerprint;
 	if (a->tls_pin != NULL && a->tls_pin[0] != '\0')
 		tp->pins = a->tls_pin;
+	if (a->tls_priorities != NULL && a->tls_priorities[0] != '\0')
+		tp->priorities = a->tls_priorities;
 	/* The cache's key has no pins: a session a pin accepted must not
 	 * be resumed by the same account once the pin is gone. */
 	if (a->tls && tp->pins == NULL)

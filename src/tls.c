@@ -121,6 +121,8 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
 static void	 report_verify(struct tls_session *, const struct tls_params *);
+static int	 priority_set(struct tls_session *, const struct tls_params *,
+		    const char **);
 static int	 pin_check(struct tls_session *, const struct tls_params *,
 		    struct failure *);
 static int	 spki_check(const gnutls_datum_t *, const struct tls_params *,
@@ -438,6 +440,25 @@ is_ip_literal(const char *name)
 	    inet_pton(AF_INET6, name, addr) == 1;
 }
 
+/*
+ * tls_priorities as given, with the versions before TLS 1.2 taken out
+ * again: postie's floor is not the user's to lower.
+ */
+static int
+priority_set(struct tls_session *s, const struct tls_params *p,
+    const char **where)
+{
+	char	prio[1024];
+
+	if (p->priorities == NULL)
+		return gnutls_priority_set_direct(s->session, TLS_PRIORITY,
+		    where);
+	if ((size_t)snprintf(prio, sizeof(prio), "%s:-VERS-TLS1.1:-VERS-TLS1.0"
+	    ":-VERS-SSL3.0", p->priorities) >= sizeof(prio))
+		return GNUTLS_E_INVALID_REQUEST;
+	return gnutls_priority_set_direct(s->session, prio, where);
+}
+
 static int
 session_setup(struct tls_session *s, const struct tls_params *p,
     gnutls_certificate_credentials_t cred, struct failure *f)
@@ -449,8 +470,7 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 	 * not a SIGPIPE that kills us. */
 	if ((r = gnutls_init(&s->session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0)
 		return fail(f, FAIL_OS, "TLS setup: %s", gnutls_strerror(r));
-	if ((r = gnutls_priority_set_direct(s->session, TLS_PRIORITY,
-	    &where)) < 0)
+	if ((r = priority_set(s, p, &where)) < 0)
 		return fail(f, FAIL_SOFTWARE, "TLS priority: %s",
 		    gnutls_strerror(r));
 	if ((r = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE,

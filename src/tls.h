@@ -34,6 +34,8 @@ struct tls_params {
 	 * spaces; the server's own key must be one of them, and that too
 	 * replaces the CA and name checks. With both, both must match. */
 	const char	*pins;
+	/* tls_priorities: NULL for postie's; TLS 1.0 and 1.1 stay off. */
+	const char	*priorities;
 };
 
 struct tls_session;
