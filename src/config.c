@@ -99,6 +99,8 @@ enum field {
 	F_PROXY_PORT,
 	F_PIN,
 	F_PRIORITIES,
+	F_CERT_FILE,
+	F_KEY_FILE,
 	F_COUNT
 };
 
@@ -129,6 +131,10 @@ static const struct {
 				    FT_STR },
 	[F_PIN] =		{ offsetof(struct account, tls_pin), FT_STR },
 	[F_PRIORITIES] =	{ offsetof(struct account, tls_priorities),
+				    FT_STR },
+	[F_CERT_FILE] =		{ offsetof(struct account, tls_cert_file),
+				    FT_STR },
+	[F_KEY_FILE] =		{ offsetof(struct account, tls_key_file),
 				    FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
@@ -386,7 +392,7 @@ static const struct key keys[] = {
 	{ "syslog",		key_words,	KEY_NOTED, F_NONE, SYSLOG_WORDS },
 	{ "timeout",		key_timeout,	KEY_USED, F_TIMEOUT, NULL },
 	{ "tls",		key_onoff,	KEY_USED, F_TLS, NULL },
-	{ "tls_cert_file",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "tls_cert_file",	key_path,	KEY_USED, F_CERT_FILE, NULL },
 	{ "tls_certcheck",	key_unless_off,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },
 	{ "tls_crl_file",	key_any,	KEY_NOTED, F_NONE, NULL },
@@ -394,7 +400,7 @@ static const struct key keys[] = {
 	    NULL },
 	{ "tls_force_sslv3",	key_onoff,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_host_override",	key_string,	KEY_USED, F_HOST_OVERRIDE, NULL },
-	{ "tls_key_file",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "tls_key_file",	key_path,	KEY_USED, F_KEY_FILE, NULL },
 	{ "tls_min_dh_prime_bits", key_count,	KEY_NOTED, F_NONE, NULL },
 	{ "tls_nocertcheck",	key_unless_on,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },

@@ -59,6 +59,9 @@ struct account {
 	char		*tls_pin;
 	/* tls_priorities: a GnuTLS priority string; NULL: postie's. */
 	char		*tls_priorities;
+	/* tls_cert_file, tls_key_file: a client certificate; NULL: none. */
+	char		*tls_cert_file;
+	char		*tls_key_file;
 	/* tls_session_cache (postie's own): NULL "on", the default
 	 * directory (tlscache.h); "off"; else the directory to use. */
 	char		*tls_session_cache;

@@ -127,6 +127,8 @@ open_session(const struct account *a, struct deliver_session *d,
 		tp->pins = a->tls_pin;
 	if (a->tls_priorities != NULL && a->tls_priorities[0] != '\0')
 		tp->priorities = a->tls_priorities;
+	tp->cert_file = a->tls_cert_file;
+	tp->key_file = a->tls_key_file;
 	/* The cache's key has no pins: a session a pin accepted must not
 	 * be resumed by the same account once the pin is gone. */
 	if (a->tls && tp->pins == NULL)

@@ -24,6 +24,7 @@
  * compared with. A server that refuses resumption gets a full
  * handshake, verified as usual.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -66,6 +67,8 @@ struct tls_session {
 	time_t		 verified;	/* when a full handshake verified it */
 	int		 verify_failed;	/* verify_report_only: it did not */
 	struct failure	 verify_fail;
+	/* With a client certificate: this session's own credentials. */
+	gnutls_certificate_credentials_t own_cred;
 };
 
 /* Credentials are loaded once per trust source and kept for the process. */
@@ -121,6 +124,8 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
 static void	 report_verify(struct tls_session *, const struct tls_params *);
+static int	 client_cred(const struct tls_params *,
+		    gnutls_certificate_credentials_t *, struct failure *);
 static int	 priority_set(struct tls_session *, const struct tls_params *,
 		    const char **);
 static int	 pin_check(struct tls_session *, const struct tls_params *,
@@ -166,10 +171,17 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	/* Never run without a name to check: that is no verification. */
 	if (p->verify_name == NULL || p->verify_name[0] == '\0')
 		return fail(f, FAIL_SOFTWARE, "TLS without a name to verify");
-	if (trust_get(p->trust_file, &cred, f) == -1)
+	if (p->cert_file == NULL && p->key_file == NULL && trust_get(p->trust_file, &cred, f) == -1)
 		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
+	if (p->cert_file != NULL || p->key_file != NULL) {
+		if (client_cred(p, &s->own_cred, f) == -1) {
+			session_free(s);
+			return -1;
+		}
+		cred = s->own_cred;
+	}
 	s->fd = fd;
 	s->timeout_sec = p->timeout_ms > 0 ? (p->timeout_ms + 999) / 1000 : 0;
 	if (session_setup(s, p, cred, f) == -1) {
@@ -297,6 +309,8 @@ session_free(struct tls_session *s)
 {
 	if (s->session != NULL)
 		gnutls_deinit(s->session);
+	if (s->own_cred != NULL)
+		gnutls_certificate_free_credentials(s->own_cred);
 	free(s->cache_file);
 	free(s);
 }
@@ -438,6 +452,44 @@ is_ip_literal(const char *name)
 
 	return inet_pton(AF_INET, name, addr) == 1 ||
 	    inet_pton(AF_INET6, name, addr) == 1;
+}
+
+/*
+ * tls_cert_file and tls_key_file: credentials of the session's own, the
+ * trust of the shared ones and the client certificate offered to a
+ * server that asks. The key must be readable by its owner only.
+ */
+static int
+client_cred(const struct tls_params *p, gnutls_certificate_credentials_t *cred,
+    struct failure *f)
+{
+	const char	*trust = p->trust_file;
+	struct stat	 st;
+	int		 r;
+
+	if (trust != NULL && (trust[0] == '\0' || strcmp(trust, "system") == 0))
+		trust = NULL;
+	if (p->key_file == NULL || p->cert_file == NULL)
+		return fail(f, FAIL_CONFIG, "%s without %s: a client "
+		    "certificate needs both", p->key_file == NULL ?
+		    "tls_cert_file" : "tls_key_file", p->key_file == NULL ?
+		    "tls_key_file" : "tls_cert_file");
+	if (stat(p->key_file, &st) == -1 || access(p->key_file, R_OK) == -1)
+		return fail(f, FAIL_CONFIG, "cannot read tls_key_file %s: %s",
+		    p->key_file, strerror(errno));
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		return fail(f, FAIL_CONFIG, "tls_key_file %s: others can read "
+		    "it (chmod 600 %s)", p->key_file, p->key_file);
+	if (gnutls_certificate_allocate_credentials(cred) < 0)
+		return fail(f, FAIL_OS, "out of memory");
+	if (trust_load(trust, *cred, f) == -1)
+		return -1;
+	if ((r = gnutls_certificate_set_x509_key_file(*cred, p->cert_file,
+	    p->key_file, GNUTLS_X509_FMT_PEM)) < 0)
+		return fail(f, FAIL_CONFIG, "cannot load tls_cert_file %s with "
+		    "tls_key_file %s: %s", p->cert_file, p->key_file,
+		    gnutls_strerror(r));
+	return 0;
 }
 
 /*

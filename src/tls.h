@@ -36,6 +36,10 @@ struct tls_params {
 	const char	*pins;
 	/* tls_priorities: NULL for postie's; TLS 1.0 and 1.1 stay off. */
 	const char	*priorities;
+	/* tls_cert_file, tls_key_file: NULL, or the client certificate
+	 * offered when the server asks for one (both must be set). */
+	const char	*cert_file;
+	const char	*key_file;
 };
 
 struct tls_session;

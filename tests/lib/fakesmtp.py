@@ -64,6 +64,8 @@ MAIL, RCPT, DATA, RSET, NOOP, QUIT. With --user, MAIL needs AUTH first.
 
 Transcript (--transcript, appended to), one line each, flushed as it happens:
   # connection N from ADDR:PORT  events, starting with '#'; among them
+  # tls client: CN              with --client-ca FILE (a client certificate
+                              signed by FILE required): its common name
   # tls sni: NAME             the client's SNI at each handshake ("none")
   # tls established: VERSION CIPHER [resumed]
                               "resumed" when the client resumed a session
@@ -104,13 +106,16 @@ _contexts = {}
 def server_context(opts):
     """One TLS context per certificate for the whole run, so that a client
     can resume a session of an earlier connection (--connections N)."""
-    k = (opts.cert, opts.key, opts.tls12)
+    k = (opts.cert, opts.key, opts.tls12, opts.client_ca)
     if k not in _contexts:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         if opts.tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(opts.cert, opts.key)
+        if opts.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(opts.client_ca)
         _contexts[k] = ctx
     return _contexts[k]
 
@@ -271,6 +276,9 @@ class Session:
         self.tr.event("tls established: %s %s%s"
                       % (self.sock.version(), self.sock.cipher()[0],
                          " resumed" if self.sock.session_reused else ""))
+        if self.opts.client_ca:
+            subj = dict(x[0] for x in self.sock.getpeercert()["subject"])
+            self.tr.event("tls client: %s" % subj.get("commonName", "?"))
 
     def note_sni(self, sslsock, name, ctx):
         # Python passes None when the ClientHello carried no server_name.
@@ -545,6 +553,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
+    p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")
     p.add_argument("--listen", default="127.0.0.1")
     opts = p.parse_args()
