@@ -794,6 +794,8 @@ smtp_enter_auth(struct smtp_session *s, struct failure *f)
 	if (sp.tls_active && tls_channel_binding(conn_tls(s->conn),
 	    &sp.cb_name, cb, sizeof(cb), &sp.cb_len) == 0)
 		sp.cb_data = cb;
+	sp.client_cert = sp.tls_active &&
+	    tls_client_cert_sent(conn_tls(s->conn));
 	if (sasl_start(&sp, &s->sasl, &mech, &initial, f) == -1)
 		return -1;
 	if (smtp_label(s, f, "AUTH %s", mech) == -1)

@@ -996,6 +996,12 @@ session_store(struct tls_session *s)
 	gnutls_free(d.data);
 }
 
+int
+tls_client_cert_sent(struct tls_session *s)
+{
+	return gnutls_certificate_get_ours(s->session) != NULL;
+}
+
 void
 tls_end(struct tls_session *s)
 {

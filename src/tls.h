@@ -100,6 +100,9 @@ int	tls_peer_cert(struct tls_session *s, unsigned i,
 /* 1 when the handshake resumed a cached session (tlscache.h). */
 int	tls_resumed(struct tls_session *s);
 
+/* 1 when the handshake sent our client certificate (for AUTH EXTERNAL). */
+int	tls_client_cert_sent(struct tls_session *s);
+
 /*
  * Stores the session in its cache file (when it has one and the server
  * gave a ticket to resume with), sends close_notify (best effort) and
