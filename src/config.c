@@ -101,6 +101,7 @@ enum field {
 	F_PRIORITIES,
 	F_CERT_FILE,
 	F_KEY_FILE,
+	F_CRL_FILE,
 	F_COUNT
 };
 
@@ -135,6 +136,8 @@ static const struct {
 	[F_CERT_FILE] =		{ offsetof(struct account, tls_cert_file),
 				    FT_STR },
 	[F_KEY_FILE] =		{ offsetof(struct account, tls_key_file),
+				    FT_STR },
+	[F_CRL_FILE] =		{ offsetof(struct account, tls_crl_file),
 				    FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
@@ -395,7 +398,7 @@ static const struct key keys[] = {
 	{ "tls_cert_file",	key_path,	KEY_USED, F_CERT_FILE, NULL },
 	{ "tls_certcheck",	key_unless_off,	KEY_GUARDED, F_NONE,
 	    WHY_CERTCHECK },
-	{ "tls_crl_file",	key_any,	KEY_NOTED, F_NONE, NULL },
+	{ "tls_crl_file",	key_path,	KEY_USED, F_CRL_FILE, NULL },
 	{ "tls_fingerprint",	key_fingerprint, KEY_USED, F_FINGERPRINT,
 	    NULL },
 	{ "tls_force_sslv3",	key_onoff,	KEY_NOTED, F_NONE, NULL },

@@ -62,6 +62,7 @@ struct account {
 	/* tls_cert_file, tls_key_file: a client certificate; NULL: none. */
 	char		*tls_cert_file;
 	char		*tls_key_file;
+	char		*tls_crl_file;	/* NULL: no CRL */
 	/* tls_session_cache (postie's own): NULL "on", the default
 	 * directory (tlscache.h); "off"; else the directory to use. */
 	char		*tls_session_cache;

@@ -129,6 +129,7 @@ open_session(const struct account *a, struct deliver_session *d,
 		tp->priorities = a->tls_priorities;
 	tp->cert_file = a->tls_cert_file;
 	tp->key_file = a->tls_key_file;
+	tp->crl_file = a->tls_crl_file;
 	/* The cache's key has no pins: a session a pin accepted must not
 	 * be resumed by the same account once the pin is gone. */
 	if (a->tls && tp->pins == NULL)

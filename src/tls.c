@@ -166,16 +166,19 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 {
 	gnutls_certificate_credentials_t	 cred = NULL;
 	struct tls_session			*s;
+	int					 own;
 
 	*out = NULL;
 	/* Never run without a name to check: that is no verification. */
 	if (p->verify_name == NULL || p->verify_name[0] == '\0')
 		return fail(f, FAIL_SOFTWARE, "TLS without a name to verify");
-	if (p->cert_file == NULL && p->key_file == NULL && trust_get(p->trust_file, &cred, f) == -1)
+	own = p->cert_file != NULL || p->key_file != NULL ||
+	    p->crl_file != NULL;
+	if (!own && trust_get(p->trust_file, &cred, f) == -1)
 		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	if (p->cert_file != NULL || p->key_file != NULL) {
+	if (own) {
 		if (client_cred(p, &s->own_cred, f) == -1) {
 			session_free(s);
 			return -1;
@@ -455,9 +458,10 @@ is_ip_literal(const char *name)
 }
 
 /*
- * tls_cert_file and tls_key_file: credentials of the session's own, the
- * trust of the shared ones and the client certificate offered to a
- * server that asks. The key must be readable by its owner only.
+ * tls_crl_file, tls_cert_file and tls_key_file: credentials of the
+ * session's own, the trust of the shared ones, the CRL, and the client
+ * certificate offered to a server that asks. The key must be readable by
+ * its owner only.
  */
 static int
 client_cred(const struct tls_params *p, gnutls_certificate_credentials_t *cred,
@@ -469,6 +473,19 @@ client_cred(const struct tls_params *p, gnutls_certificate_credentials_t *cred,
 
 	if (trust != NULL && (trust[0] == '\0' || strcmp(trust, "system") == 0))
 		trust = NULL;
+	if (gnutls_certificate_allocate_credentials(cred) < 0)
+		return fail(f, FAIL_OS, "out of memory");
+	if (trust_load(trust, *cred, f) == -1)
+		return -1;
+	/* A certificate the CRL lists fails verification as revoked. */
+	if (p->crl_file != NULL && (r = gnutls_certificate_set_x509_crl_file(
+	    *cred, p->crl_file, GNUTLS_X509_FMT_PEM)) <= 0)
+		return fail(f, FAIL_CONFIG, "cannot load tls_crl_file %s: %s",
+		    p->crl_file, r == 0 ? "no PEM CRL in it" :
+		    access(p->crl_file, R_OK) == -1 ? strerror(errno) :
+		    gnutls_strerror(r));
+	if (p->cert_file == NULL && p->key_file == NULL)
+		return 0;
 	if (p->key_file == NULL || p->cert_file == NULL)
 		return fail(f, FAIL_CONFIG, "%s without %s: a client "
 		    "certificate needs both", p->key_file == NULL ?
@@ -480,10 +497,6 @@ client_cred(const struct tls_params *p, gnutls_certificate_credentials_t *cred,
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
 		return fail(f, FAIL_CONFIG, "tls_key_file %s: others can read "
 		    "it (chmod 600 %s)", p->key_file, p->key_file);
-	if (gnutls_certificate_allocate_credentials(cred) < 0)
-		return fail(f, FAIL_OS, "out of memory");
-	if (trust_load(trust, *cred, f) == -1)
-		return -1;
 	if ((r = gnutls_certificate_set_x509_key_file(*cred, p->cert_file,
 	    p->key_file, GNUTLS_X509_FMT_PEM)) < 0)
 		return fail(f, FAIL_CONFIG, "cannot load tls_cert_file %s with "

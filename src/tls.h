@@ -40,6 +40,8 @@ struct tls_params {
 	 * offered when the server asks for one (both must be set). */
 	const char	*cert_file;
 	const char	*key_file;
+	/* tls_crl_file: NULL, or a PEM CRL of the trusted CAs. */
+	const char	*crl_file;
 };
 
 struct tls_session;

@@ -1,0 +1,32 @@
+#!/bin/sh
+# tls_crl_file: a CRL from the test CA that lists the server's certificate
+# makes it refused as revoked (exit 69, nothing sent inside TLS); a CRL
+# that lists another certificate lets the message through.
+. "$(dirname "$0")/../lib/lib.sh"
+plan 6
+
+printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
+printf '%s\n' 'crl_next_update = 3650' 'crl_number = 1' >"$T/crl.tmpl"
+certtool --generate-crl --load-ca-certificate "$TEST_CA/ca.pem" \
+    --load-ca-privkey "$TEST_CA/ca.key" --load-certificate "$TEST_CA/server.pem" \
+    --template "$T/crl.tmpl" --no-text --outfile "$T/revoked.crl" 2>/dev/null
+certtool --generate-crl --load-ca-certificate "$TEST_CA/ca.pem" \
+    --load-ca-privkey "$TEST_CA/ca.key" --load-certificate "$TEST_CA/wrongname.pem" \
+    --template "$T/crl.tmpl" --no-text --outfile "$T/other.crl" 2>/dev/null
+
+fake_start serve --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "tls_crl_file $T/revoked.crl"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "revoked: refused, exit 69" 69
+check_err_at "revoked: said so" "$FAKE_PORT" "certificate for localhost" "revoked"
+check_no_auth_no_mail "revoked: no AUTH, no MAIL"
+check "revoked: nothing sent inside TLS" awk '/^# tls established/ { tls = 1 }
+    tls && /^C: / { print; bad = 1 } END { exit bad }' "$T/transcript"
+
+fake_start serve --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "tls_crl_file $T/other.crl"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "another certificate revoked: delivered" 0
+check_transcript "another certificate revoked: MAIL sent" '^C: MAIL FROM:<sender@example.test>'
