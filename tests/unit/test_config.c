@@ -694,6 +694,29 @@ test_fingerprint(void **state)
 	    "an MD5 fingerprint is too weak", NULL);
 }
 
+static void
+test_pin(void **state)
+{
+	(void)state;
+	parse_ok("account a\nhost h\ntls_pin "
+	    "8COeqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY=,"
+	    "AAAAqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY=\n"
+	    "account b : a\ntls_pin "
+	    "BBBBqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY=\n"
+	    "account c : a\ntls_pin\n");
+	assert_string_equal(raw("a")->tls_pin,
+	    "8COeqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY= "
+	    "AAAAqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY=");
+	assert_string_equal(raw("b")->tls_pin,
+	    "8COeqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY= "
+	    "AAAAqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY= "
+	    "BBBBqHHSJetPGCUQ/QW7oJnJQLWMdX89paEwh5d7HvY=");
+	assert_null(raw("c")->tls_pin);
+	parse_fails_with("account a\ntls_pin 8COeqHHSJetPGCUQ\n",
+	    "test.rc:2: tls_pin: '8COeqHHSJetPGCUQ' is not a SHA-256 SPKI "
+	    "pin", NULL);
+}
+
 /* ---- errors ---- */
 
 static void
@@ -865,13 +888,16 @@ test_noted_logged_once(void **state)
 	(void)state;
 	out = with_verbose(parse, "defaults\nsyslog on\n"
 	    "account a\nhost h\nsyslog LOG_MAIL\nlogfile ~/b.log\n"
-	    "tls_cert_file /etc/c.pem\naliases /etc/aliases\n", &r);
+	    "tls_min_dh_prime_bits 2048\ntls_cert_file /etc/c.pem\n"
+	    "aliases /etc/aliases\n", &r);
 	assert_int_equal(r, 0);
 	assert_int_equal(count(out, "key syslog is accepted but not acted "
 	    "on yet"), 1);
 	assert_non_null(strstr(out, "test.rc:2: key syslog"));
-	assert_int_equal(count(out, "key tls_cert_file is accepted"), 1);
+	assert_int_equal(count(out, "key tls_min_dh_prime_bits is accepted"),
+	    1);
 	/* Keys postie acts on are not noted. */
+	assert_int_equal(count(out, "key tls_cert_file"), 0);
 	assert_int_equal(count(out, "key aliases"), 0);
 	assert_int_equal(count(out, "key logfile"), 0);
 	assert_int_equal(count(out, "key host"), 0);
@@ -1645,6 +1671,7 @@ main(void)
 		cmocka_unit_test_teardown(test_timeout, teardown),
 		cmocka_unit_test_teardown(test_trust_file, teardown),
 		cmocka_unit_test_teardown(test_fingerprint, teardown),
+		cmocka_unit_test_teardown(test_pin, teardown),
 		cmocka_unit_test_teardown(test_unknown_key, teardown),
 		cmocka_unit_test_teardown(test_bad_port, teardown),
 		cmocka_unit_test_teardown(test_bad_onoff, teardown),
