@@ -95,6 +95,9 @@ cache_file(const struct account *a, struct deliver_session *d)
 	k.sni_name = d->tp.sni_name;
 	k.trust_file = a->tls_trust_file;
 	k.fingerprint = a->tls_fingerprint;
+	k.priorities = a->tls_priorities;
+	k.cert_file = a->tls_cert_file;
+	k.key_file = a->tls_key_file;
 	failure_clear(&f);
 	if (tlscache_path(dir, &k, d->cache_file, sizeof(d->cache_file),
 	    &f) == -1) {
@@ -130,9 +133,13 @@ open_session(const struct account *a, struct deliver_session *d,
 	tp->cert_file = a->tls_cert_file;
 	tp->key_file = a->tls_key_file;
 	tp->crl_file = a->tls_crl_file;
-	/* The cache's key has no pins: a session a pin accepted must not
-	 * be resumed by the same account once the pin is gone. */
-	if (a->tls && tp->pins == NULL)
+	/*
+	 * The cache's key has no pins: a session a pin accepted must not
+	 * be resumed by the same account once the pin is gone. A resumed
+	 * session is not checked against a CRL, and a CRL is set to make a
+	 * revocation count at once, not within TLSCACHE_MAX_AGE.
+	 */
+	if (a->tls && tp->pins == NULL && tp->crl_file == NULL)
 		cache_file(a, d);
 	helo_name(a, d->helo, sizeof(d->helo));
 	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,

@@ -127,7 +127,10 @@ key_text(const struct tlscache_key *k, char *out, size_t len)
 	    key_part(out, len, &at, "verify", k->verify_name) == -1 ||
 	    key_part(out, len, &at, "sni", k->sni_name) == -1 ||
 	    key_part(out, len, &at, "trust", k->trust_file) == -1 ||
-	    key_part(out, len, &at, "fingerprint", k->fingerprint) == -1)
+	    key_part(out, len, &at, "fingerprint", k->fingerprint) == -1 ||
+	    key_part(out, len, &at, "priorities", k->priorities) == -1 ||
+	    key_part(out, len, &at, "cert", k->cert_file) == -1 ||
+	    key_part(out, len, &at, "key", k->key_file) == -1)
 		return -1;
 	return 0;
 }

@@ -7,8 +7,9 @@
  * queue_default_dir() chooses the queue), or in the directory the
  * account's tls_session_cache names. A file's name is the SHA-256 of
  * everything that identifies the server and how it is verified (account,
- * host, port, verify name, SNI, trust file, fingerprint), so a session is
- * never offered to another server or under weaker checks.
+ * host, port, verify name, SNI, trust file, fingerprint, priorities, client
+ * certificate), so a session is never offered to another server, under
+ * weaker checks or for another client identity.
  *
  * Nothing here is ever fatal: a cache that cannot be read or written
  * means a full handshake, said with -v. Files are 0600 in a 0700
@@ -42,6 +43,9 @@ struct tlscache_key {
 	const char	*sni_name;
 	const char	*trust_file;
 	const char	*fingerprint;
+	const char	*priorities;
+	const char	*cert_file;	/* the client certificate offered */
+	const char	*key_file;
 };
 
 /*

@@ -1,9 +1,11 @@
 #!/bin/sh
 # tls_crl_file: a CRL from the test CA that lists the server's certificate
 # makes it refused as revoked (exit 69, nothing sent inside TLS); a CRL
-# that lists another certificate lets the message through.
+# that lists another certificate lets the message through. An account
+# with a CRL resumes no TLS session: each handshake is checked against
+# the list as it is then.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 6
+plan 9
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 printf '%s\n' 'crl_next_update = 3650' 'crl_number = 1' >"$T/crl.tmpl"
@@ -24,9 +26,15 @@ check_no_auth_no_mail "revoked: no AUTH, no MAIL"
 check "revoked: nothing sent inside TLS" awk '/^# tls established/ { tls = 1 }
     tls && /^C: / { print; bad = 1 } END { exit bad }' "$T/transcript"
 
-fake_start serve --implicit-tls
+fake_start serve --implicit-tls --connections 2
 config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "tls_crl_file $T/other.crl"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
-fake_wait
 check_rc "another certificate revoked: delivered" 0
+postie_run -v -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "another certificate revoked, again: delivered" 0
 check_transcript "another certificate revoked: MAIL sent" '^C: MAIL FROM:<sender@example.test>'
+check "with a CRL: the second run made a full handshake" \
+    grep -q "postie: TLS: full handshake" "$T/stderr"
+check "with a CRL: no TLS session kept" \
+    sh -c '! ls "$1"/tls/* >/dev/null 2>&1' - "$T"

@@ -8,7 +8,7 @@
 # or host. Against the fake server, whose transcript says whether it
 # resumed.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 27
+plan 29
 
 printf '%s\n' "From: a@example.test" "Subject: x" "" "body" >"$T/msg"
 # kinds: "full" or "resumed" for each handshake the fake server made
@@ -82,7 +82,7 @@ check_eq "the server saw only full handshakes" \
 # another host name (127.0.0.1, verified as localhost): full handshakes,
 # each with its own file; the first account still resumes.
 rm -rf "$T/tls"
-fake_start serve --connections 4
+fake_start serve --connections 5
 config_fake "$T/rc" "$FAKE_PORT" starttls
 {
 	cat "$T/rc"
@@ -102,9 +102,17 @@ check "host 127.0.0.1: a full handshake" \
     grep -q "postie: TLS: full handshake" "$T/stderr"
 run
 check "account test: resumed" grep -q "postie: TLS session resumed" "$T/stderr"
+# The same account with a priority string: its session is not the one
+# negotiated under the old priorities.
+config_fake "$T/rc" "$FAKE_PORT" starttls "tls_priorities NORMAL"
+run
+check_rc "with tls_priorities: exit 0" 0
+check "with tls_priorities: a full handshake" \
+    grep -q "postie: TLS: full handshake" "$T/stderr"
 fake_wait
-check_eq "the server saw full, full, full, resumed" \
-    "full full full resumed" "$(kinds)"
-check_eq "three session files" 3 "$(ls "$T/tls" | wc -l | tr -d ' ')"
+check_eq "the server saw full, full, full, resumed, full" \
+    "full full full resumed full" "$(kinds)"
+check_eq "four session files" 4 "$(ls "$T/tls" | wc -l | tr -d ' ')"
 check "no session file holds the password" \
     sh -c '! grep -q wonderland-secret "$1"/tls/*' - "$T"
+
