@@ -60,6 +60,7 @@ struct sasl_client {
 	struct buf	 out;		/* the last base64 response */
 	const char	*mech;		/* the chosen mechanism */
 	int		 has_initial;
+	int		 done;		/* the mechanism needs no more */
 	const struct bearer *bearer;	/* a built-in mechanism, or NULL */
 	int		 steps;
 	char		 server_error[256]; /* OAuth's JSON status, or "" */
@@ -273,6 +274,7 @@ cyrus_start(struct sasl_client *s, const struct sasl_params *p,
 		return -1;
 	s->mech = m->name;
 	s->has_initial = data != NULL;
+	s->done = r == SASL_OK && s->has_initial;
 	return 0;
 }
 
@@ -685,6 +687,10 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	*response = NULL;
 	if (s->bearer != NULL)
 		return bearer_step(s, challenge, len, response, f);
+	/* libsasl2 would call it a missing callback: it is the server's. */
+	if (s->done)
+		return fail(f, FAIL_PROTOCOL, "the server sent a challenge "
+		    "after the AUTH %s exchange was complete", s->mech);
 	/* Some servers send "=" for an empty challenge, as clients do. */
 	if (len == 1 && challenge[0] == '=')
 		len = 0;
@@ -703,6 +709,7 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	freezero(raw, len / 4 * 3 + 4);
 	if (r != SASL_OK && r != SASL_CONTINUE)
 		return sasl_fail(s, r, NULL, f);
+	s->done = r == SASL_OK;
 	if (data == NULL || outlen == 0) {
 		/* RFC 4954 section 4: an empty response is an empty line. */
 		out_clear(s);

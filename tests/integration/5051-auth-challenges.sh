@@ -34,8 +34,9 @@ check "not base64: the script ran as written" test "$fake_rc" = 0
 
 # PLAIN has one step: a challenge after the initial response is one too many
 chal PLAIN 'send 334 ' 'expect *' 'send 501 5.7.0 authentication cancelled'
-check "PLAIN, a challenge after the response: non-zero exit (got $rc)" test "$rc" -ne 0
-check_err_at "PLAIN, a challenge after the response: one error line" "$FAKE_PORT" "AUTH PLAIN"
+check_rc "PLAIN, a challenge after the response: a protocol error, exit 76" 76
+check_err_at "PLAIN, a challenge after the response: one error line" "$FAKE_PORT" \
+    "AUTH PLAIN" "challenge after the AUTH PLAIN exchange was complete"
 check_transcript "PLAIN, a challenge after the response: cancelled with '*'" '^C: [*]$'
 check "PLAIN, a challenge after the response: no MAIL" sh -c "! grep -q '^C: MAIL' '$T/transcript'"
 check "PLAIN: the script ran as written" test "$fake_rc" = 0
