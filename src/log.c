@@ -17,6 +17,8 @@
 static int		 verbosity;
 static const char	*delivery_file;	/* -X */
 
+static void	log_vprint(const char *prefix, const char *fmt, va_list ap)
+		    POSTIE_PRINTF(2, 0);
 static int	append_escaped(struct buf *b, const char *value);
 static int	append_value(struct buf *b, const char *key, const char *value);
 
