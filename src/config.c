@@ -102,6 +102,7 @@ enum field {
 	F_CERT_FILE,
 	F_KEY_FILE,
 	F_CRL_FILE,
+	F_CERTCHECK_OFF,
 	F_COUNT
 };
 
@@ -138,6 +139,8 @@ static const struct {
 	[F_KEY_FILE] =		{ offsetof(struct account, tls_key_file),
 				    FT_STR },
 	[F_CRL_FILE] =		{ offsetof(struct account, tls_crl_file),
+				    FT_STR },
+	[F_CERTCHECK_OFF] =	{ offsetof(struct account, tls_certcheck_off),
 				    FT_STR },
 	[F_AUTH] =		{ offsetof(struct account, auth), FT_AUTH },
 	[F_USER] =		{ offsetof(struct account, user), FT_STR },
@@ -288,8 +291,7 @@ static int	 key_auth(struct parser *, const struct key *, char *);
 static int	 key_any(struct parser *, const struct key *, char *);
 static int	 key_words(struct parser *, const struct key *, char *);
 static int	 key_dsn_notify(struct parser *, const struct key *, char *);
-static int	 key_unless_off(struct parser *, const struct key *, char *);
-static int	 key_unless_on(struct parser *, const struct key *, char *);
+static int	 key_certcheck(struct parser *, const struct key *, char *);
 static int	 key_unless_set(struct parser *, const struct key *, char *);
 static int	 key_protocol(struct parser *, const struct key *, char *);
 
@@ -337,10 +339,6 @@ static int	 read_config(int, const char *, struct buf *, struct failure *);
 #define SYSLOG_WORDS	"on off LOG_USER LOG_MAIL LOG_LOCAL0 LOG_LOCAL1 " \
 			"LOG_LOCAL2 LOG_LOCAL3 LOG_LOCAL4 LOG_LOCAL5 LOG_LOCAL6 " \
 			"LOG_LOCAL7"
-#define WHY_CERTCHECK	"certificate checks cannot be turned off in postie; " \
-			"for a server whose certificate no public authority " \
-			"signed, name its certificate with tls_trust_file " \
-			"(or pin it with tls_fingerprint)"
 #define WHY_NO_SOCKET	"postie cannot connect through a local socket yet; " \
 			"use host and port"
 #define WHY_NO_EVAL	"postie does not run commands to read its " \
@@ -396,8 +394,8 @@ static const struct key keys[] = {
 	{ "timeout",		key_timeout,	KEY_USED, F_TIMEOUT, NULL },
 	{ "tls",		key_onoff,	KEY_USED, F_TLS, NULL },
 	{ "tls_cert_file",	key_path,	KEY_USED, F_CERT_FILE, NULL },
-	{ "tls_certcheck",	key_unless_off,	KEY_GUARDED, F_NONE,
-	    WHY_CERTCHECK },
+	{ "tls_certcheck",	key_certcheck,	KEY_USED, F_CERTCHECK_OFF,
+	    NULL },
 	{ "tls_crl_file",	key_path,	KEY_USED, F_CRL_FILE, NULL },
 	{ "tls_fingerprint",	key_fingerprint, KEY_USED, F_FINGERPRINT,
 	    NULL },
@@ -405,8 +403,8 @@ static const struct key keys[] = {
 	{ "tls_host_override",	key_string,	KEY_USED, F_HOST_OVERRIDE, NULL },
 	{ "tls_key_file",	key_path,	KEY_USED, F_KEY_FILE, NULL },
 	{ "tls_min_dh_prime_bits", key_count,	KEY_NOTED, F_NONE, NULL },
-	{ "tls_nocertcheck",	key_unless_on,	KEY_GUARDED, F_NONE,
-	    WHY_CERTCHECK },
+	{ "tls_nocertcheck",	key_certcheck,	KEY_USED, F_CERTCHECK_OFF,
+	    NULL },
 	{ "tls_nostarttls",	key_onoff_not,	KEY_USED, F_STARTTLS, NULL },
 	{ "tls_pin",		key_pin,	KEY_USED, F_PIN, NULL },
 	{ "tls_priorities",	key_priorities,	KEY_USED, F_PRIORITIES, NULL },
@@ -1385,28 +1383,25 @@ key_dsn_notify(struct parser *p, const struct key *k, char *v)
 }
 
 /* The guards: the harmless value passes, the other is refused, with why. */
+/*
+ * tls_certcheck off, tls_nocertcheck: kept as "FILE:LINE: KEY VALUE" for
+ * the refusal, which happens only when an account with TLS is used
+ * (config.h); "on" (or "off" for tls_nocertcheck) unsets it.
+ */
 static int
-key_unless_off(struct parser *p, const struct key *k, char *v)
+key_certcheck(struct parser *p, const struct key *k, char *v)
 {
-	int	on;
+	char	where[FAILURE_TEXT_MAX];
+	int	on, refused;
 
 	if ((on = onoff(v)) == -1)
 		return perr(p, "%s: '%.80s' is not 'on' or 'off'", k->name, v);
-	if (!on)
-		return perr(p, "%s off: %s", k->name, k->arg);
-	return 0;
-}
-
-static int
-key_unless_on(struct parser *p, const struct key *k, char *v)
-{
-	int	on;
-
-	if ((on = onoff(v)) == -1)
-		return perr(p, "%s: '%.80s' is not 'on' or 'off'", k->name, v);
-	if (on)
-		return perr(p, "%s: %s", k->name, k->arg);
-	return 0;
+	refused = strcmp(k->name, "tls_nocertcheck") == 0 ? on : !on;
+	if (!refused)
+		return set_str(p, k->field, "");
+	snprintf(where, sizeof(where), "%s:%zu: %s%s%s", p->name, p->line,
+	    k->name, *v != '\0' ? " " : "", v);
+	return set_str(p, k->field, where);
 }
 
 static int
@@ -1803,6 +1798,12 @@ mark_patterns(struct config *c)
 		a->from_is_pattern = a->from != NULL &&
 		    strpbrk(a->from, "*?[") != NULL;
 	}
+}
+
+int
+config_certcheck_off(const struct account *a)
+{
+	return a->tls && a->tls_certcheck_off != NULL;
 }
 
 int

@@ -63,6 +63,9 @@ struct account {
 	char		*tls_cert_file;
 	char		*tls_key_file;
 	char		*tls_crl_file;	/* NULL: no CRL */
+	/* tls_certcheck off or tls_nocertcheck, as "FILE:LINE: KEY VALUE"
+	 * for the refusal (config_certcheck_off()); NULL: not set. */
+	char		*tls_certcheck_off;
 	/* tls_session_cache (postie's own): NULL "on", the default
 	 * directory (tlscache.h); "off"; else the directory to use. */
 	char		*tls_session_cache;
@@ -173,6 +176,16 @@ const struct account *config_account(const struct config *c,
  * ::1, ::ffff:127.0.0.0/104), the only place "tls off" may talk to.
  */
 int	config_host_is_loopback(const char *host);
+
+/*
+ * 1 when account a asks for tls_certcheck off (or tls_nocertcheck) and
+ * uses TLS, where that would mean something: postie never turns the
+ * checks off, so the account is refused when it is used (the refusal
+ * prints the tls_fingerprint line to use instead: serverinfo.h). Other
+ * accounts of the file are unaffected, and without TLS it changes
+ * nothing.
+ */
+int	config_certcheck_off(const struct account *a);
 
 /* Frees everything; passwords are wiped first. */
 void	config_free(struct config *c);

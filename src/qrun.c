@@ -601,6 +601,14 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 		    NULL, &f)) == NULL)
 			log_warn("%s: left in the queue: %s", envs[i].id,
 			    f.text);
+		if (g.account != NULL && config_certcheck_off(g.account)) {
+			/* Refused as a submission is; no probe per run. */
+			log_warn("%s: left in the queue: %s is refused (postie "
+			    "-a %s --serverinfo prints the tls_fingerprint "
+			    "line to use instead)", envs[i].id,
+			    g.account->tls_certcheck_off, g.account->name);
+			g.account = NULL;
+		}
 		if (g.account != NULL)
 			snprintf(g.context, sizeof(g.context), "%s: %s:%d",
 			    g.account->name, g.account->host,

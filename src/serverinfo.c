@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
-#include <gnutls/abstract.h>
-#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include "certinfo.h"
 #include "conn.h"
 #include "log.h"
 #include "serverinfo.h"
@@ -26,22 +25,34 @@ struct serverinfo {
 	struct smtp_params	sp;
 	struct smtp_probe	probe;
 	struct conn_route	route;
+	int			timeout;	/* seconds */
 	char			helo[256];
 };
 
-static void	params_fill(const struct account *a, int timeout,
-		    struct serverinfo *si);
+/* What the refusal of tls_certcheck off suggests instead. */
+struct certline {
+	char	fingerprint[CERTINFO_FINGERPRINT_LEN];
+	char	pin[CERTINFO_PIN_LEN];
+	int	verified;	/* it verified without: the key can just go */
+};
+
+static void	params_fill(const struct account *a, struct serverinfo *si);
+static void	probe_free(struct serverinfo *si);
+static int	certline_probe(const struct account *a, struct serverinfo *si,
+		    struct certline *out, struct failure *f);
+static int	certline_of(struct tls_session *t, struct certline *out,
+		    struct failure *f);
+static void	certline_warn(const struct account *a,
+		    const struct certline *cl);
 static int	dialogue(const struct account *a, struct serverinfo *si,
 		    struct conn *c, const char *context);
 static void	print_reply(const char *title, const struct buf *b);
 static void	print_auth(const struct buf *b);
 static void	print_chain(struct tls_session *t);
 static void	print_cert(unsigned i, const unsigned char *der, size_t len);
-static void	print_hash(const char *title, gnutls_digest_algorithm_t alg,
-		    const void *p, size_t len, int base64);
-static void	print_pin(gnutls_x509_crt_t crt);
+static void	print_pins(const struct account *a, struct tls_session *t);
 static void	print_time(const char *title, time_t t);
-static void	print_tls(struct conn *c);
+static void	print_tls(const struct account *a, struct conn *c);
 static void	print_choice(const struct account *a);
 static int	finish(struct conn *c, const struct failure *f,
 		    const char *context);
@@ -81,30 +92,6 @@ print_auth(const struct buf *b)
 }
 
 static void
-print_hash(const char *title, gnutls_digest_algorithm_t alg, const void *p,
-    size_t len, int base64)
-{
-	unsigned char	 md[64];
-	gnutls_datum_t	 in, out;
-	size_t		 i, n = gnutls_hash_get_len(alg);
-
-	if (n == 0 || n > sizeof(md) || gnutls_hash_fast(alg, p, len, md) < 0)
-		return;
-	printf("    %s: ", title);
-	if (base64) {
-		in.data = md;
-		in.size = n;
-		if (gnutls_base64_encode2(&in, &out) == 0) {
-			printf("%.*s", (int)out.size, (char *)out.data);
-			gnutls_free(out.data);
-		}
-	} else
-		for (i = 0; i < n; i++)
-			printf("%s%02X", i > 0 ? ":" : "", md[i]);
-	printf("\n");
-}
-
-static void
 print_time(const char *title, time_t t)
 {
 	struct tm	tm;
@@ -116,29 +103,13 @@ print_time(const char *title, time_t t)
 	printf("    %s: %s\n", title, s);
 }
 
-/* tls_pin's value: SHA-256 of the SubjectPublicKeyInfo, base64. */
-static void
-print_pin(gnutls_x509_crt_t crt)
-{
-	gnutls_pubkey_t	pub;
-	gnutls_datum_t	spki;
-
-	if (gnutls_pubkey_init(&pub) < 0)
-		return;
-	if (gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
-	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) == 0) {
-		print_hash("spki pin (sha256, base64)", GNUTLS_DIG_SHA256,
-		    spki.data, spki.size, 1);
-		gnutls_free(spki.data);
-	}
-	gnutls_pubkey_deinit(pub);
-}
-
 static void
 print_cert(unsigned i, const unsigned char *der, size_t len)
 {
 	gnutls_x509_crt_t	crt;
 	gnutls_datum_t		d, name;
+	char			fpr[CERTINFO_FINGERPRINT_LEN];
+	char			pin[CERTINFO_PIN_LEN];
 
 	d.data = (unsigned char *)der;
 	d.size = len;
@@ -160,9 +131,11 @@ print_cert(unsigned i, const unsigned char *der, size_t len)
 	}
 	print_time("not before", gnutls_x509_crt_get_activation_time(crt));
 	print_time("not after", gnutls_x509_crt_get_expiration_time(crt));
-	print_hash("sha256 fingerprint", GNUTLS_DIG_SHA256, der, len, 0);
-	print_pin(crt);
 	gnutls_x509_crt_deinit(crt);
+	if (certinfo_fingerprint(der, len, fpr, sizeof(fpr)) == 0)
+		printf("    sha256 fingerprint: %s\n", fpr);
+	if (certinfo_pin(der, len, pin, sizeof(pin)) == 0)
+		printf("    spki pin (sha256, base64): %s\n", pin);
 }
 
 static void
@@ -180,12 +153,36 @@ print_chain(struct tls_session *t)
 }
 
 static void
-print_tls(struct conn *c)
+print_tls(const struct account *a, struct conn *c)
 {
 	if (!conn_is_tls(c))
 		return;
 	printf("tls: %s\n", tls_describe(conn_tls(c)));
 	print_chain(conn_tls(c));
+	print_pins(a, conn_tls(c));
+}
+
+/*
+ * The lines that would trust the server's own certificate, ready to
+ * paste; and, for an account with tls_certcheck off, that they are what
+ * it needs instead.
+ */
+static void
+print_pins(const struct account *a, struct tls_session *t)
+{
+	struct certline	cl;
+	struct failure	f;
+
+	if (certline_of(t, &cl, &f) == -1)
+		return;
+	printf("to pin this certificate: tls_fingerprint %s\n",
+	    cl.fingerprint);
+	printf("to pin its key (kept across renewals with the same key): "
+	    "tls_pin %s\n", cl.pin);
+	if (config_certcheck_off(a))
+		printf("note: %s is refused: a submission with this account "
+		    "fails until one of these lines replaces it\n",
+		    a->tls_certcheck_off);
 }
 
 /* Which mechanism a submission with this account would use. */
@@ -227,17 +224,18 @@ finish(struct conn *c, const struct failure *f, const char *context)
 
 /* The parameters deliver would use, but report-only and without AUTH. */
 static void
-params_fill(const struct account *a, int timeout, struct serverinfo *si)
+params_fill(const struct account *a, struct serverinfo *si)
 {
 	struct tls_params	*tp = &si->tp;
 	struct smtp_params	*sp = &si->sp;
 
 	memset(si, 0, sizeof(*si));
+	si->timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
 	tp->trust_file = a->tls_trust_file;
 	tp->verify_name = a->tls_host_override != NULL ?
 	    a->tls_host_override : a->host;
 	tp->sni_name = tp->verify_name;
-	tp->timeout_ms = timeout * 1000;
+	tp->timeout_ms = si->timeout * 1000;
 	tp->verify_report_only = 1;	/* no session cache: a full handshake */
 	if (a->domain != NULL)
 		strlcpy(si->helo, a->domain, sizeof(si->helo));
@@ -270,7 +268,7 @@ dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
 	print_reply("greeting", &si->probe.greeting);
 	if (si->sp.starttls)
 		print_reply("capabilities before TLS", &si->probe.ehlo_plain);
-	print_tls(c);
+	print_tls(a, c);
 	caps = conn_is_tls(c) ? &si->probe.ehlo_tls : &si->probe.ehlo_plain;
 	print_reply(conn_is_tls(c) ? "capabilities after TLS" :
 	    "capabilities", caps);
@@ -289,17 +287,16 @@ serverinfo_run(const struct account *a)
 	struct conn		*c = NULL;
 	struct failure		 f;
 	char			 context[512];
-	int			 timeout, rc;
+	int			 rc;
 
 	failure_clear(&f);
 	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
 	    a->port);
-	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-	params_fill(a, timeout, &si);
+	params_fill(a, &si);
 	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
 	    a->name, si.sp.implicit_tls ? "implicit TLS" : si.sp.starttls ?
 	    "STARTTLS" : "no TLS");
-	if (conn_open_route(a->host, a->port, timeout, &si.route, &c,
+	if (conn_open_route(a->host, a->port, si.timeout, &si.route, &c,
 	    &f) == -1)
 		return finish(NULL, &f, context);
 	if (si.sp.implicit_tls && conn_starttls(c, &si.tp, &f) == -1)
@@ -307,13 +304,108 @@ serverinfo_run(const struct account *a)
 	else if (si.sp.implicit_tls &&
 	    tls_verify_failure(conn_tls(c)) != NULL) {
 		/* Implicit TLS that did not verify: close without a word. */
-		print_tls(c);
+		print_tls(a, c);
 		rc = finish(c, NULL, context);
 	} else
 		rc = dialogue(a, &si, c, context);
 	conn_close(c);
-	buf_free(&si.probe.greeting, 0);
-	buf_free(&si.probe.ehlo_plain, 0);
-	buf_free(&si.probe.ehlo_tls, 0);
+	probe_free(&si);
 	return rc;
+}
+
+static void
+probe_free(struct serverinfo *si)
+{
+	buf_free(&si->probe.greeting, 0);
+	buf_free(&si->probe.ehlo_plain, 0);
+	buf_free(&si->probe.ehlo_tls, 0);
+}
+
+int
+serverinfo_certcheck_refusal(const struct account *a, struct failure *f)
+{
+	struct serverinfo	si;
+	struct certline		cl;
+	struct failure		why;
+	int			r;
+
+	failure_clear(&why);
+	params_fill(a, &si);
+	log_info("%s: refused; reading the server's certificate to say what "
+	    "to use instead", a->tls_certcheck_off);
+	r = certline_probe(a, &si, &cl, &why);
+	probe_free(&si);
+	if (r == -1)
+		return fail(f, FAIL_CONFIG, "%s is refused, and the server's "
+		    "certificate could not be read to suggest a "
+		    "tls_fingerprint line instead: %s: %s:%d: %s",
+		    a->tls_certcheck_off, a->name, a->host, a->port, why.text);
+	certline_warn(a, &cl);
+	return fail(f, FAIL_CONFIG, "%s is refused; to trust this server's "
+	    "certificate, use instead: tls_fingerprint %s",
+	    a->tls_certcheck_off, cl.fingerprint);
+}
+
+/*
+ * Connects as a submission would and takes the server's certificate in
+ * report-only mode: STARTTLS ends with QUIT (smtp_open() sends nothing
+ * else after a certificate that did not verify), implicit TLS is closed
+ * after the handshake. Never AUTH, never mail.
+ */
+static int
+certline_probe(const struct account *a, struct serverinfo *si,
+    struct certline *out, struct failure *f)
+{
+	struct conn		*c = NULL;
+	struct smtp_session	*smtp = NULL;
+	int			 r;
+
+	if (conn_open_route(a->host, a->port, si->timeout, &si->route, &c,
+	    f) == -1)
+		return -1;
+	if (si->sp.implicit_tls)
+		(void)conn_starttls(c, &si->tp, f);
+	else if (smtp_open(c, &si->sp, &smtp, f) == 0)
+		smtp_close(smtp);
+	/* Whatever failed after the handshake, the certificate is known. */
+	r = conn_is_tls(c) ? certline_of(conn_tls(c), out, f) : -1;
+	conn_close(c);
+	return r;
+}
+
+/* The server's own certificate (the first of the chain) as pins. */
+static int
+certline_of(struct tls_session *t, struct certline *out, struct failure *f)
+{
+	const unsigned char	*der;
+	size_t			 len;
+
+	memset(out, 0, sizeof(*out));
+	if (tls_peer_cert(t, 0, &der, &len) == -1)
+		return fail(f, FAIL_TLS, "the server sent no certificate");
+	if (certinfo_fingerprint(der, len, out->fingerprint,
+	    sizeof(out->fingerprint)) == -1 ||
+	    certinfo_pin(der, len, out->pin, sizeof(out->pin)) == -1)
+		return fail(f, FAIL_TLS, "the server's certificate cannot be "
+		    "read as X.509");
+	out->verified = tls_verify_failure(t) == NULL;
+	return 0;
+}
+
+/* What the one error line has no room for: check it, or do without. */
+static void
+certline_warn(const struct account *a, const struct certline *cl)
+{
+	if (cl->verified)
+		log_warn("%s:%d: its certificate verifies with this account's "
+		    "settings: deleting the line below is enough", a->host,
+		    a->port);
+	else
+		log_warn("%s:%d: the fingerprint below was read over a "
+		    "connection nothing verified: before trusting it, compare "
+		    "it with the server's own (postie --serverinfo run there, "
+		    "or openssl x509 -noout -fingerprint -sha256 -in CERT)",
+		    a->host, a->port);
+	log_warn("to pin the server's key instead (it stays valid when a "
+	    "renewal keeps the key): tls_pin %s", cl->pin);
 }

@@ -20,4 +20,19 @@
  */
 int	serverinfo_run(const struct account *a);
 
+/*
+ * The refusal of tls_certcheck off (config_certcheck_off(a)): connects
+ * as serverinfo_run() does, prints nothing on stdout, reads the server's
+ * certificate without trusting it, sends nothing but EHLO, STARTTLS and
+ * QUIT (no AUTH, no mail) and fills f with FAIL_CONFIG:
+ *   "FILE:LINE: tls_certcheck off is refused; to trust this server's
+ *   certificate, use instead: tls_fingerprint AB:CD:..."
+ * after warning on stderr that the fingerprint came over an unverified
+ * connection, and giving the tls_pin alternative. When the certificate
+ * cannot be read, f is still FAIL_CONFIG, saying the key is refused and
+ * why nothing can be suggested. Always returns -1.
+ */
+int	serverinfo_certcheck_refusal(const struct account *a,
+	    struct failure *f);
+
 #endif

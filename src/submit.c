@@ -21,6 +21,7 @@
 #include "message.h"
 #include "qrun.h"
 #include "queue.h"
+#include "serverinfo.h"
 #include "submit.h"
 
 struct submission {
@@ -82,12 +83,20 @@ submit_message(const struct config *c, const struct submit_request *r,
 	return out;
 }
 
+/*
+ * An account with tls_certcheck off is refused here, before the message
+ * is read: the caller still has it, and the refusal says what to pin.
+ */
 static int
 choose_account(struct submission *s, struct failure *f)
 {
 	s->account = config_account(s->config, s->req->account, s->req->from,
 	    f);
-	return s->account != NULL ? 0 : -1;
+	if (s->account == NULL)
+		return -1;
+	if (config_certcheck_off(s->account))
+		return serverinfo_certcheck_refusal(s->account, f);
+	return 0;
 }
 
 /*

@@ -805,23 +805,51 @@ test_account_errors(void **state)
 	parse_fails("account a\nhost\n", "test.rc:2: host needs a value");
 }
 
+/*
+ * tls_certcheck off parses: it is refused when the account is used
+ * (serverinfo_certcheck_refusal()), so the other accounts of the file
+ * still work. config_certcheck_off() says which accounts, and where.
+ */
 static void
 test_certcheck(void **state)
 {
 	(void)state;
-	parse_fails_with("account a\nhost h\ntls_certcheck off\n",
-	    "test.rc:3: tls_certcheck off: certificate checks cannot be "
-	    "turned off", "tls_trust_file");
-	assert_non_null(strstr(fl.text, "tls_fingerprint"));
-	parse_fails_with("defaults\ntls_certcheck off\n",
-	    "cannot be turned off", NULL);
-	parse_fails_with("account a\ntls_nocertcheck\n",
-	    "test.rc:2: tls_nocertcheck: certificate checks cannot be "
-	    "turned off", NULL);
+	parse_ok("account a\nhost h\ntls_certcheck off\n"
+	    "account b\nhost h\n"
+	    "account c\nhost h\ntls_nocertcheck\n"
+	    "account d\nhost localhost\ntls off\ntls_certcheck off\n");
+	assert_true(config_certcheck_off(account("a")));
+	assert_string_equal(account("a")->tls_certcheck_off,
+	    "test.rc:3: tls_certcheck off");
+	assert_false(config_certcheck_off(account("b")));
+	assert_null(account("b")->tls_certcheck_off);
+	assert_true(config_certcheck_off(account("c")));
+	assert_string_equal(account("c")->tls_certcheck_off,
+	    "test.rc:8: tls_nocertcheck");
+	/* Without TLS it changes nothing. */
+	assert_false(config_certcheck_off(account("d")));
+
+	/* From defaults, where it stands; an account may turn it back on. */
+	parse_ok("defaults\ntls_certcheck off\naccount a\nhost h\n"
+	    "account b\nhost h\ntls_certcheck on\n"
+	    "account c\nhost h\ntls_nocertcheck off\n"
+	    "account e : a\n");
+	assert_string_equal(account("a")->tls_certcheck_off,
+	    "test.rc:2: tls_certcheck off");
+	assert_false(config_certcheck_off(account("b")));
+	assert_false(config_certcheck_off(account("c")));
+	assert_true(config_certcheck_off(account("e")));
+	parse_ok("account a\nhost h\ntls_nocertcheck on\n");
+	assert_string_equal(account("a")->tls_certcheck_off,
+	    "test.rc:3: tls_nocertcheck on");
+
 	parse_fails("account a\ntls_certcheck nah\n",
 	    "test.rc:2: tls_certcheck: 'nah' is not 'on' or 'off'");
+	parse_fails("account a\ntls_nocertcheck nah\n",
+	    "test.rc:2: tls_nocertcheck: 'nah' is not 'on' or 'off'");
 	parse_ok("account a\nhost h\ntls_certcheck on\ntls_certcheck\n"
 	    "tls_nocertcheck off\n");
+	assert_false(config_certcheck_off(account("a")));
 }
 
 static void
