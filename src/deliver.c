@@ -28,7 +28,6 @@ struct deliver_session {
 	char			 cache_file[1100];
 };
 
-static void	helo_name(const struct account *a, char *name, size_t len);
 static void	smtp_params_fill(const struct account *a, int loopback,
 		    const struct tls_params *tp, const char *helo,
 		    struct smtp_params *sp);
@@ -41,8 +40,8 @@ static int	send_rset(struct deliver_session *d, struct failure *f);
 static void	envelope_fill(const struct deliver_job *job,
 		    struct smtp_envelope *env);
 
-static void
-helo_name(const struct account *a, char *name, size_t len)
+void
+deliver_helo_name(const struct account *a, char *name, size_t len)
 {
 	if (a->domain != NULL) {
 		strlcpy(name, a->domain, len);
@@ -53,6 +52,28 @@ helo_name(const struct account *a, char *name, size_t len)
 	if (gethostname(name, len) == -1 || name[0] == '\0')
 		strlcpy(name, "localhost", len);
 	name[len - 1] = '\0';
+}
+
+void
+deliver_tls_params(const struct account *a, struct tls_params *tp)
+{
+	int	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
+
+	memset(tp, 0, sizeof(*tp));
+	tp->trust_file = a->tls_trust_file;
+	tp->verify_name = a->tls_host_override != NULL ?
+	    a->tls_host_override : a->host;
+	tp->sni_name = tp->verify_name;
+	tp->timeout_ms = timeout * 1000;
+	if (a->tls_fingerprint != NULL && a->tls_fingerprint[0] != '\0')
+		tp->fingerprint = a->tls_fingerprint;
+	if (a->tls_pin != NULL && a->tls_pin[0] != '\0')
+		tp->pins = a->tls_pin;
+	if (a->tls_priorities != NULL && a->tls_priorities[0] != '\0')
+		tp->priorities = a->tls_priorities;
+	tp->cert_file = a->tls_cert_file;
+	tp->key_file = a->tls_key_file;
+	tp->crl_file = a->tls_crl_file;
 }
 
 static void
@@ -118,21 +139,7 @@ open_session(const struct account *a, struct deliver_session *d,
 	int			 timeout;
 
 	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-	memset(tp, 0, sizeof(*tp));
-	tp->trust_file = a->tls_trust_file;
-	tp->verify_name = a->tls_host_override != NULL ?
-	    a->tls_host_override : a->host;
-	tp->sni_name = tp->verify_name;
-	tp->timeout_ms = timeout * 1000;
-	if (a->tls_fingerprint != NULL && a->tls_fingerprint[0] != '\0')
-		tp->fingerprint = a->tls_fingerprint;
-	if (a->tls_pin != NULL && a->tls_pin[0] != '\0')
-		tp->pins = a->tls_pin;
-	if (a->tls_priorities != NULL && a->tls_priorities[0] != '\0')
-		tp->priorities = a->tls_priorities;
-	tp->cert_file = a->tls_cert_file;
-	tp->key_file = a->tls_key_file;
-	tp->crl_file = a->tls_crl_file;
+	deliver_tls_params(a, tp);
 	/*
 	 * The cache's key has no pins: a session a pin accepted must not
 	 * be resumed by the same account once the pin is gone. A resumed
@@ -141,7 +148,7 @@ open_session(const struct account *a, struct deliver_session *d,
 	 */
 	if (a->tls && tp->pins == NULL && tp->crl_file == NULL)
 		cache_file(a, d);
-	helo_name(a, d->helo, sizeof(d->helo));
+	deliver_helo_name(a, d->helo, sizeof(d->helo));
 	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,
 	    &params);
 

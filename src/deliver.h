@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "config.h"
 #include "exitcode.h"
+#include "tls.h"
 
 struct deliver_job {
 	const char		*from;	/* envelope sender */
@@ -51,6 +52,18 @@ int	deliver_usable(const struct deliver_session *d);
 
 /* QUIT, close, free. NULL is allowed. */
 void	deliver_close(struct deliver_session *d);
+
+/*
+ * The TLS parameters a session for account a starts with (trust, the name
+ * checked and sent as SNI, pins, priorities, client certificate, CRL,
+ * the handshake deadline), without the session cache; the strings stay
+ * a's. --serverinfo uses them too, so that it verifies as a submission
+ * does.
+ */
+void	deliver_tls_params(const struct account *a, struct tls_params *tp);
+
+/* The EHLO argument: the account's domain, else the host name. */
+void	deliver_helo_name(const struct account *a, char *name, size_t len);
 
 /* deliver_open, deliver_send, deliver_close: one message. */
 int	deliver_one(const struct account *a, const struct deliver_job *job,

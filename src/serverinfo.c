@@ -7,13 +7,13 @@
 #include <strings.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "certinfo.h"
 #include "conn.h"
+#include "deliver.h"
 #include "log.h"
 #include "serverinfo.h"
 #include "smtp.h"
@@ -226,27 +226,17 @@ finish(struct conn *c, const struct failure *f, const char *context)
 static void
 params_fill(const struct account *a, struct serverinfo *si)
 {
-	struct tls_params	*tp = &si->tp;
 	struct smtp_params	*sp = &si->sp;
 
 	memset(si, 0, sizeof(*si));
 	si->timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-	tp->trust_file = a->tls_trust_file;
-	tp->verify_name = a->tls_host_override != NULL ?
-	    a->tls_host_override : a->host;
-	tp->sni_name = tp->verify_name;
-	tp->timeout_ms = si->timeout * 1000;
-	tp->verify_report_only = 1;	/* no session cache: a full handshake */
-	if (a->domain != NULL)
-		strlcpy(si->helo, a->domain, sizeof(si->helo));
-	else if (gethostname(si->helo, sizeof(si->helo)) == -1 ||
-	    si->helo[0] == '\0')
-		strlcpy(si->helo, "localhost", sizeof(si->helo));
-	si->helo[sizeof(si->helo) - 1] = '\0';
+	deliver_tls_params(a, &si->tp);
+	si->tp.verify_report_only = 1;	/* no session cache: a full handshake */
+	deliver_helo_name(a, si->helo, sizeof(si->helo));
 	sp->helo_name = si->helo;
 	sp->implicit_tls = a->tls && !a->tls_starttls;
 	sp->starttls = a->tls && a->tls_starttls;
-	sp->tls = tp;
+	sp->tls = &si->tp;
 	sp->probe = &si->probe;	/* sp->auth stays 0: never authenticate */
 	si->route.source_ip = a->source_ip;
 	si->route.proxy_host = a->proxy_host;

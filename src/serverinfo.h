@@ -3,7 +3,9 @@
  * account would, sends no mail and never authenticates, and prints what
  * the server offers: greeting, capabilities before and after TLS, the
  * TLS version and cipher, the certificate chain as sent, the AUTH
- * mechanisms, and whether the certificate verified.
+ * mechanisms, and whether the certificate verified, checked as a
+ * submission checks it (deliver_tls_params(): pins included) but
+ * reported instead of ending the probe.
  */
 #ifndef POSTIE_SERVERINFO_H
 #define POSTIE_SERVERINFO_H

@@ -193,7 +193,7 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	}
 	session_offer(s, p);
 	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1 ||
-	    pin_check(s, p, f) == -1) {
+	    (!p->verify_report_only && pin_check(s, p, f) == -1)) {
 		session_free(s);
 		return -1;
 	}
@@ -265,7 +265,8 @@ spki_check(const gnutls_datum_t *leaf, const struct tls_params *p,
 
 /*
  * verify_report_only: the same checks gnutls_session_set_verify_cert()
- * runs during the handshake, after it, kept for tls_verify_failure().
+ * runs during the handshake, or the pins, after it, kept for
+ * tls_verify_failure().
  */
 static void
 report_verify(struct tls_session *s, const struct tls_params *p)
@@ -273,6 +274,12 @@ report_verify(struct tls_session *s, const struct tls_params *p)
 	unsigned	status = 0;
 	int		r;
 
+	/* As in a submission, a pin replaces the CA and name checks. */
+	if (p->fingerprint != NULL || p->pins != NULL) {
+		if (pin_check(s, p, &s->verify_fail) == -1)
+			s->verify_failed = 1;
+		return;
+	}
 	r = gnutls_certificate_verify_peers3(s->session, p->verify_name,
 	    &status);
 	if (r < 0) {

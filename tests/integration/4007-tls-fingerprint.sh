@@ -10,18 +10,9 @@ plan 17
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
-certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-    --no-text --outfile "$T/self.key" 2>/dev/null
-printf '%s\n' 'cn = "self.example.test"' 'dns_name = "self.example.test"' \
-    tls_www_server signing_key 'expiration_days = 3650' >"$T/self.tmpl"
-certtool --generate-self-signed --load-privkey "$T/self.key" \
-    --template "$T/self.tmpl" --no-text --outfile "$T/self.pem" 2>/dev/null
-sha256() {
-	certtool --fingerprint --hash sha256 --infile "$1" |
-	    sed 's/../&:/g; s/:$//' | tr a-f A-F
-}
-fp_self=$(sha256 "$T/self.pem")
-fp_ca=$(sha256 "$TEST_CA/server.pem")
+self_signed self
+fp_self=$(cert_sha256 "$T/self.pem")
+fp_ca=$(cert_sha256 "$TEST_CA/server.pem")
 check "the two fingerprints differ" test "$fp_self" != "$fp_ca"
 
 # delivered MODE PIN: the self-signed server (wrong name too) takes it

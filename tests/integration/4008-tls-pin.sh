@@ -10,18 +10,9 @@ plan 11
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
-certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-    --no-text --outfile "$T/self.key" 2>/dev/null
-printf '%s\n' 'cn = "self.example.test"' 'dns_name = "self.example.test"' \
-    tls_www_server signing_key 'expiration_days = 3650' >"$T/self.tmpl"
-certtool --generate-self-signed --load-privkey "$T/self.key" \
-    --template "$T/self.tmpl" --no-text --outfile "$T/self.pem" 2>/dev/null
-spki_pin() {
-	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
-	    openssl dgst -sha256 -binary | base64
-}
-pin_self=$(spki_pin "$T/self.pem")
-pin_ca=$(spki_pin "$TEST_CA/server.pem")
+self_signed self
+pin_self=$(cert_spki_pin "$T/self.pem")
+pin_ca=$(cert_spki_pin "$TEST_CA/server.pem")
 check "the two pins differ" test "$pin_self" != "$pin_ca"
 
 # run_self DESC KEY-LINE...: the self-signed server over implicit TLS

@@ -13,26 +13,13 @@
 # with the reason no fingerprint could be read; a queue run leaves the
 # account's queued messages where they are.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 47
+plan 46
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
-certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-    --no-text --outfile "$T/self.key" 2>/dev/null
-printf '%s\n' 'cn = "self.example.test"' 'dns_name = "self.example.test"' \
-    tls_www_server signing_key 'expiration_days = 3650' >"$T/self.tmpl"
-certtool --generate-self-signed --load-privkey "$T/self.key" \
-    --template "$T/self.tmpl" --no-text --outfile "$T/self.pem" 2>/dev/null
-# sha256 PEM: its fingerprint as tls_fingerprint has it
-sha256() {
-	certtool --fingerprint --hash sha256 --infile "$1" |
-	    sed 's/../&:/g; s/:$//' | tr a-f A-F
-}
-fp=$(sha256 "$T/self.pem")
-pin=$(certtool --certificate-info --infile "$T/self.pem" |
-    sed -n 's/^[[:space:]]*pin-sha256:\(.*\)/\1/p' | head -n 1)
-check "the expected pin is base64 SHA-256" \
-    sh -c "printf '%s\n' '$pin' | grep -qxE '[A-Za-z0-9+/]{43}='"
+self_signed self
+fp=$(cert_sha256 "$T/self.pem")
+pin=$(cert_spki_pin "$T/self.pem")
 check "the expected fingerprint is SHA-256" \
     sh -c "printf '%s\n' '$fp' | grep -qxE '([0-9A-F]{2}:){31}[0-9A-F]{2}'"
 
@@ -40,10 +27,6 @@ check "the expected fingerprint is SHA-256" \
 line_of() { grep -nxF -- "$*" "$T/rc" | cut -d: -f1; }
 # last_err: the last line of stderr (the error; warnings come before it)
 last_err() { tail -n 1 "$T/stderr"; }
-inside_tls_only_quit() {
-	awk '/^# tls established/ { tls = 1 }
-	    tls && /^C: / && $0 != "C: QUIT" { print; bad = 1 } END { exit bad }' "$T/transcript"
-}
 
 for mode in starttls implicit; do
 	t="self-signed, $mode"
@@ -66,7 +49,7 @@ for mode in starttls implicit; do
 	    "postie: warning: to pin the server's key instead (it stays valid when a renewal keeps the key): tls_pin $pin" "$T/stderr"
 	check_eq "$t: three lines on stderr" 3 "$(wc -l <"$T/stderr" | tr -d ' ')"
 	check_no_auth_no_mail "$t: no AUTH, no MAIL"
-	check "$t: inside TLS nothing but QUIT" inside_tls_only_quit
+	check "$t: inside TLS nothing but QUIT" tls_only_quit
 	check_file_eq "$t: the message was left unread for the caller" "$T/msg" "$T/rest"
 	check_eq "$t: nothing queued" 0 "$(queue_count "$T/queue")"
 	if [ $mode = starttls ]; then
@@ -115,7 +98,7 @@ check_rc "a trusted certificate: exit 78" 78
 check "a trusted certificate: the warning says deleting the line is enough" \
     grep -q '^postie: warning: localhost:[0-9]*: its certificate verifies with this account.s settings: deleting the line below is enough' "$T/stderr"
 check_eq "a trusted certificate: the error line has its fingerprint" \
-    "use instead: tls_fingerprint $(sha256 "$TEST_CA/server.pem")" \
+    "use instead: tls_fingerprint $(cert_sha256 "$TEST_CA/server.pem")" \
     "$(last_err | sed 's/.*\(use instead: \)/\1/')"
 check_no_auth_no_mail "a trusted certificate: no AUTH, no MAIL"
 

@@ -201,6 +201,35 @@ check_transcript() {
 		fail "$1" "no line matches $2 in:" "$(cat "$T/transcript" 2>/dev/null)"
 	fi
 }
+# tls_only_quit: inside TLS the client sent nothing but QUIT (or nothing)
+tls_only_quit() {
+	awk '/^# tls established/ { tls = 1 }
+	    tls && /^C: / && $0 != "C: QUIT" { print; bad = 1 } END { exit bad }' \
+	    "$T/transcript"
+}
+
+# --- certificates -------------------------------------------------------
+
+# self_signed NAME: a self-signed certificate for self.example.test (no
+# CA vouches for it), in $T/NAME.pem with its key $T/NAME.key
+self_signed() {
+	certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+	    --no-text --outfile "$T/$1.key" 2>/dev/null
+	printf '%s\n' 'cn = "self.example.test"' 'dns_name = "self.example.test"' \
+	    tls_www_server signing_key 'expiration_days = 3650' >"$T/$1.tmpl"
+	certtool --generate-self-signed --load-privkey "$T/$1.key" \
+	    --template "$T/$1.tmpl" --no-text --outfile "$T/$1.pem" 2>/dev/null
+}
+# cert_sha256 PEM: its SHA-256 fingerprint as tls_fingerprint takes it
+cert_sha256() {
+	certtool --fingerprint --hash sha256 --infile "$1" |
+	    sed 's/../&:/g; s/:$//' | tr a-f A-F
+}
+# cert_spki_pin PEM: its SPKI pin as tls_pin takes it, computed by OpenSSL
+cert_spki_pin() {
+	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+	    openssl dgst -sha256 -binary | base64
+}
 
 # --- messages and Postfix -----------------------------------------------
 
