@@ -103,6 +103,7 @@ enum field {
 	F_KEY_FILE,
 	F_CRL_FILE,
 	F_CERTCHECK_OFF,
+	F_CHUNKING,
 	F_COUNT
 };
 
@@ -174,6 +175,7 @@ static const struct {
 	[F_SOURCE_IP] =		{ offsetof(struct account, source_ip), FT_STR },
 	[F_PROXY_HOST] =	{ offsetof(struct account, proxy_host), FT_STR },
 	[F_PROXY_PORT] =	{ offsetof(struct account, proxy_port), FT_INT },
+	[F_CHUNKING] =		{ offsetof(struct account, chunking), FT_INT },
 };
 
 /* The enums go through int pointers with the other FT_INT fields. */
@@ -357,6 +359,8 @@ static const struct key keys[] = {
 	{ "allow_from_override", key_onoff,	KEY_USED, F_FROM_OVERRIDE, NULL },
 	{ "auth",		key_auth,	KEY_USED, F_AUTH, NULL },
 	{ "auto_from",		key_onoff,	KEY_NOTED, F_NONE, NULL },
+	/* postie's own: off for a server whose BDAT is broken. */
+	{ "chunking",		key_onoff,	KEY_USED, F_CHUNKING, NULL },
 	{ "connect_timeout",	key_timeout,	KEY_USED, F_TIMEOUT, NULL },
 	{ "defaults",		key_defaults,	KEY_SECTION, F_NONE, NULL },
 	{ "domain",		key_expanded,	KEY_USED, F_DOMAIN, NULL },
@@ -628,6 +632,7 @@ config_parse(struct config *c, const char *name, const char *text,
 	p.defaults.remove_bcc_headers = 1;
 	p.defaults.allow_from_override = 1;
 	p.defaults.queue_bounce = 1;
+	p.defaults.chunking = 1;
 	if ((c->path = strdup(p.name)) == NULL) {
 		nomem(f);
 		goto out;

@@ -47,6 +47,8 @@ struct account {
 					 * the system picks */
 	char		*proxy_host;	/* SOCKS5 proxy; NULL: connect directly */
 	int		 proxy_port;	/* 0: 1080 */
+	int		 chunking;	/* BDAT when offered (RFC 3030); 1
+					 * unless "chunking off" (postie's) */
 
 	int		 tls;		/* 1 unless "tls off" */
 	int		 tls_starttls;	/* 1: STARTTLS; 0: implicit TLS */

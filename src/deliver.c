@@ -93,6 +93,7 @@ smtp_params_fill(const struct account *a, int loopback,
 	sp->sasl.passwordeval = a->passwordeval;
 	sp->sasl.mech = a->auth == AUTH_MECH ? a->auth_mech : NULL;
 	sp->sasl.loopback = loopback;
+	sp->chunking = a->chunking;
 }
 
 /*

@@ -7,8 +7,16 @@
  * step with -vv. Each state but READY expects exactly one reply. With
  * PIPELINING, MAIL enters by sending MAIL, every RCPT and DATA at once;
  * RCPT and DATA then only name the command whose reply comes next.
+ *
+ * With CHUNKING (RFC 3030) BDAT replaces DATA: the message goes as it is
+ * in the queue file (CRLF already, no dot-stuffing), in chunks whose
+ * exact length the file's size gives. A small message's one "BDAT n
+ * LAST" joins the pipelined envelope; BDAT then sends while fewer than
+ * SMTP_BDAT_WINDOW chunks await their reply, and BDAT_DRAIN reads the
+ * replies still owed after a refusal.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +40,12 @@
 #define SMTP_AUTH_LINE_MAX 12288 /* RFC 4954 4, with the CRLF */
 #define SMTP_REPLY_MAX	  65536	/* all lines of one reply together */
 #define SMTP_DATA_BLOCK	  65536
+/* BDAT: a chunk announces at most this much; a message no larger joins
+ * the pipelined envelope (a refused envelope costs that much upload);
+ * with PIPELINING this many chunks may await their reply at once. */
+#define SMTP_BDAT_CHUNK	  (1024 * 1024)
+#define SMTP_BDAT_EARLY	  65536
+#define SMTP_BDAT_WINDOW  2
 /* RFC 3461 5: what the DSN parameters may add to MAIL and to RCPT. */
 #define SMTP_DSN_MAIL_EXTRA 100
 #define SMTP_DSN_RCPT_EXTRA 500
@@ -51,13 +65,16 @@ enum smtp_state {
 	S_DATA,
 	S_BODY,
 	S_NOBODY,
+	S_BDAT,
+	S_BDAT_DRAIN,
 	S_RSET,
 	S_LAST
 };
 
 static const char *state_names[S_LAST] = {
 	"INIT", "BANNER", "EHLO", "HELO", "STARTTLS", "AUTH", "AUTH_CONT",
-	"READY", "MAIL", "RCPT", "DATA", "BODY", "NOBODY", "RSET",
+	"READY", "MAIL", "RCPT", "DATA", "BODY", "NOBODY", "BDAT",
+	"BDAT_DRAIN", "RSET",
 };
 
 struct smtp_session {
@@ -92,6 +109,21 @@ struct smtp_session {
 	struct failure		 rcpt_fail;	/* a refusal to quote */
 	char			**addr;		/* from, then each recipient,
 						   as they go out */
+	/* BDAT (RFC 3030) for this message. */
+	int			 bdat;
+	int			 bdat_done;	/* the LAST chunk is sent */
+	off_t			 bdat_file;	/* file octets not yet sent */
+	int			 bdat_crlf;	/* octets of an added final
+						   CRLF not yet sent */
+	off_t			 bdat_octets;	/* sent so far */
+	int			 bdat_sent;	/* chunks sent */
+	int			 bdat_acked;	/* chunks answered */
+	struct smtp_chunk {
+		off_t	len;
+		int	last;
+	}			 bdat_fly[SMTP_BDAT_WINDOW]; /* awaiting replies,
+						   by number modulo the window */
+	struct failure		 body_fail;	/* a chunk refused */
 	struct buf		 cmd;		/* an envelope command */
 	struct buf		 in;
 	struct buf		 out;
@@ -141,6 +173,17 @@ static int	smtp_enter_envelope(struct smtp_session *, struct failure *);
 static int	smtp_enter_body(struct smtp_session *, struct failure *);
 static int	smtp_stream(struct smtp_session *, off_t *, struct failure *);
 static ssize_t	smtp_read_block(struct smtp_session *, struct failure *);
+static int	smtp_bdat_prepare(struct smtp_session *, struct failure *);
+static int	smtp_bdat_final_crlf(struct smtp_session *, off_t,
+		    struct failure *);
+static off_t	smtp_bdat_left(const struct smtp_session *);
+static int	smtp_enter_bdat(struct smtp_session *, struct failure *);
+static int	smtp_bdat_chunk(struct smtp_session *, struct failure *);
+static int	smtp_bdat_copy(struct smtp_session *, off_t, struct failure *);
+static int	smtp_bdat_label(struct smtp_session *, struct failure *);
+static int	smtp_on_bdat(struct smtp_session *, struct failure *);
+static int	smtp_on_bdat_drain(struct smtp_session *, struct failure *);
+static int	smtp_after_rcpts(struct smtp_session *, struct failure *);
 static int	smtp_on_banner(struct smtp_session *, struct failure *);
 static void	smtp_probe_keep(struct smtp_session *, struct buf *);
 static int	smtp_on_ehlo(struct smtp_session *, struct failure *);
@@ -226,7 +269,10 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
 	s->rcpt_temp = 0;
 	failure_clear(&s->mail_fail);
 	failure_clear(&s->rcpt_fail);
+	failure_clear(&s->body_fail);
 	rc = smtp_envelope_check(s, f);
+	if (rc == 0)
+		rc = smtp_bdat_prepare(s, f);
 	if (rc == 0)
 		rc = smtp_run(s, S_MAIL, f);
 	smtp_addrs_free(s);
@@ -345,6 +391,11 @@ smtp_enter(struct smtp_session *s, struct failure *f)
 		    smtp_put(s, ".", 0, f) == -1)
 			return -1;
 		return smtp_flush(s, f);
+	case S_BDAT:
+		return smtp_enter_bdat(s, f);
+	case S_BDAT_DRAIN:
+		/* Nothing more is sent; the next reply is owed to a chunk. */
+		return smtp_bdat_label(s, f);
 	case S_RSET:
 		if (smtp_label(s, f, "RSET") == -1 ||
 		    smtp_put(s, s->what, 0, f) == -1)
@@ -387,6 +438,10 @@ smtp_handle(struct smtp_session *s, struct failure *f)
 		/* Whatever the server thinks of an empty message with no
 		 * recipient, the envelope's verdict stands. */
 		return smtp_verdict(s, f);
+	case S_BDAT:
+		return smtp_on_bdat(s, f);
+	case S_BDAT_DRAIN:
+		return smtp_on_bdat_drain(s, f);
 	case S_RSET:
 		if (code / 100 == 2)
 			return S_READY;
@@ -1175,8 +1230,15 @@ smtp_enter_mail(struct smtp_session *s, struct failure *f)
 		if (smtp_envelope_label(s, S_RCPT, i, f) == -1 ||
 		    smtp_put(s, s->what, 0, f) == -1)
 			return -1;
-	if (smtp_envelope_label(s, S_DATA, 0, f) == -1 ||
-	    smtp_put(s, s->what, 0, f) == -1 || smtp_flush(s, f) == -1)
+	/* RFC 3030 4.2: BDAT may be pipelined; a larger message waits for
+	 * the envelope's verdict rather than risk sending it for nothing. */
+	if (s->bdat && smtp_bdat_left(s) <= SMTP_BDAT_EARLY) {
+		if (smtp_bdat_chunk(s, f) == -1)
+			return -1;
+	} else if (!s->bdat && (smtp_envelope_label(s, S_DATA, 0, f) == -1 ||
+	    smtp_put(s, s->what, 0, f) == -1))
+		return -1;
+	if (smtp_flush(s, f) == -1)
 		return -1;
 	return smtp_envelope_label(s, S_MAIL, 0, f);
 }
@@ -1222,8 +1284,23 @@ smtp_on_rcpt(struct smtp_session *s, struct failure *f)
 	}
 	if (s->rcpt < s->env->rcpts->n)
 		return S_RCPT;
-	if (s->batch || s->accepted > 0)
-		return S_DATA;
+	return smtp_after_rcpts(s, f);
+}
+
+/* Every RCPT has its reply: the message, or the replies still owed. */
+static int
+smtp_after_rcpts(struct smtp_session *s, struct failure *f)
+{
+	int	hopeless = s->mail_fail.kind != FAIL_NONE || s->accepted == 0;
+
+	if (!s->bdat)
+		return s->batch || !hopeless ? S_DATA : smtp_verdict(s, f);
+	if (!hopeless)
+		return S_BDAT;
+	/* RFC 3030 2: the server reads and refuses a chunk that came with
+	 * a refused envelope; its reply is owed all the same. */
+	if (s->bdat_sent > s->bdat_acked)
+		return S_BDAT_DRAIN;
 	return smtp_verdict(s, f);
 }
 
@@ -1326,6 +1403,206 @@ smtp_read_block(struct smtp_session *s, struct failure *f)
 		return fail(f, FAIL_IO, "cannot read the message: %s",
 		    strerror(errno));
 	return n;
+}
+
+/* BDAT (RFC 3030). */
+
+/*
+ * BDAT when the account allows it, the server offers CHUNKING and the
+ * message is a file whose size says each chunk's exact length. DATA's
+ * rule holds: the message ends with CRLF, added when the file lacks it.
+ */
+static int
+smtp_bdat_prepare(struct smtp_session *s, struct failure *f)
+{
+	struct stat	st;
+	off_t		at;
+
+	s->bdat = s->bdat_done = 0;
+	s->bdat_crlf = 0;
+	s->bdat_file = s->bdat_octets = 0;
+	s->bdat_sent = s->bdat_acked = 0;
+	if (!s->p.chunking || (s->caps & SMTP_CAP_CHUNKING) == 0)
+		return 0;
+	if (fstat(s->fd, &st) == -1 || (at = lseek(s->fd, 0, SEEK_CUR)) == -1)
+		return fail(f, FAIL_IO, "cannot size the message: %s",
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	s->bdat = 1;
+	s->bdat_file = st.st_size > at ? st.st_size - at : 0;
+	return smtp_bdat_final_crlf(s, st.st_size, f);
+}
+
+/* Whether the message, which ends at size, needs a CRLF added. */
+static int
+smtp_bdat_final_crlf(struct smtp_session *s, off_t size, struct failure *f)
+{
+	char	end[2];
+	ssize_t	n;
+
+	if (s->bdat_file == 0)
+		return 0;
+	if (s->bdat_file >= 2) {
+		while ((n = pread(s->fd, end, 2, size - 2)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n == -1)
+			return fail(f, FAIL_IO, "cannot read the message: %s",
+			    strerror(errno));
+		if (n == 2 && end[0] == '\r' && end[1] == '\n')
+			return 0;
+	}
+	s->bdat_crlf = 2;
+	return 0;
+}
+
+/* Octets of the message not yet announced. */
+static off_t
+smtp_bdat_left(const struct smtp_session *s)
+{
+	return s->bdat_file + s->bdat_crlf;
+}
+
+/*
+ * Sends chunks while there is more and fewer than the window await their
+ * reply (one at a time without PIPELINING), then names the chunk whose
+ * reply comes next.
+ */
+static int
+smtp_enter_bdat(struct smtp_session *s, struct failure *f)
+{
+	int	window = s->caps & SMTP_CAP_PIPELINING ? SMTP_BDAT_WINDOW : 1;
+	int	sent = 0;
+
+	while (!s->bdat_done && s->bdat_sent - s->bdat_acked < window) {
+		if (smtp_bdat_chunk(s, f) == -1)
+			return -1;
+		sent = 1;
+	}
+	if (sent && smtp_flush(s, f) == -1)
+		return -1;
+	return smtp_bdat_label(s, f);
+}
+
+/*
+ * "BDAT n" or "BDAT n LAST" and the n octets after it, unflushed. The
+ * last chunk announces what is left, possibly 0 octets (an empty
+ * message). A failure here leaves the server waiting for octets that
+ * will not come: the session is broken.
+ */
+static int
+smtp_bdat_chunk(struct smtp_session *s, struct failure *f)
+{
+	struct smtp_chunk	*c = &s->bdat_fly[s->bdat_sent % SMTP_BDAT_WINDOW];
+	off_t			 left = smtp_bdat_left(s);
+
+	c->len = left > SMTP_BDAT_CHUNK ? SMTP_BDAT_CHUNK : left;
+	c->last = c->len == left;
+	if (smtp_label(s, f, "BDAT %lld%s", (long long)c->len,
+	    c->last ? " LAST" : "") == -1)
+		return smtp_broken(s);
+	if (smtp_put(s, s->what, 0, f) == -1 ||
+	    smtp_bdat_copy(s, c->len, f) == -1)
+		return -1;
+	s->bdat_sent++;
+	s->bdat_octets += c->len;
+	s->bdat_done = c->last;
+	if (c->last)
+		log_info("sent %lld octets of message data in %d BDAT "
+		    "chunk%s", (long long)s->bdat_octets, s->bdat_sent,
+		    s->bdat_sent == 1 ? "" : "s");
+	return 0;
+}
+
+/* Copies n octets of the message: the file, then the added CRLF. */
+static int
+smtp_bdat_copy(struct smtp_session *s, off_t n, struct failure *f)
+{
+	static const char	crlf[] = "\r\n";
+	size_t			k;
+	ssize_t			got;
+
+	if (buf_reserve(&s->in, SMTP_DATA_BLOCK) == -1) {
+		fail(f, FAIL_OS, "out of memory");
+		return smtp_broken(s);
+	}
+	for (; n > 0 && s->bdat_file > 0; n -= (off_t)k) {
+		k = SMTP_DATA_BLOCK;
+		if ((off_t)k > n)
+			k = (size_t)n;
+		if ((off_t)k > s->bdat_file)
+			k = (size_t)s->bdat_file;
+		while ((got = read(s->fd, s->in.data, k)) == -1 &&
+		    errno == EINTR)
+			;
+		/* A short read of a regular file is its end: the length
+		 * already announced can no longer be kept. */
+		if (got != (ssize_t)k) {
+			fail(f, FAIL_IO, "cannot read the message: %s",
+			    got == -1 ? strerror(errno) : "the file shrank");
+			return smtp_broken(s);
+		}
+		if (conn_write(s->conn, s->in.data, k, f) == -1)
+			return smtp_timed_out(s, f);
+		s->bdat_file -= (off_t)k;
+	}
+	if (n > 0) {
+		k = (size_t)n;
+		if (conn_write(s->conn, &crlf[2 - s->bdat_crlf], k, f) == -1)
+			return smtp_timed_out(s, f);
+		s->bdat_crlf -= (int)k;
+	}
+	return 0;
+}
+
+/* Names the oldest chunk awaiting its reply, as failures quote it. */
+static int
+smtp_bdat_label(struct smtp_session *s, struct failure *f)
+{
+	const struct smtp_chunk	*c;
+
+	if (s->bdat_acked >= s->bdat_sent)
+		return fail(f, FAIL_SOFTWARE, "smtp: no BDAT awaits a reply");
+	c = &s->bdat_fly[s->bdat_acked % SMTP_BDAT_WINDOW];
+	return smtp_label(s, f, "BDAT %lld%s", (long long)c->len,
+	    c->last ? " LAST" : "");
+}
+
+static int
+smtp_on_bdat(struct smtp_session *s, struct failure *f)
+{
+	s->bdat_acked++;
+	if (s->reply.code / 100 == 2)
+		return s->bdat_acked < s->bdat_sent || !s->bdat_done ?
+		    S_BDAT : S_READY;
+	/* RFC 3030 2: after a refused chunk no more is sent; a chunk
+	 * already on its way is read and refused by the server, and its
+	 * reply must be read to stay in step. */
+	(void)smtp_refused(s, FAIL_REJECTED, f);
+	if (s->dead)
+		return -1;
+	if (s->bdat_acked == s->bdat_sent)
+		return -1;
+	s->body_fail = *f;
+	return S_BDAT_DRAIN;
+}
+
+/* The replies still owed once the message cannot be accepted. */
+static int
+smtp_on_bdat_drain(struct smtp_session *s, struct failure *f)
+{
+	s->bdat_acked++;
+	/* A 3xx answers no BDAT: the stream is out of step. */
+	if (s->reply.code / 100 == 3)
+		return smtp_refused(s, FAIL_PROTOCOL, f);
+	if (s->bdat_acked < s->bdat_sent)
+		return S_BDAT_DRAIN;
+	if (s->body_fail.kind != FAIL_NONE) {
+		*f = s->body_fail;
+		return -1;
+	}
+	return smtp_verdict(s, f);
 }
 
 /*

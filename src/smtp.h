@@ -1,8 +1,9 @@
 /*
  * smtp: the client protocol engine (RFC 5321, 3207, 4954, 2920) over a
  * conn: replies, capabilities, STARTTLS, AUTH, pipelined MAIL/RCPT/DATA,
- * SIZE (1870), 8BITMIME (6152), DSN (3461), SMTPUTF8 (6531) with IDNA
- * domains for servers without it, dot-stuffing, RSET and QUIT. It never
+ * BDAT (3030) where offered, SIZE (1870), 8BITMIME (6152), DSN (3461),
+ * SMTPUTF8 (6531) with IDNA domains for servers without it,
+ * dot-stuffing, RSET and QUIT. It never
  * exits, prints or reads configuration: each call returns 0 or -1 with a
  * classified failure that carries the server's reply, and deliver
  * decides.
@@ -54,6 +55,8 @@ struct smtp_params {
 	int			 auth;		/* authenticate */
 	struct sasl_params	 sasl;		/* offered and tls_active are
 						   filled in by smtp */
+	int			 chunking;	/* BDAT when the server offers
+						   CHUNKING (RFC 3030) */
 	/* NULL, or where to record the replies. With it, a certificate that
 	 * did not verify after STARTTLS (tls verify_report_only) ends the
 	 * dialogue with that FAIL_CERT and nothing but QUIT. */
@@ -112,7 +115,16 @@ unsigned smtp_caps(const struct smtp_session *s);
  * Sends one message: MAIL, RCPT for each recipient and DATA as one
  * pipelined group when the server offers PIPELINING (one at a time
  * otherwise), then the content read from fd from its current offset,
- * in large blocks, dot-stuffed, ending with CRLF.CRLF. MAIL carries
+ * in large blocks, dot-stuffed, ending with CRLF.CRLF.
+ * With s's params' chunking, a server that offers CHUNKING and fd a
+ * regular file, BDAT (RFC 3030) replaces DATA: the content as it is
+ * (already CRLF; not dot-stuffed), CRLF added when it does not end so,
+ * in chunks of at most 1 MiB whose lengths the file's size gives, the
+ * last one "BDAT n LAST". A message of at most 64 KiB goes in the
+ * pipelined group; a larger one after the RCPT replies, with up to two
+ * chunks awaiting their reply under PIPELINING. After a refused chunk no
+ * more is sent, and the reply of any chunk already sent is read. MAIL
+ * carries
  * SIZE= when the server offers SIZE and env->size is known,
  * BODY=8BITMIME for an 8-bit message when offered (without it the
  * message is sent as it is), SMTPUTF8 when an address is not ASCII and
@@ -129,7 +141,8 @@ unsigned smtp_caps(const struct smtp_session *s);
  * Refused recipients among accepted ones do not fail the call; the
  * caller reads results. When every RCPT was refused in a pipelined group
  * and the server still answers DATA with 354, a lone "." ends the empty
- * message (RFC 2920 3.1) and the recipients' verdict stands.
+ * message (RFC 2920 3.1) and the recipients' verdict stands; so it does
+ * whatever the server answers the pipelined BDAT.
  *
  * Errors, checked before anything is sent: FAIL_DATA (no recipient; a
  * command over 512 octets, plus RFC 3461's 100 for MAIL and 500 for RCPT
@@ -138,9 +151,11 @@ unsigned smtp_caps(const struct smtp_session *s);
  * form; a message over the server's SIZE, the text naming both sizes).
  * Then:
  * FAIL_NOUSER (every RCPT refused with 5xx; FAIL_TEMPFAIL when some were
- * 4xx), FAIL_REJECTED / FAIL_TEMPFAIL (MAIL, DATA or final reply),
- * FAIL_IO (reading fd), FAIL_PROTOCOL, and conn errors (FAIL_DROPPED in
- * the middle of DATA). After a failure that is not a connection,
+ * 4xx), FAIL_REJECTED / FAIL_TEMPFAIL (MAIL, DATA or final reply; a BDAT
+ * chunk refused, the text quoting "BDAT n[ LAST]" and its reply),
+ * FAIL_IO (sizing or reading fd; a file shorter than its size said),
+ * FAIL_PROTOCOL, and conn errors (FAIL_DROPPED in the middle of DATA or
+ * a chunk). After a failure that is not a connection,
  * protocol or FAIL_IO failure the session can be used again after
  * smtp_rset(); after those, a half-sent message must not be ended: the
  * caller closes the session and the conn (the server then drops it).

@@ -3,7 +3,7 @@
  * smtp_rset, smtp_close) over a real conn against a server whose every
  * byte comes from the input: the greeting, EHLO capabilities, STARTTLS,
  * AUTH challenges (libsasl2's mechanisms and the built-in OAuth2 ones),
- * envelope and DATA replies. After the first byte (options below) the
+ * envelope, DATA and BDAT replies. After the first byte (options below) the
  * input is the server's replies, one chunk per turn, chunks separated by
  * FUZZ_SEP (see peer in fuzz.h).
  *
@@ -22,7 +22,8 @@
 
 #define O_STARTTLS	0x01
 #define O_AUTH		0x02
-#define O_MECH		0x0c	/* strongest, PLAIN, LOGIN, OAuth2 */
+#define O_MECH		0x0c	/* strongest, PLAIN, LOGIN, OAuth2; without
+				   O_AUTH, any of them: BDAT (chunking) */
 #define O_DSN		0x10
 #define O_UTF8		0x20	/* 8-bit, SIZE, a non-ASCII recipient */
 #define O_AGAIN		0x40	/* RSET and a second message */
@@ -94,6 +95,7 @@ params(int flags, struct smtp_params *p, struct tls_params *tp)
 	p->starttls = (flags & O_STARTTLS) != 0;
 	p->tls = tp;
 	p->auth = (flags & O_AUTH) != 0;
+	p->chunking = !p->auth && (flags & O_MECH) != 0;
 	p->sasl.host = "mx.example.test";
 	p->sasl.user = USER;
 	p->sasl.password = PASSWORD;

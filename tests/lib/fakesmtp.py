@@ -22,8 +22,11 @@ each with the same script, and exits. Python 3 standard library only.
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
 --data PATH      each received message, as on the wire (CRLF line ends,
-                 dot-stuffed, without the final ".\\r\\n"); the first message
-                 goes to PATH, later ones to PATH.2, PATH.3, ...
+                 dot-stuffed, without the final ".\\r\\n"; after BDAT the
+                 chunks joined, exactly as sent); the first message goes to
+                 PATH, later ones to PATH.2, PATH.3, ...
+--chunking       serve offers CHUNKING (RFC 3030); BDAT is answered whether
+                 offered or not
 
 Script: one command a line; blank lines and lines starting with '#' are
 ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
@@ -47,7 +50,13 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
                    a message) with TEXT instead of the default; TEXT "close"
                    drops the connection instead; a 2xx override of AUTH, MAIL
                    or RCPT counts as success, a DATA override other than 354
-                   refuses the message
+                   refuses the message. "reply BDAT" answers every chunk;
+                   without it the LAST chunk gets the reply to "."
+  reply-chunk N TEXT
+                   for serve: answer the Nth BDAT chunk of a transaction
+                   (from 1) with TEXT, once: a later transaction gets the
+                   default; a reply other than 2xx refuses the message, and
+                   the transaction's later chunks get 503 (each still read)
   reply-rcpt ADDRESS TEXT
                    for serve: answer a RCPT whose address is ADDRESS with TEXT
                    (a per-recipient override, before any "reply RCPT")
@@ -73,6 +82,9 @@ Transcript (--transcript, appended to), one line each, flushed as it happens:
   S: line                     a line the server sent
   C: line                     a line the client sent (AUTH payloads included)
   D: line                     a line of a received message
+  # bdat chunk N: SIZE octets[, last]
+                              each BDAT chunk as read, SIZE the octets that
+                              followed the command
 So `grep '^C: AUTH'` and `grep '^C: MAIL'` tell whether those were sent.
 
 Exit status: 0 the script ran (the client may have hung up early: that is
@@ -96,7 +108,8 @@ import fakesasl
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
 COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
-            "sleep", "close", "reply", "reply-rcpt", "drop-data-after", "serve"}
+            "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
+            "drop-data-after", "serve"}
 
 
 
@@ -167,6 +180,9 @@ def parse_script(path):
                 raise ScriptError("%s:%d: %s needs an argument" % (path, n, cmd))
             if cmd in ("reply", "reply-rcpt") and len(arg.split(" ", 1)) != 2:
                 raise ScriptError("%s:%d: reply VERB TEXT" % (path, n))
+            if cmd == "reply-chunk" and (len(arg.split(" ", 1)) != 2
+                                         or not arg.split(" ", 1)[0].isdigit()):
+                raise ScriptError("%s:%d: reply-chunk N TEXT" % (path, n))
             if cmd == "drop-data-after" and not arg.isdigit():
                 raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
             if cmd == "sleep":
@@ -209,6 +225,7 @@ class Session:
         self.sent_anything = False
         self.replies = {}
         self.rcpt_replies = {}
+        self.chunk_replies = {}
         self.authed = False
         self.drop_after = None
 
@@ -246,6 +263,13 @@ class Session:
             self.recv_more()
         line, _, self.buf = self.buf.partition(b"\n")
         return line[:-1] if line.endswith(b"\r") else line
+
+    def read_exact(self, n):
+        """Exactly n bytes from the client (BDAT data)."""
+        while len(self.buf) < n:
+            self.recv_more()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
 
     def client_line(self):
         line = self.readline()
@@ -314,6 +338,9 @@ class Session:
             elif cmd == "reply-rcpt":
                 addr, text = arg.split(" ", 1)
                 self.rcpt_replies[addr.lower()] = text
+            elif cmd == "reply-chunk":
+                nth, text = arg.split(" ", 1)
+                self.chunk_replies[int(nth)] = text
             elif cmd == "drop-data-after":
                 self.drop_after = int(arg)
             elif cmd == "reply":
@@ -338,6 +365,10 @@ class Session:
             data += line + b"\n"
             lines += 1
             self.tr.write("D: ", line[:-1] if line.endswith(b"\r") else line)
+        self.save_message(data)
+
+    def save_message(self, data):
+        """Counts a received message and writes it to --data."""
         self.tr.event("message of %d bytes" % len(data))
         self.opts.messages += 1
         path = self.opts.data
@@ -365,6 +396,8 @@ class Session:
     def ehlo_lines(self):
         lines = ["250-fake.test", "250-PIPELINING", "250-8BITMIME",
                  "250-SIZE 104857600", "250-ENHANCEDSTATUSCODES", "250-SMTPUTF8"]
+        if self.opts.chunking:
+            lines.append("250-CHUNKING")
         if self.opts.cert and not self.tls:
             lines.append("250-STARTTLS")
         if self.tls:
@@ -374,6 +407,9 @@ class Session:
 
     def reset(self):
         self.mail = self.rcpt = False
+        self.chunks = []
+        self.bdat_data = bytearray()
+        self.bdat_failed = False
 
     def serve(self):
         self.reset()
@@ -474,6 +510,45 @@ class Session:
         self.reset()
         return self.say(".", "250 2.0.0 queued") is not None
 
+    def do_bdat(self, verb, args):
+        if (not args or not args[0].isdigit() or len(args) > 2
+                or (len(args) == 2 and args[1].upper() != "LAST")):
+            return self.say("BDAT", "501 5.5.4 syntax: BDAT size [LAST]") is not None
+        size, last = int(args[0]), len(args) == 2
+        data = self.read_exact(size)
+        self.chunks.append(size)
+        nth = len(self.chunks)
+        self.tr.event("bdat chunk %d: %d octets%s" % (nth, size, ", last" if last else ""))
+        self.bdat_data += data
+        if nth in self.chunk_replies:
+            text = self.chunk_replies.pop(nth)
+        elif not self.rcpt:
+            text = "503 5.5.1 no valid recipients"
+        elif self.bdat_failed:
+            text = "503 5.5.1 an earlier chunk was refused"
+        elif "BDAT" in self.replies:
+            text = self.replies["BDAT"]
+        elif last:
+            text = self.replies.get(".", "250 2.0.0 queued")
+        else:
+            text = "250 2.0.0 %d octets received" % size
+        if text == "close":
+            self.tr.event("server closes the connection instead of answering BDAT")
+            return False
+        self.send_lines(unescape(text))
+        if not text.startswith("2"):
+            self.bdat_failed = True
+        if last:
+            if self.rcpt and not self.bdat_failed:
+                lines = bytes(self.bdat_data).split(b"\n")
+                if lines[-1] == b"":
+                    lines.pop()
+                for line in lines:
+                    self.tr.write("D: ", line[:-1] if line.endswith(b"\r") else line)
+                self.save_message(self.bdat_data)
+            self.reset()
+        return True
+
     def do_rset(self, verb, args):
         self.reset()
         return self.say(verb, "250 2.0.0 ok") is not None
@@ -553,6 +628,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
+    p.add_argument("--chunking", action="store_true")
     p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")
     p.add_argument("--listen", default="127.0.0.1")

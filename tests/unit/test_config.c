@@ -1235,6 +1235,24 @@ test_queue_keys(void **state)
 	assert_int_equal(account("g")->queue_lifetime, 365L * 86400);
 }
 
+/* chunking (postie's own): on unless off, inherited, a bad value named. */
+static void
+test_chunking_key(void **state)
+{
+	(void)state;
+	parse_ok("defaults\nchunking off\n"
+	    "account a\nhost h\n"
+	    "account b\nhost h\nchunking on\n"
+	    "account c : b\n");
+	assert_int_equal(account("a")->chunking, 0);
+	assert_int_equal(account("b")->chunking, 1);
+	assert_int_equal(account("c")->chunking, 1);
+	parse_ok("account a\nhost h\n");
+	assert_int_equal(account("a")->chunking, 1);
+	parse_fails("account a\nchunking maybe\n",
+	    "test.rc:2: chunking: 'maybe' is not 'on' or 'off'");
+}
+
 static void
 test_queue_key_errors(void **state)
 {
@@ -1718,6 +1736,7 @@ main(void)
 		cmocka_unit_test_teardown(test_envelope_key_errors, teardown),
 		cmocka_unit_test_teardown(test_session_cache_key, teardown),
 		cmocka_unit_test_teardown(test_queue_keys, teardown),
+		cmocka_unit_test_teardown(test_chunking_key, teardown),
 		cmocka_unit_test_teardown(test_queue_key_errors, teardown),
 		cmocka_unit_test_teardown(test_new_defaults, teardown),
 		cmocka_unit_test_teardown(test_new_inheritance, teardown),
