@@ -388,8 +388,8 @@ certline_warn(const struct account *a, const struct certline *cl)
 {
 	if (cl->verified)
 		log_warn("%s:%d: its certificate verifies with this account's "
-		    "settings: deleting the line below is enough", a->host,
-		    a->port);
+		    "settings: deleting the key named below is enough",
+		    a->host, a->port);
 	else
 		log_warn("%s:%d: the fingerprint below was read over a "
 		    "connection nothing verified: before trusting it, compare "

@@ -89,14 +89,14 @@ fake_wait
 check_rc "an unused account with the key: delivered (exit 0)" 0
 check_eq "an unused account with the key: nothing on stderr" "" "$err"
 
-# A certificate the account already trusts: deleting the line is enough.
+# A certificate the account already trusts: deleting the key is enough.
 fake_start serve
 config_fake "$T/rc" "$FAKE_PORT" starttls "tls_certcheck off"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "a trusted certificate: exit 78" 78
-check "a trusted certificate: the warning says deleting the line is enough" \
-    grep -q '^postie: warning: localhost:[0-9]*: its certificate verifies with this account.s settings: deleting the line below is enough' "$T/stderr"
+check "a trusted certificate: the warning says deleting the key is enough" \
+    grep -q '^postie: warning: localhost:[0-9]*: its certificate verifies with this account.s settings: deleting the key named below is enough' "$T/stderr"
 check_eq "a trusted certificate: the error line has its fingerprint" \
     "use instead: tls_fingerprint $(cert_sha256 "$TEST_CA/server.pem")" \
     "$(last_err | sed 's/.*\(use instead: \)/\1/')"
