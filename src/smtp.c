@@ -77,6 +77,12 @@ static const char *state_names[S_LAST] = {
 	"BDAT_DRAIN", "RSET",
 };
 
+/* A BDAT chunk sent, for the failure that quotes it. */
+struct smtp_chunk {
+	off_t	len;
+	int	last;
+};
+
 struct smtp_session {
 	struct conn		*conn;
 	struct smtp_params	 p;
@@ -118,11 +124,8 @@ struct smtp_session {
 	off_t			 bdat_octets;	/* sent so far */
 	int			 bdat_sent;	/* chunks sent */
 	int			 bdat_acked;	/* chunks answered */
-	struct smtp_chunk {
-		off_t	len;
-		int	last;
-	}			 bdat_fly[SMTP_BDAT_WINDOW]; /* awaiting replies,
-						   by number modulo the window */
+	/* Chunks awaiting their reply, by number modulo the window. */
+	struct smtp_chunk	 bdat_fly[SMTP_BDAT_WINDOW];
 	struct failure		 body_fail;	/* a chunk refused */
 	struct buf		 cmd;		/* an envelope command */
 	struct buf		 in;
@@ -1494,9 +1497,10 @@ smtp_enter_bdat(struct smtp_session *s, struct failure *f)
 static int
 smtp_bdat_chunk(struct smtp_session *s, struct failure *f)
 {
-	struct smtp_chunk	*c = &s->bdat_fly[s->bdat_sent % SMTP_BDAT_WINDOW];
+	struct smtp_chunk	*c;
 	off_t			 left = smtp_bdat_left(s);
 
+	c = &s->bdat_fly[s->bdat_sent % SMTP_BDAT_WINDOW];
 	c->len = left > SMTP_BDAT_CHUNK ? SMTP_BDAT_CHUNK : left;
 	c->last = c->len == left;
 	if (smtp_label(s, f, "BDAT %lld%s", (long long)c->len,
