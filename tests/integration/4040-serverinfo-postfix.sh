@@ -32,12 +32,5 @@ for kind in smtps submission; do
 		    sh -c "sed -n '/^capabilities after TLS:/,/^[a-z]/p' '$out' | grep -q '^  250' && ! sed -n '/^capabilities after TLS:/,/^[a-z]/p' '$out' | grep -q '^  STARTTLS'"
 	fi
 done
-# Postfix logs each session's end ("disconnect from") when it is over
-i=0
-while [ $i -lt 50 ]; do
-	tail -n +"$log_start" "$PF_DIR/maillog" >"$T/maillog"
-	[ "$(grep -c 'disconnect from' "$T/maillog")" -ge 2 ] && break
-	sleep 0.2; i=$((i + 1))
-done
-check "Postfix saw neither AUTH nor MAIL" sh -c \
-    "grep 'disconnect from' '$T/maillog' | grep -q . && ! grep -Eq 'sasl_method|auth=|mail=|from=<' '$T/maillog'"
+pf_sessions_since "$log_start" 2
+check "Postfix saw neither AUTH nor MAIL" pf_no_auth_no_mail

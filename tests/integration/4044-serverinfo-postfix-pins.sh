@@ -31,11 +31,5 @@ for kind in smtps submission; do
 	check "$kind, another key pinned: the chain is printed" \
 	    grep -qxF "    sha256 fingerprint: $fp" "$out"
 done
-i=0
-while [ $i -lt 50 ]; do
-	tail -n +"$log_start" "$PF_DIR/maillog" >"$T/maillog"
-	[ "$(grep -c 'disconnect from' "$T/maillog")" -ge 6 ] && break
-	sleep 0.2; i=$((i + 1))
-done
-check "Postfix saw neither AUTH nor MAIL" sh -c \
-    "grep -q 'disconnect from' '$T/maillog' && ! grep -Eq 'sasl_method|auth=|mail=|from=<' '$T/maillog'"
+pf_sessions_since "$log_start" 6
+check "Postfix saw neither AUTH nor MAIL" pf_no_auth_no_mail

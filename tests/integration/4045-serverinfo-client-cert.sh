@@ -7,14 +7,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 plan 7
 
-certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-    --no-text --outfile "$T/client.key" 2>/dev/null
-chmod 600 "$T/client.key"
-printf '%s\n' 'cn = "postie client"' tls_www_client signing_key \
-    'expiration_days = 3650' >"$T/client.tmpl"
-certtool --generate-certificate --load-privkey "$T/client.key" \
-    --load-ca-certificate "$TEST_CA/ca.pem" --load-ca-privkey "$TEST_CA/ca.key" \
-    --template "$T/client.tmpl" --no-text --outfile "$T/client.pem" 2>/dev/null
+client_cert client
 
 fake_start serve --client-ca "$TEST_CA/ca.pem"
 config_fake "$T/rc" "$FAKE_PORT" starttls \

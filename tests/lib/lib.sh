@@ -220,6 +220,18 @@ self_signed() {
 	certtool --generate-self-signed --load-privkey "$T/$1.key" \
 	    --template "$T/$1.tmpl" --no-text --outfile "$T/$1.pem" 2>/dev/null
 }
+# client_cert NAME: a client certificate with CN "postie client", signed
+# by the test CA, in $T/NAME.pem with its key $T/NAME.key (mode 0600)
+client_cert() {
+	certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
+	    --no-text --outfile "$T/$1.key" 2>/dev/null
+	chmod 600 "$T/$1.key"
+	printf '%s\n' 'cn = "postie client"' tls_www_client signing_key \
+	    'expiration_days = 3650' >"$T/$1.tmpl"
+	certtool --generate-certificate --load-privkey "$T/$1.key" \
+	    --load-ca-certificate "$TEST_CA/ca.pem" --load-ca-privkey "$TEST_CA/ca.key" \
+	    --template "$T/$1.tmpl" --no-text --outfile "$T/$1.pem" 2>/dev/null
+}
 # cert_sha256 PEM: its SHA-256 fingerprint as tls_fingerprint takes it
 cert_sha256() {
 	certtool --fingerprint --hash sha256 --infile "$1" |
@@ -252,6 +264,24 @@ need_postfix() {
 	fi
 	. "$PF_DIR/env"
 	pf_clear_mail "$PF_DIR"
+}
+
+# pf_sessions_since LINE N: wait (10s at most) until Postfix's log from
+# LINE on shows N sessions ended ("disconnect from", logged with the
+# session's command counts), and keep that part in $T/maillog
+pf_sessions_since() {
+	pss_i=0
+	while [ $pss_i -lt 50 ]; do
+		tail -n +"$1" "$PF_DIR/maillog" >"$T/maillog"
+		[ "$(grep -c 'disconnect from' "$T/maillog")" -ge "$2" ] && return 0
+		sleep 0.2; pss_i=$((pss_i + 1))
+	done
+	return 1
+}
+# pf_no_auth_no_mail: $T/maillog has sessions and none with AUTH or MAIL
+pf_no_auth_no_mail() {
+	grep -q 'disconnect from' "$T/maillog" &&
+	    ! grep -Eq 'sasl_method|auth=|mail=|from=<' "$T/maillog"
 }
 
 # delivered [N [TIMEOUT]]: wait for N (default 1) messages in the Maildir
