@@ -7,6 +7,17 @@
  * A refused certificate ends the handshake; this module only turns the
  * status bits into a sentence a person can act on.
  *
+ * OCSP stapling (RFC 6066 section 8): GnuTLS asks for a stapled response
+ * by default and, when the server sends one, checks it as part of the
+ * verification: one signed by the certificate's CA, or by a responder
+ * the CA certified for OCSP signing, that says revoked is
+ * GNUTLS_CERT_REVOKED; one about another certificate or not so signed is
+ * GNUTLS_CERT_INVALID_OCSP_STATUS; one past its next update is
+ * GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED. Each refuses the certificate,
+ * as RFC 6066 wants of a response that is not satisfactory. No staple is
+ * no error, unless the certificate demands one (RFC 7633 Must-Staple).
+ * This module reads the staple again only to word the refusal.
+ *
  * Resumption (tlscache.h): the session data of the last connection to
  * the same server, verified the same way, is offered with
  * gnutls_session_set_data(). A resumed handshake carries no Certificate
@@ -40,6 +51,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
 #include <gnutls/x509.h>
 
 #include "certinfo.h"
@@ -54,6 +66,10 @@
 /* Non-fatal conditions (signals, warning alerts) a call retries on. */
 #define TLS_RETRY_MAX	32
 #define TLS_BYE_TIMEOUT_SEC 2
+/* staple_read(): a stapled OCSP response about another certificate, or
+ * one that cannot be read. */
+#define STAPLE_OTHER	1
+#define STAPLE_GARBLED	2
 
 struct tls_session {
 	gnutls_session_t session;
@@ -110,6 +126,18 @@ static int	 say_expired(gnutls_session_t, const char *, const char *,
 static int	 say_not_active(gnutls_session_t, const char *, const char *,
 		    struct failure *);
 static int	 say_dated(gnutls_session_t, const char *, int, struct failure *);
+static int	 say_revoked(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_ocsp_invalid(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 say_ocsp_stale(gnutls_session_t, const char *, const char *,
+		    struct failure *);
+static int	 staple_read(gnutls_session_t, unsigned, unsigned *, time_t *,
+		    time_t *);
+static int	 date_text(time_t, char *, size_t);
+static unsigned	 peer_count(gnutls_session_t);
+static int	 pin_revoked(struct tls_session *, const struct tls_params *,
+		    struct failure *);
 static int	 peer_cert(gnutls_session_t, unsigned, gnutls_x509_crt_t *);
 static void	 cert_names(gnutls_x509_crt_t, char *, size_t);
 static void	 cert_common_name(gnutls_x509_crt_t, char *, size_t);
@@ -142,7 +170,7 @@ static struct tls_trust *trusts;
 static const struct cert_reason cert_reasons[] = {
 	{ GNUTLS_CERT_SIGNER_NOT_FOUND, say_untrusted, "is not trusted "
 	    "(unknown issuer; add its CA with tls_trust_file)" },
-	{ GNUTLS_CERT_REVOKED, say_text, "has been revoked" },
+	{ GNUTLS_CERT_REVOKED, say_revoked, NULL },
 	{ GNUTLS_CERT_UNEXPECTED_OWNER, say_owner, NULL },
 	{ GNUTLS_CERT_EXPIRED, say_expired, NULL },
 	{ GNUTLS_CERT_NOT_ACTIVATED, say_not_active, NULL },
@@ -158,6 +186,14 @@ static const struct cert_reason cert_reasons[] = {
 	    "is not meant for TLS servers (key purpose)" },
 	{ GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, say_text,
 	    "has an unknown critical extension" },
+	/* A stapled OCSP response that does not settle the question is
+	 * refused as GnuTLS refuses it: a server that staples has a
+	 * responder, and a wrong or stale answer is what an attacker
+	 * holding a revoked key would replay. */
+	{ GNUTLS_CERT_INVALID_OCSP_STATUS, say_ocsp_invalid, NULL },
+	{ GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED, say_ocsp_stale, NULL },
+	{ GNUTLS_CERT_MISSING_OCSP_STATUS, say_text, "requires a stapled "
+	    "OCSP response (OCSP Must-Staple) and the server sent none" },
 };
 
 int
@@ -193,7 +229,8 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	}
 	session_offer(s, p);
 	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1 ||
-	    (!p->verify_report_only && pin_check(s, p, f) == -1)) {
+	    (!p->verify_report_only && (pin_check(s, p, f) == -1 ||
+	    pin_revoked(s, p, f) == -1))) {
 		session_free(s);
 		return -1;
 	}
@@ -238,6 +275,30 @@ pin_check(struct tls_session *s, const struct tls_params *p,
 		    p->verify_name, p->fingerprint, seen);
 	log_info("TLS: certificate matches tls_fingerprint");
 	return 0;
+}
+
+/*
+ * A pin replaces the CA and name checks, not revocation: a stapled OCSP
+ * response (or tls_crl_file) by which the CA says the key is revoked
+ * still refuses it. GnuTLS counts only a response it verified against
+ * the trusted CAs (or the server's own chain), so a self-signed server
+ * cannot be refused by a staple anyone could write. A resumed session
+ * has no staple, and pinned accounts resume none (tlscache.h).
+ */
+static int
+pin_revoked(struct tls_session *s, const struct tls_params *p,
+    struct failure *f)
+{
+	unsigned	status = 0;
+
+	if ((p->fingerprint == NULL && p->pins == NULL) ||
+	    gnutls_session_is_resumed(s->session) || p->verify_report_only)
+		return 0;
+	if (gnutls_certificate_verify_peers3(s->session, NULL, &status) < 0 ||
+	    !(status & GNUTLS_CERT_REVOKED))
+		return 0;
+	return cert_fail_status(s->session, p->verify_name,
+	    GNUTLS_CERT_REVOKED, f);
 }
 
 /* tls_pin: the server's key is one of the space separated pins. */
@@ -727,7 +788,6 @@ say_dated(gnutls_session_t session, const char *name, int expired,
     struct failure *f)
 {
 	gnutls_x509_crt_t	 crt;
-	struct tm		 tm;
 	time_t			 now, t;
 	unsigned		 i;
 	char			 date[32];
@@ -739,9 +799,7 @@ say_dated(gnutls_session_t session, const char *name, int expired,
 		gnutls_x509_crt_deinit(crt);
 		if (t == (time_t)-1 || (expired ? t >= now : t <= now))
 			continue;
-		if (gmtime_r(&t, &tm) == NULL ||
-		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC",
-		    &tm) == 0)
+		if (date_text(t, date, sizeof(date)) == -1)
 			break;
 		return fail(f, FAIL_CERT, "%s for %s %s %s",
 		    i == 0 ? "certificate" : "a CA certificate in the chain",
@@ -749,6 +807,155 @@ say_dated(gnutls_session_t session, const char *name, int expired,
 	}
 	return fail(f, FAIL_CERT, "certificate for %s %s", name,
 	    expired ? "has expired" : "is not yet valid");
+}
+
+/*
+ * GNUTLS_CERT_REVOKED comes from a stapled OCSP response that GnuTLS
+ * verified, or from a CRL (tls_crl_file). A staple that says revoked is
+ * named with its date; a revoked certificate without one was listed in
+ * a CRL.
+ */
+static int
+say_revoked(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	time_t		 when, next;
+	unsigned	 i, n, status;
+	char		 date[32];
+
+	(void)text;
+	n = peer_count(session);
+	for (i = 0; i < n; i++) {
+		if (staple_read(session, i, &status, &when, &next) != 0 ||
+		    status != GNUTLS_OCSP_CERT_REVOKED)
+			continue;
+		if (date_text(when, date, sizeof(date)) == -1)
+			strlcpy(date, "a date unknown", sizeof(date));
+		return fail(f, FAIL_CERT, "%s for %s is revoked (stapled OCSP "
+		    "response: revoked on %s)", i == 0 ? "certificate" :
+		    "a CA certificate in the chain", name, date);
+	}
+	return fail(f, FAIL_CERT, "certificate for %s has been revoked (listed "
+	    "in a CRL: tls_crl_file)", name);
+}
+
+/*
+ * GNUTLS_CERT_INVALID_OCSP_STATUS: a stapled response GnuTLS could not
+ * use, said as precisely as the response allows.
+ */
+static int
+say_ocsp_invalid(gnutls_session_t session, const char *name,
+    const char *text, struct failure *f)
+{
+	time_t		 when, next;
+	unsigned	 i, n, status;
+	const char	*why = "is not signed by the certificate's CA or an "
+			    "OCSP responder it certified";
+
+	(void)text;
+	n = peer_count(session);
+	for (i = 0; i < n; i++) {
+		switch (staple_read(session, i, &status, &when, &next)) {
+		case STAPLE_OTHER:
+			why = "is about another certificate";
+			break;
+		case STAPLE_GARBLED:
+			why = "is malformed";
+			break;
+		default:
+			continue;
+		}
+		break;
+	}
+	return fail(f, FAIL_CERT, "certificate for %s: the server's stapled "
+	    "OCSP response %s", name, why);
+}
+
+/*
+ * GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED: a verified staple past its
+ * next update, or without one and older than GnuTLS allows.
+ */
+static int
+say_ocsp_stale(gnutls_session_t session, const char *name, const char *text,
+    struct failure *f)
+{
+	time_t		 when, next;
+	unsigned	 i, n, status;
+	char		 date[32];
+
+	(void)text;
+	n = peer_count(session);
+	for (i = 0; i < n; i++)
+		if (staple_read(session, i, &status, &when, &next) == 0 &&
+		    next != (time_t)-1 && next < time(NULL) &&
+		    date_text(next, date, sizeof(date)) == 0)
+			return fail(f, FAIL_CERT, "certificate for %s: the "
+			    "server's stapled OCSP response is out of date "
+			    "(its next update was due %s)", name, date);
+	return fail(f, FAIL_CERT, "certificate for %s: the server's stapled "
+	    "OCSP response is out of date", name);
+}
+
+/*
+ * What the server's stapled OCSP response for certificate i of its
+ * chain (0: its own) says, to explain GnuTLS's verdict: nothing is
+ * verified here. 0: *status (GNUTLS_OCSP_CERT_*), *revoked and *next
+ * (the revocation time and the next update, -1 when absent) are set;
+ * STAPLE_OTHER: it is about another certificate; STAPLE_GARBLED: it
+ * cannot be read; -1: the server stapled none for it.
+ */
+static int
+staple_read(gnutls_session_t session, unsigned i, unsigned *status,
+    time_t *revoked, time_t *next)
+{
+	gnutls_ocsp_resp_t	 resp;
+	gnutls_x509_crt_t	 crt;
+	gnutls_datum_t		 der;
+	time_t			 this_update;
+	int			 r;
+
+	if (gnutls_ocsp_status_request_get2(session, i, &der) < 0 ||
+	    peer_cert(session, i, &crt) == -1)
+		return -1;
+	if (gnutls_ocsp_resp_init(&resp) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return -1;
+	}
+	if (gnutls_ocsp_resp_import(resp, &der) < 0)
+		r = STAPLE_GARBLED;
+	else if (gnutls_ocsp_resp_check_crt(resp, 0, crt) < 0)
+		r = STAPLE_OTHER;
+	else if (gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL,
+	    status, &this_update, next, revoked, NULL) < 0)
+		r = STAPLE_GARBLED;
+	else
+		r = 0;
+	gnutls_ocsp_resp_deinit(resp);
+	gnutls_x509_crt_deinit(crt);
+	return r;
+}
+
+/* "2026-01-31 12:00 UTC"; -1 for a time that cannot be said. */
+static int
+date_text(time_t t, char *out, size_t outsz)
+{
+	struct tm	tm;
+
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		return -1;
+	return 0;
+}
+
+/* How many certificates the peer sent. */
+static unsigned
+peer_count(gnutls_session_t session)
+{
+	unsigned	n = 0;
+
+	if (gnutls_certificate_get_peers(session, &n) == NULL)
+		return 0;
+	return n;
 }
 
 /* The i-th certificate the peer sent (0: its own), parsed. */

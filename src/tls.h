@@ -2,8 +2,9 @@
  * tls: one GnuTLS client session over a connected socket, with strict
  * verification: the system trust store or a named PEM file, the
  * certificate's name checked against the host (or tls_host_override),
- * TLS 1.2 at least, SNI sent. A certificate that does not verify ends the
- * handshake with FAIL_CERT and a reason a person can act on.
+ * TLS 1.2 at least, SNI sent, a stapled OCSP response asked for and
+ * checked when the server sends one. A certificate that does not verify
+ * ends the handshake with FAIL_CERT and a reason a person can act on.
  */
 #ifndef POSTIE_TLS_H
 #define POSTIE_TLS_H
@@ -52,8 +53,10 @@ struct tls_session;
  * session to read and write with.
  *
  * Errors: FAIL_CERT (untrusted, wrong name, expired, not yet valid,
- * revoked, not the pinned fingerprint: text says which, and for which
- * name), FAIL_TLS (handshake
+ * revoked by a CRL or a stapled OCSP response (also when pinned), a
+ * stapled response that is for another certificate, unsigned by its CA
+ * or out of date, not the pinned fingerprint: text says which, and for
+ * which name), FAIL_TLS (handshake
  * failure, protocol version), FAIL_TIMEOUT, FAIL_DROPPED, FAIL_CONFIG
  * (trust file unreadable), FAIL_OS.
  */

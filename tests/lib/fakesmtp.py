@@ -21,6 +21,8 @@ each with the same script, and exits. Python 3 standard library only.
 --listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
+--ocsp-staple DER  TLS (implicit or after STARTTLS) by openssl s_server,
+                 stapling this DER OCSP response (see ocspstaple.py)
 --data PATH      each received message, as on the wire (CRLF line ends,
                  dot-stuffed, without the final ".\\r\\n"; after BDAT the
                  chunks joined, exactly as sent); the first message goes to
@@ -104,6 +106,7 @@ import sys
 import time
 
 import fakesasl
+import ocspstaple
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
@@ -285,6 +288,8 @@ class Session:
             self.tr.event("client sent %d bytes before the TLS handshake: %r"
                           % (len(self.buf), self.buf[:200]))
             self.buf = b""
+        if self.opts.ocsp_staple:
+            return self.handshake_stapled()
         ctx = server_context(self.opts)
         # The context is shared by the connections: the callback is ours.
         ctx.sni_callback = self.note_sni
@@ -303,6 +308,16 @@ class Session:
         if self.opts.client_ca:
             subj = dict(x[0] for x in self.sock.getpeercert()["subject"])
             self.tr.event("tls client: %s" % subj.get("commonName", "?"))
+
+    def handshake_stapled(self):
+        try:
+            self.sock = ocspstaple.StapledTLS(
+                self.sock, self.opts.cert, self.opts.key, self.opts.ocsp_staple,
+                self.opts.timeout, self.opts.tls12)
+        except ocspstaple.HandshakeFailed as e:
+            raise Hangup("tls handshake failed: %s" % e)
+        self.tls = True
+        self.tr.event("tls established: %s %s" % (self.sock.version, self.sock.cipher))
 
     def note_sni(self, sslsock, name, ctx):
         # Python passes None when the ClientHello carried no server_name.
@@ -632,6 +647,7 @@ def main():
     p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")
     p.add_argument("--listen", default="127.0.0.1")
+    p.add_argument("--ocsp-staple")
     opts = p.parse_args()
     opts.messages = 0
     if (opts.user is None) != (opts.password is None):

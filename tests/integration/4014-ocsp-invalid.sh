@@ -1,0 +1,39 @@
+#!/bin/sh
+# A stapled OCSP response that does not settle the certificate's status
+# fails the handshake as GnuTLS judges it: one about another certificate,
+# one signed by a CA that is not the server's (even one saying revoked:
+# it is refused as unsigned, not as revoked), one whose signature is
+# broken, one past its next update. Exit 69, one line saying which,
+# nothing sent inside TLS.
+. "$(dirname "$0")/../lib/lib.sh"
+plan 15
+
+printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
+sh "$TEST_LIB/mkocsp.sh" "$TEST_CA" "$T/ocsp"
+
+# refused RESPONSE DESC WHY: the fake server staples $T/ocsp/RESPONSE.der
+# over implicit TLS; postie refuses it saying WHY
+refused() {
+	fake_start serve --implicit-tls --ocsp-staple "$T/ocsp/$1.der"
+	config_fake "$T/rc" "$FAKE_PORT" implicit "queue off"
+	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+	fake_wait
+	check_rc "$2: refused, exit 69" 69
+	check_err_at "$2: said why" "$FAKE_PORT" \
+	    "certificate for localhost: the server's stapled OCSP response $3"
+	check "$2: the handshake failed, nothing sent inside TLS" awk '
+	    /^# tls established/ || /^C: / { print; bad = 1 }
+	    /^# connection ended: tls handshake failed/ { failed = 1 }
+	    END { exit bad || !failed }' "$T/transcript"
+}
+
+unsigned="is not signed by the certificate's CA or an OCSP responder it certified"
+refused other "another certificate" "is about another certificate"
+refused stranger "signed by another CA" "$unsigned"
+refused stranger-revoked "revoked, signed by another CA" "$unsigned"
+refused badsig "broken signature" "$unsigned"
+if [ -s "$T/ocsp/stale.der" ]; then
+	refused stale "out of date" "is out of date (its next update was due 20"
+else
+	for i in 1 2 3; do skip "out of date" "no faketime to date a response (contrib/install-deps)"; done
+fi
