@@ -70,6 +70,9 @@
  * one that cannot be read. */
 #define STAPLE_OTHER	1
 #define STAPLE_GARBLED	2
+/* bad_certificate_status_response (RFC 6066 section 8): GnuTLS 3.7
+ * names no constant for it. */
+#define TLS_ALERT_BAD_STATUS_RESPONSE	113
 
 struct tls_session {
 	gnutls_session_t session;
@@ -113,6 +116,7 @@ static int	 handshake(struct tls_session *, const struct tls_params *,
 static int	 handshake_fail(struct tls_session *, const struct tls_params *,
 		    int, struct failure *);
 static int	 cert_fail(gnutls_session_t, const char *, struct failure *);
+static void	 cert_alert(gnutls_session_t);
 static int	 cert_fail_status(gnutls_session_t, const char *, unsigned,
 		    struct failure *);
 static int	 say_text(gnutls_session_t, const char *, const char *,
@@ -656,6 +660,7 @@ handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
 {
 	switch (r) {
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		cert_alert(s->session);
 		return cert_fail(s->session, p->verify_name, f);
 	case GNUTLS_E_AGAIN:
 	case GNUTLS_E_TIMEDOUT:
@@ -686,6 +691,32 @@ handshake_fail(struct tls_session *s, const struct tls_params *p, int r,
 		return fail(f, FAIL_TLS, "TLS handshake failed: %s",
 		    gnutls_strerror(r));
 	}
+}
+
+/*
+ * GnuTLS ends a handshake whose certificate it refused without telling
+ * the server why; RFC 8446 section 6.2 (and RFC 6066 section 8 for a
+ * stapled response) want the fatal alert that says it. Best effort: the
+ * connection is closed next whatever happens.
+ */
+static void
+cert_alert(gnutls_session_t session)
+{
+	unsigned	status = gnutls_session_get_verify_cert_status(session);
+	int		alert = GNUTLS_A_BAD_CERTIFICATE;
+
+	if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
+		alert = GNUTLS_A_UNKNOWN_CA;
+	else if (status & GNUTLS_CERT_REVOKED)
+		alert = GNUTLS_A_CERTIFICATE_REVOKED;
+	else if (status & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED))
+		alert = GNUTLS_A_CERTIFICATE_EXPIRED;
+	else if (status & (GNUTLS_CERT_INVALID_OCSP_STATUS |
+	    GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
+	    GNUTLS_CERT_MISSING_OCSP_STATUS))
+		alert = TLS_ALERT_BAD_STATUS_RESPONSE;
+	(void)gnutls_alert_send(session, GNUTLS_AL_FATAL,
+	    (gnutls_alert_description_t)alert);
 }
 
 static int

@@ -2,13 +2,14 @@
 # A stapled OCSP response (RFC 6066 status_request) signed by the server's
 # CA, or by a responder the CA certified, that says the certificate is
 # revoked fails the handshake: exit 69, one line naming the staple and the
-# revocation date, nothing sent inside TLS; over implicit TLS 1.3, TLS 1.2
-# and STARTTLS, also when the response is out of date (a revocation does
-# not lapse). A pin (tls_pin, tls_fingerprint) replaces the CA checks but
-# not revocation: a pinned key the CA's staple says is revoked is refused
-# too, after the handshake and before anything is sent inside it.
+# revocation date, the certificate_revoked alert to the server, nothing
+# sent inside TLS; over implicit TLS 1.3, TLS 1.2 and STARTTLS, also when
+# the response is out of date (a revocation does not lapse). A pin
+# (tls_pin, tls_fingerprint) replaces the CA checks but not revocation: a
+# pinned key the CA's staple says is revoked is refused too, after the
+# handshake and before anything is sent inside it.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 27
+plan 28
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 sh "$TEST_LIB/mkocsp.sh" "$TEST_CA" "$T/ocsp"
@@ -37,15 +38,17 @@ check_refused() {
 extra=
 run_staple revoked implicit
 check_refused "TLS 1.3"
-check_transcript "TLS 1.3: the handshake failed" '^# connection ended: tls handshake failed'
+revoked_alert='^# connection ended: tls handshake failed: sslv3 alert certificate revoked$'
+check_transcript "TLS 1.3: the server told why (alert)" "$revoked_alert"
 
 run_staple revoked implicit --tls12
 check_refused "TLS 1.2"
-check_transcript "TLS 1.2: the handshake failed" '^# connection ended: tls handshake failed'
+check_transcript "TLS 1.2: the server told why (alert)" "$revoked_alert"
 
 run_staple revoked starttls
 check_refused "STARTTLS"
 check_transcript "STARTTLS: asked for it" '^C: STARTTLS'
+check_transcript "STARTTLS: the server told why (alert)" "$revoked_alert"
 
 run_staple revoked-delegated implicit
 check_refused "delegated responder"
