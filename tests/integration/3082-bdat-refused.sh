@@ -5,9 +5,10 @@
 # queues. A refused chunk of a larger message stops it: no chunk is sent
 # after the refusal is read, the one already on its way gets its reply
 # read too, the error quotes the refused chunk, and on the same
-# connection the next message of a queue run follows a RSET.
+# connection the next message of a queue run follows a RSET. A silent
+# server is named with the chunk it was sent.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 35
+plan 37
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nDate: Sat, 28 Nov 2026 12:00:00 +0000\nMessage-ID: <3082@example.test>\nSubject: x\n\nbody\n' >"$T/msg"
 python3 -c '
@@ -133,3 +134,25 @@ check "queue run: the bounce, to the sender, names the refusal" sh -c \
 check_eq "queue run: the large one in failed/, the queue empty" "0 1" \
     "$(queue_count "$QD") $(queue_count "$QD" failed)"
 check "queue run: RSET answered 250" grep -q '^S: 250 2.0.0 ok$' "$T/transcript"
+
+# a server that reads BDAT and falls silent: the wait ends with the
+# timeout, the error naming the chunk (queue off: exit 75)
+cat >"$T/script" <<'S'
+send 220 fake.test ESMTP
+expect EHLO
+send 250-fake.test\n250-PIPELINING\n250-CHUNKING\n250 AUTH PLAIN
+expect AUTH
+send 235 2.7.0 authenticated
+expect MAIL
+expect RCPT
+expect BDAT
+send 250 2.1.0 sender ok\n250 2.1.5 recipient ok
+sleep 6
+S
+fake_start "$T/script" --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "timeout 1"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_finish 1
+check_rc "silent after BDAT LAST: exit 75" 75
+check_err_at "silent after BDAT LAST: the error names the chunk" "$FAKE_PORT" \
+    "BDAT $small LAST: no answer within 1 s"
