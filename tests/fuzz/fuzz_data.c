@@ -10,11 +10,16 @@
  * normalised to CRLF (CR, LF and CRLF each end a line, a last line gets
  * its CRLF, without -i a lone "." line ends the input). The streaming
  * stuffer (smtp_dotstuff) gives the same bytes however its input is cut.
+ * To a server offering CHUNKING the same message goes as one "BDAT n
+ * LAST" whose n octets are exactly the normalised input, not stuffed,
+ * and only QUIT follows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "fuzz.h"
 #include "message.h"
@@ -25,6 +30,11 @@
 	"250-8BITMIME\r\n250 SIZE 100000000\r\n"
 #define ENVELOPE_REPLY	"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n"
 #define QUEUED		"250 2.0.0 Ok: queued\r\n"
+#define EHLO_CHUNKING	"250-mx.example.test\r\n250-PIPELINING\r\n" \
+	"250-CHUNKING\r\n250 8BITMIME\r\n"
+/* MAIL, RCPT and the one BDAT LAST of a message up to 64 KiB together. */
+#define BDAT_REPLY	"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" QUEUED
+#define BDAT_EARLY	65536
 #define BYE		"221 2.0.0 Bye\r\n"
 
 /* The input as message_read() should leave it; "\r\n" first: the
@@ -77,14 +87,39 @@ decode(const struct buf *sent, struct buf *out)
 	FUZZ_CHECK(strcmp(eol + 2, "QUIT\r\n") == 0);
 }
 
-static int
-send_message(int fd)
+/* The BDAT the client sent: "BDAT n LAST", n octets, then only QUIT. */
+static void
+check_bdat(const struct buf *sent, const struct buf *want)
 {
-	static const struct peer_chunk	 script[] = {
+	const char	*p, *end = sent->data + sent->len;
+	char		 line[64];
+
+	p = strstr(sent->data, "\r\nBDAT ");
+	FUZZ_CHECK(p != NULL);
+	p += 2;
+	snprintf(line, sizeof(line), "BDAT %zu LAST\r\n", want->len);
+	FUZZ_CHECK((size_t)(end - p) >= strlen(line) &&
+	    memcmp(p, line, strlen(line)) == 0);
+	p += strlen(line);
+	FUZZ_CHECK((size_t)(end - p) == want->len + 6 &&
+	    memcmp(p, want->data, want->len) == 0 &&
+	    memcmp(p + want->len, "QUIT\r\n", 6) == 0);
+}
+
+static int
+send_message(int fd, int chunking)
+{
+	static const struct peer_chunk	 data_script[] = {
 		{ GREETING, sizeof(GREETING) - 1 },
 		{ EHLO_REPLY, sizeof(EHLO_REPLY) - 1 },
 		{ ENVELOPE_REPLY, sizeof(ENVELOPE_REPLY) - 1 },
 		{ QUEUED, sizeof(QUEUED) - 1 },
+		{ BYE, sizeof(BYE) - 1 },
+	};
+	static const struct peer_chunk	 bdat_script[] = {
+		{ GREETING, sizeof(GREETING) - 1 },
+		{ EHLO_CHUNKING, sizeof(EHLO_CHUNKING) - 1 },
+		{ BDAT_REPLY, sizeof(BDAT_REPLY) - 1 },
 		{ BYE, sizeof(BYE) - 1 },
 	};
 	struct smtp_params		 p;
@@ -98,11 +133,15 @@ send_message(int fd)
 
 	memset(&p, 0, sizeof(p));
 	p.helo_name = "client.example.test";
+	p.chunking = chunking;
 	memset(&env, 0, sizeof(env));
 	FUZZ_CHECK(addrlist_add(&rcpts, "bob@example.test", &f) == 0);
 	env.from = "alice@example.test";
 	env.rcpts = &rcpts;
-	peer_connect(script, sizeof(script) / sizeof(script[0]), &c);
+	if (chunking)
+		peer_connect(bdat_script, POSTIE_NELEM(bdat_script), &c);
+	else
+		peer_connect(data_script, POSTIE_NELEM(data_script), &c);
 	FUZZ_CHECK(smtp_open(c, &p, &s, &f) == 0);
 	rc = smtp_send(s, &env, fd, res, &f);
 	smtp_close(s);
@@ -153,10 +192,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		normalise(data + 1, n - 1, o.ignore_dots, &want);
 		check_cuts(&want, 1 + data[0] / 2 % 7);
 		FUZZ_CHECK(lseek(msg, 0, SEEK_SET) == 0);
-		FUZZ_CHECK(send_message(msg) == 0);
+		FUZZ_CHECK(send_message(msg, 0) == 0);
 		decode(peer_received(), &got);
 		FUZZ_CHECK(got.len == want.len &&
 		    memcmp(got.data, want.data, want.len) == 0);
+		if (want.len <= BDAT_EARLY) {
+			FUZZ_CHECK(lseek(msg, 0, SEEK_SET) == 0);
+			FUZZ_CHECK(send_message(msg, 1) == 0);
+			check_bdat(peer_received(), &want);
+		}
 	} else
 		FUZZ_CHECK(f.kind == FAIL_DATA);
 	message_info_free(&info);
