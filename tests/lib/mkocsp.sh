@@ -1,6 +1,7 @@
 #!/bin/sh
-# mkocsp.sh CADIR OUTDIR: OCSP responses about mkca.sh's server certificate,
-# DER, for fakesmtp.py --ocsp-staple. Made at test time (they expire), with
+# mkocsp.sh CADIR OUTDIR [CERT]: OCSP responses about mkca.sh's server
+# certificate (or CERT, issued by the same CA), DER, for fakesmtp.py
+# --ocsp-staple. Made at test time (they expire), with
 # `openssl ocsp` as its own responder (-index: no network):
 #   good.der              good, signed by the CA itself
 #   revoked.der           revoked (now), signed by the CA
@@ -15,11 +16,11 @@
 #   stale-revoked.der     revoked, made ten days ago
 set -eu
 
-if [ $# -ne 2 ]; then
-	echo "usage: mkocsp.sh CADIR OUTDIR" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+	echo "usage: mkocsp.sh CADIR OUTDIR [CERT]" >&2
 	exit 64
 fi
-ca=$1 out=$2
+ca=$1 out=$2 leaf=${3:-$1/server.pem}
 mkdir -p "$out"
 
 # index FILE CERT V|R: the responder's database (openssl ca's index.txt):
@@ -45,8 +46,8 @@ respond() {
 	    -respout "$out/$o" "$@" >/dev/null
 }
 
-index "$out/good.idx" "$ca/server.pem" V
-index "$out/revoked.idx" "$ca/server.pem" R
+index "$out/good.idx" "$leaf" V
+index "$out/revoked.idx" "$leaf" R
 index "$out/other.idx" "$ca/wrongname.pem" V
 
 # A delegated responder: issued by the CA, for OCSP signing only.
@@ -59,17 +60,17 @@ certtool --generate-certificate --load-privkey "$out/ocsp-signer.key" \
     --template "$out/ocsp-signer.tmpl" --no-text \
     --outfile "$out/ocsp-signer.pem" 2>/dev/null
 
-respond good.der "$out/good.idx" "$ca/server.pem" "$ca/ca"
-respond revoked.der "$out/revoked.idx" "$ca/server.pem" "$ca/ca"
-respond revoked-delegated.der "$out/revoked.idx" "$ca/server.pem" \
+respond good.der "$out/good.idx" "$leaf" "$ca/ca"
+respond revoked.der "$out/revoked.idx" "$leaf" "$ca/ca"
+respond revoked-delegated.der "$out/revoked.idx" "$leaf" \
     "$out/ocsp-signer"
 respond other.der "$out/other.idx" "$ca/wrongname.pem" "$ca/ca"
-respond stranger.der "$out/good.idx" "$ca/server.pem" "$ca/other-ca"
-respond stranger-revoked.der "$out/revoked.idx" "$ca/server.pem" \
+respond stranger.der "$out/good.idx" "$leaf" "$ca/other-ca"
+respond stranger-revoked.der "$out/revoked.idx" "$leaf" \
     "$ca/other-ca"
-respond badsig.der "$out/good.idx" "$ca/server.pem" "$ca/ca" -badsig
+respond badsig.der "$out/good.idx" "$leaf" "$ca/ca" -badsig
 if command -v faketime >/dev/null 2>&1; then
-	made=-10d respond stale.der "$out/good.idx" "$ca/server.pem" "$ca/ca"
+	made=-10d respond stale.der "$out/good.idx" "$leaf" "$ca/ca"
 	made=-10d respond stale-revoked.der "$out/revoked.idx" \
-	    "$ca/server.pem" "$ca/ca"
+	    "$leaf" "$ca/ca"
 fi
