@@ -34,6 +34,7 @@ struct certline {
 	char	fingerprint[CERTINFO_FINGERPRINT_LEN];
 	char	pin[CERTINFO_PIN_LEN];
 	int	verified;	/* it verified without: the key can just go */
+	int	revoked;	/* a CRL or a staple says so: no pin helps */
 };
 
 static void	params_fill(const struct account *a, struct serverinfo *si);
@@ -175,6 +176,12 @@ print_pins(const struct account *a, struct tls_session *t)
 
 	if (certline_of(t, &cl, &f) == -1)
 		return;
+	if (tls_verify_revoked(t)) {
+		printf("to pin this certificate: no use: it is revoked, and "
+		    "postie refuses a revoked certificate even when pinned; "
+		    "the server needs a new one\n");
+		return;
+	}
 	printf("to pin this certificate: tls_fingerprint %s\n",
 	    cl.fingerprint);
 	printf("to pin its key (kept across renewals with the same key): "
@@ -330,6 +337,10 @@ serverinfo_certcheck_refusal(const struct account *a, struct failure *f)
 		    "certificate could not be read to suggest a "
 		    "tls_fingerprint line instead: %s: %s:%d: %s",
 		    a->tls_certcheck_off, a->name, a->host, a->port, why.text);
+	if (cl.revoked)
+		return fail(f, FAIL_CONFIG, "%s is refused, and pinning this "
+		    "server would not help: its certificate is revoked (%s)",
+		    a->tls_certcheck_off, why.text);
 	certline_warn(a, &cl);
 	return fail(f, FAIL_CONFIG, "%s is refused; to trust this server's "
 	    "certificate, use instead: tls_fingerprint %s",
@@ -379,6 +390,7 @@ certline_of(struct tls_session *t, struct certline *out, struct failure *f)
 		return fail(f, FAIL_TLS, "the server's certificate cannot be "
 		    "read as X.509");
 	out->verified = tls_verify_failure(t) == NULL;
+	out->revoked = tls_verify_revoked(t);
 	return 0;
 }
 

@@ -85,6 +85,7 @@ struct tls_session {
 	int		 resumed;
 	time_t		 verified;	/* when a full handshake verified it */
 	int		 verify_failed;	/* verify_report_only: it did not */
+	int		 revoked;	/* a CRL or a staple says so */
 	struct failure	 verify_fail;
 	/* With a client certificate: this session's own credentials. */
 	gnutls_certificate_credentials_t own_cred;
@@ -296,11 +297,12 @@ pin_revoked(struct tls_session *s, const struct tls_params *p,
 	unsigned	status = 0;
 
 	if ((p->fingerprint == NULL && p->pins == NULL) ||
-	    gnutls_session_is_resumed(s->session) || p->verify_report_only)
+	    gnutls_session_is_resumed(s->session))
 		return 0;
 	if (gnutls_certificate_verify_peers3(s->session, NULL, &status) < 0 ||
 	    !(status & GNUTLS_CERT_REVOKED))
 		return 0;
+	s->revoked = 1;
 	return cert_fail_status(s->session, p->verify_name,
 	    GNUTLS_CERT_REVOKED, f);
 }
@@ -339,9 +341,11 @@ report_verify(struct tls_session *s, const struct tls_params *p)
 	unsigned	status = 0;
 	int		r;
 
-	/* As in a submission, a pin replaces the CA and name checks. */
+	/* As in a submission, a pin replaces the CA and name checks, not
+	 * the CA's word that the key is revoked. */
 	if (p->fingerprint != NULL || p->pins != NULL) {
-		if (pin_check(s, p, &s->verify_fail) == -1)
+		if (pin_check(s, p, &s->verify_fail) == -1 ||
+		    pin_revoked(s, p, &s->verify_fail) == -1)
 			s->verify_failed = 1;
 		return;
 	}
@@ -355,6 +359,7 @@ report_verify(struct tls_session *s, const struct tls_params *p)
 		cert_fail_status(s->session, p->verify_name, status,
 		    &s->verify_fail);
 		s->verify_failed = 1;
+		s->revoked = (status & GNUTLS_CERT_REVOKED) != 0;
 	}
 }
 
@@ -362,6 +367,12 @@ const struct failure *
 tls_verify_failure(struct tls_session *s)
 {
 	return s->verify_failed ? &s->verify_fail : NULL;
+}
+
+int
+tls_verify_revoked(struct tls_session *s)
+{
+	return s->verify_failed && s->revoked;
 }
 
 int

@@ -96,6 +96,12 @@ int	tls_channel_binding(struct tls_session *s, const char **name,
 const struct failure *tls_verify_failure(struct tls_session *s);
 
 /*
+ * With verify_report_only: 1 when the certificate failed because a CRL
+ * or a stapled OCSP response says it is revoked, which no pin overrides.
+ */
+int	tls_verify_revoked(struct tls_session *s);
+
+/*
  * The DER of certificate number i of the chain as the server sent it (0
  * is the server's own). Returns 0, or -1 past the end.
  */

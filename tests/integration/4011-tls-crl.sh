@@ -5,7 +5,7 @@
 # with a CRL resumes no TLS session: each handshake is checked against
 # the list as it is then.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 9
+plan 21
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 printf '%s\n' 'crl_next_update = 3650' 'crl_number = 1' >"$T/crl.tmpl"
@@ -38,3 +38,35 @@ check "with a CRL: the second run made a full handshake" \
     grep -q "postie: TLS: full handshake" "$T/stderr"
 check "with a CRL: no TLS session kept" \
     sh -c '! ls "$1"/tls/* >/dev/null 2>&1' - "$T"
+
+# --serverinfo for a revoked certificate: the verdict says revoked, and no
+# pin line is offered, since no pin overrides a revocation; pinned by
+# tls_fingerprint, it is still reported revoked, as a submission refuses it.
+fp=$(cert_sha256 "$TEST_CA/server.pem")
+for pin in "" "tls_fingerprint $fp"; do
+	t="--serverinfo, revoked${pin:+, pinned}"
+	fake_start serve --implicit-tls
+	config_fake "$T/rc" "$FAKE_PORT" implicit "tls_crl_file $T/revoked.crl" ${pin:+"$pin"}
+	postie_run --serverinfo -C "$T/rc"
+	fake_wait
+	check_rc "$t: exit 69" 69
+	check "$t: the verdict says revoked" \
+	    grep -q '^verification: failed: .*revoked' "$T/stdout"
+	check "$t: no tls_fingerprint line to paste" \
+	    sh -c '! grep -q "tls_fingerprint [0-9A-F][0-9A-F]:" "$1"' - "$T/stdout"
+	check "$t: says pinning is no use" \
+	    grep -q 'to pin this certificate: no use: it is revoked' "$T/stdout"
+done
+
+# tls_certcheck off for a revoked certificate: refused, and the error
+# says pinning would not help instead of offering the line.
+fake_start serve --implicit-tls
+config_fake "$T/rc" "$FAKE_PORT" implicit "tls_crl_file $T/revoked.crl" "tls_certcheck off"
+postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "certcheck off, revoked: exit 78" 78
+check_err "certcheck off, revoked: pinning would not help" \
+    "tls_certcheck off is refused, and pinning this server would not help" "revoked"
+check "certcheck off, revoked: no tls_fingerprint suggested" \
+    sh -c '! grep -q "use instead: tls_fingerprint" "$1"' - "$T/stderr"
+check_no_auth_no_mail "certcheck off, revoked: no AUTH, no MAIL"
