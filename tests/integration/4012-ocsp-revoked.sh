@@ -14,17 +14,6 @@ plan 28
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 sh "$TEST_LIB/mkocsp.sh" "$TEST_CA" "$T/ocsp"
 
-# run_staple RESPONSE KIND [FAKESMTP OPTION...]: the fake server staples
-# $T/ocsp/RESPONSE.der; postie submits over KIND (implicit, starttls) with
-# the lines in $extra
-run_staple() {
-	r=$1 kind=$2; shift 2
-	if [ "$kind" = implicit ]; then set -- --implicit-tls "$@"; fi
-	fake_start serve --ocsp-staple "$T/ocsp/$r.der" "$@"
-	config_fake "$T/rc" "$FAKE_PORT" "$kind" "queue off" ${extra:+"$extra"}
-	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
-	fake_wait
-}
 # check_refused DESC: exit 69, the one line, nothing sent inside TLS
 check_refused() {
 	check_rc "$1: refused, exit 69" 69

@@ -11,15 +11,6 @@ plan 19
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 sh "$TEST_LIB/mkocsp.sh" "$TEST_CA" "$T/ocsp"
 
-# run_staple RESPONSE KIND [FAKESMTP OPTION...]: as in 4012
-run_staple() {
-	r=$1 kind=$2; shift 2
-	if [ "$kind" = implicit ]; then set -- --implicit-tls "$@"; fi
-	fake_start serve --ocsp-staple "$T/ocsp/$r.der" "$@"
-	config_fake "$T/rc" "$FAKE_PORT" "$kind" "queue off" ${extra:+"$extra"}
-	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
-	fake_wait
-}
 # check_delivered_fake DESC: exit 0, nothing on stderr, the message taken
 check_delivered_fake() {
 	check_rc "$1: delivered, exit 0" 0

@@ -187,6 +187,17 @@ fake_wait() {
 	[ "$fake_rc" -lt 2 ] ||
 	    fail "the fake server ended badly (status $fake_rc)" "$(cat "$T/fake.stderr")"
 }
+# run_staple RESPONSE KIND [FAKESMTP OPTION...]: the fake server staples
+# $T/ocsp/RESPONSE.der (tests/lib/mkocsp.sh made it); postie submits
+# $T/msg over KIND (implicit, starttls) with the config line in $extra
+run_staple() {
+	r=$1 kind=$2; shift 2
+	if [ "$kind" = implicit ]; then set -- --implicit-tls "$@"; fi
+	fake_start serve --ocsp-staple "$T/ocsp/$r.der" "$@"
+	config_fake "$T/rc" "$FAKE_PORT" "$kind" "queue off" ${extra:+"$extra"}
+	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+	fake_wait
+}
 # check_no_auth_no_mail DESC: the client sent neither AUTH nor MAIL
 check_no_auth_no_mail() {
 	if grep -qiE '^C: (AUTH|MAIL)' "$T/transcript" 2>/dev/null; then
