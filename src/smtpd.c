@@ -1034,6 +1034,11 @@ smtpd_accepted(struct smtpd *s)
 	if (fail_is_temporary(cf.kind))
 		return smtpd_reply(s, 451, "4.3.0 %.*s", SMTPD_SHOW_MAX,
 		    cf.text);
+	/* Mended by the administrator, not the sender: the client keeps
+	 * the message and tries again, as with Postfix's 4.3.5. */
+	if (cf.kind == FAIL_CONFIG)
+		return smtpd_reply(s, 451, "4.3.5 %.*s", SMTPD_SHOW_MAX,
+		    cf.text);
 	if (cf.kind == FAIL_DATA)
 		return smtpd_reply(s, 554, "5.6.0 %.*s", SMTPD_SHOW_MAX,
 		    cf.text);

@@ -6,7 +6,7 @@
 # server's verdict, so the client library sees it.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 8
+plan 10
 
 config_postfix "$T/rc" smtps
 for n in 1 2; do
@@ -47,3 +47,16 @@ XDG_STATE_HOME=$T/state timeout 120 python3 "$TEST_LIB/bs-client.py" \
     -- "$POSTIE" -C "$T/rc" -bs >"$T/dialogue" 2>"$T/stderr"
 check "a refused recipient comes back as a 5xx reply" \
     grep -q '^S: 5[0-9][0-9] .*reject@example.test' "$T/dialogue"
+
+# An account that cannot be used as configured (tls_certcheck off is
+# refused): a 451 4.3.5 reply, so the client keeps the message and tries
+# again once the administrator has mended the file.
+pf_clear_mail "$PF_DIR"
+config_postfix "$T/rc" smtps "tls_certcheck off"
+XDG_STATE_HOME=$T/state timeout 120 python3 "$TEST_LIB/bs-client.py" \
+    -r rcpt@example.test "$T/msg1" \
+    -- "$POSTIE" -C "$T/rc" -bs >"$T/dialogue" 2>"$T/stderr"
+check "a configuration refusal comes back as 451 4.3.5, naming the key" \
+    grep -q '^S: 451 4\.3\.5 .*tls_certcheck off is refused' "$T/dialogue"
+check_eq "a configuration refusal: nothing delivered" "" \
+    "$(ls "$PF_MAILDIR"/new 2>/dev/null)"

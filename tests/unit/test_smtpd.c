@@ -593,6 +593,7 @@ test_callback_failures(void **state)
 	(void)state;
 	expect_outcome(FAIL_TEMPFAIL, "451 4.3.0 no, because: reasons");
 	expect_outcome(FAIL_CONNECT, "451 4.3.0 no, because: reasons");
+	expect_outcome(FAIL_CONFIG, "451 4.3.5 no, because: reasons");
 	expect_outcome(FAIL_DATA, "554 5.6.0 no, because: reasons");
 	expect_outcome(FAIL_NOUSER, "550 5.1.1 no, because: reasons");
 	expect_outcome(FAIL_REJECTED, "554 5.0.0 no, because: reasons");
