@@ -1387,7 +1387,6 @@ key_dsn_notify(struct parser *p, const struct key *k, char *v)
 	return set_str(p, k->field, v);
 }
 
-/* The guards: the harmless value passes, the other is refused, with why. */
 /*
  * tls_certcheck off, tls_nocertcheck: kept as "FILE:LINE: KEY VALUE" for
  * the refusal, which happens only when an account with TLS is used
@@ -1409,6 +1408,7 @@ key_certcheck(struct parser *p, const struct key *k, char *v)
 	return set_str(p, k->field, where);
 }
 
+/* The guards: the harmless value passes, the other is refused, with why. */
 static int
 key_unless_set(struct parser *p, const struct key *k, char *v)
 {

@@ -57,14 +57,12 @@ deliver_helo_name(const struct account *a, char *name, size_t len)
 void
 deliver_tls_params(const struct account *a, struct tls_params *tp)
 {
-	int	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
-
 	memset(tp, 0, sizeof(*tp));
 	tp->trust_file = a->tls_trust_file;
 	tp->verify_name = a->tls_host_override != NULL ?
 	    a->tls_host_override : a->host;
 	tp->sni_name = tp->verify_name;
-	tp->timeout_ms = timeout * 1000;
+	tp->timeout_ms = a->timeout * 1000;
 	if (a->tls_fingerprint != NULL && a->tls_fingerprint[0] != '\0')
 		tp->fingerprint = a->tls_fingerprint;
 	if (a->tls_pin != NULL && a->tls_pin[0] != '\0')
@@ -137,9 +135,7 @@ open_session(const struct account *a, struct deliver_session *d,
 	struct tls_params	*tp = &d->tp;
 	struct smtp_params	 params;
 	struct conn_route	 route;
-	int			 timeout;
 
-	timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
 	deliver_tls_params(a, tp);
 	/*
 	 * The cache's key has no pins: a session a pin accepted must not
@@ -161,7 +157,7 @@ open_session(const struct account *a, struct deliver_session *d,
 	if (a->proxy_host != NULL)
 		log_info("through the SOCKS5 proxy %s port %d", a->proxy_host,
 		    a->proxy_port > 0 ? a->proxy_port : 1080);
-	if (conn_open_route(a->host, a->port, timeout, &route, &d->conn,
+	if (conn_open_route(a->host, a->port, a->timeout, &route, &d->conn,
 	    f) == -1)
 		return -1;
 	if (params.implicit_tls && conn_starttls(d->conn, tp, f) == -1)

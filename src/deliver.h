@@ -57,8 +57,8 @@ void	deliver_close(struct deliver_session *d);
  * The TLS parameters a session for account a starts with (trust, the name
  * checked and sent as SNI, pins, priorities, client certificate, CRL,
  * the handshake deadline), without the session cache; the strings stay
- * a's. --serverinfo uses them too, so that it verifies as a submission
- * does.
+ * a's. a is as config_account() returns it (its timeout filled in).
+ * --serverinfo uses them too, so that it verifies as a submission does.
  */
 void	deliver_tls_params(const struct account *a, struct tls_params *tp);
 

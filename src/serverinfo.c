@@ -25,7 +25,6 @@ struct serverinfo {
 	struct smtp_params	sp;
 	struct smtp_probe	probe;
 	struct conn_route	route;
-	int			timeout;	/* seconds */
 	char			helo[256];
 };
 
@@ -236,7 +235,6 @@ params_fill(const struct account *a, struct serverinfo *si)
 	struct smtp_params	*sp = &si->sp;
 
 	memset(si, 0, sizeof(*si));
-	si->timeout = a->timeout > 0 ? a->timeout : CONFIG_DEFAULT_TIMEOUT;
 	deliver_tls_params(a, &si->tp);
 	si->tp.verify_report_only = 1;	/* no session cache: a full handshake */
 	deliver_helo_name(a, si->helo, sizeof(si->helo));
@@ -293,7 +291,7 @@ serverinfo_run(const struct account *a)
 	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
 	    a->name, si.sp.implicit_tls ? "implicit TLS" : si.sp.starttls ?
 	    "STARTTLS" : "no TLS");
-	if (conn_open_route(a->host, a->port, si.timeout, &si.route, &c,
+	if (conn_open_route(a->host, a->port, a->timeout, &si.route, &c,
 	    &f) == -1)
 		return finish(NULL, &f, context);
 	if (si.sp.implicit_tls && conn_starttls(c, &si.tp, &f) == -1)
@@ -361,7 +359,7 @@ certline_probe(const struct account *a, struct serverinfo *si,
 	struct smtp_session	*smtp = NULL;
 	int			 r;
 
-	if (conn_open_route(a->host, a->port, si->timeout, &si->route, &c,
+	if (conn_open_route(a->host, a->port, a->timeout, &si->route, &c,
 	    f) == -1)
 		return -1;
 	if (si->sp.implicit_tls)
