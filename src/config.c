@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +49,7 @@
 #include "config.h"
 #include "localname.h"
 #include "log.h"
+#include "sysuser.h"
 
 /* Nobody's configuration is this large; a mistaken -C is. */
 #define CONFIG_MAX_SIZE		(1024 * 1024)
@@ -324,6 +326,7 @@ static void	 mark_patterns(struct config *);
 
 static int	 check_owner(int, const char *, struct failure *);
 static int	 check_password_perm(int, const char *, struct failure *);
+static int	 is_system_group(gid_t);
 static int	 load_file(struct config *, const char *, int,
 		    struct failure *);
 static int	 load_search(struct config *, struct failure *);
@@ -435,6 +438,30 @@ static const struct {
 	{ BASE_HOME,	"/.msmtprc",		1 },
 	{ BASE_SYSCONF,	"/postie.conf",		0 },
 };
+
+int
+config_has_user_file(void)
+{
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+	int		 found = 0;
+
+	for (i = 0; i < POSTIE_NELEM(candidates) && !found; i++) {
+		if (candidates[i].base == BASE_SYSCONF)
+			continue;
+		errno = 0;
+		if ((path = candidate_path(i)) == NULL) {
+			found = errno == ENOMEM;
+			continue;
+		}
+		/* One that cannot be looked at is an error for config_load. */
+		found = stat(path, &st) == 0 ||
+		    (errno != ENOENT && errno != ENOTDIR);
+		free(path);
+	}
+	return found;
+}
 
 int
 config_load(struct config *c, const char *path, struct failure *f)
@@ -686,8 +713,9 @@ check_owner(int fd, const char *name, struct failure *f)
 
 /*
  * A password in a file group or others can read is refused, as msmtp
- * does: a system-wide file with a password belongs to the user that sends
- * with it (postie), mode 0600.
+ * does. One group may read it: the postie system user's own, when nobody
+ * else is in it, so that the machine's file can be root's (root:postie
+ * 0640) and still be read by the queue runner alone (sysuser.h).
  */
 static int
 check_password_perm(int fd, const char *name, struct failure *f)
@@ -696,10 +724,26 @@ check_password_perm(int fd, const char *name, struct failure *f)
 
 	if (fstat(fd, &st) == -1)
 		return fail(f, FAIL_CONFIG, "%s: %s", name, strerror(errno));
-	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+	if ((st.st_mode & S_IROTH) != 0 ||
+	    ((st.st_mode & S_IRGRP) != 0 && !is_system_group(st.st_gid)))
 		return fail(f, FAIL_CONFIG, "%s: contains a password but "
 		    "others can read it (chmod 600 %s)", name, name);
 	return 0;
+}
+
+/* The postie user's primary group, with no member besides. */
+static int
+is_system_group(gid_t gid)
+{
+	struct sysuser	 u;
+	struct group	*gr;
+
+	if (!sysuser_lookup(&u) || u.gid != gid ||
+	    (gr = getgrgid(gid)) == NULL)
+		return 0;
+	return gr->gr_mem == NULL || gr->gr_mem[0] == NULL ||
+	    (strcmp(gr->gr_mem[0], SYSUSER_NAME) == 0 &&
+	    gr->gr_mem[1] == NULL);
 }
 
 /* Lines end with LF (CRLF too); the last one may have no end. */

@@ -139,6 +139,14 @@ struct config {
 int	config_load(struct config *c, const char *path, struct failure *f);
 
 /*
+ * 1 when config_load(c, NULL, f) would read a file of the user's own
+ * (or fail on one it cannot look at), 0 when it would come to
+ * SYSCONFDIR/postie.conf: the machine's account, which an ordinary user
+ * reaches through the maildrop (maildrop.h).
+ */
+int	config_has_user_file(void);
+
+/*
  * Parses configuration text as if read from a file named name; used by
  * config_load() and by the unit tests. check_perm_fd: a file descriptor
  * for the permission check, or -1 to skip it. The file must be owned by

@@ -37,12 +37,23 @@ static const struct {
  * dropped privileges (PHP under www-data started by root) still has
  * root's. msmtp asks $USER first; postie asks it only as a fallback.
  */
+/* Whose message this is, when not ours: a maildrop pickup's sender. */
+static const char *user_override;
+
+void
+localname_set_user(const char *name)
+{
+	user_override = name;
+}
+
 int
 localname_user(char *buf, size_t len)
 {
 	struct passwd	*pw;
 	const char	*name;
 
+	if (user_override != NULL)
+		return copy(buf, len, user_override);
 	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL &&
 	    pw->pw_name[0] != '\0')
 		return copy(buf, len, pw->pw_name);

@@ -29,6 +29,14 @@
  *     name), or localname_canonical() when there is none.
  */
 int	localname_user(char *buf, size_t len);
+
+/*
+ * From now on localname_user() (and so %U) is name, not this process's
+ * user; NULL undoes it. The maildrop pickup sends as the postie user a
+ * message that another user dropped: %U is that user. name must live
+ * until it is undone.
+ */
+void	localname_set_user(const char *name);
 int	localname_host(char *buf, size_t len);
 int	localname_canonical(char *buf, size_t len);
 int	localname_mailname(char *buf, size_t len);

@@ -15,26 +15,80 @@
 #include "config.h"
 #include "exitcode.h"
 #include "log.h"
+#include "maildrop.h"
+#include "pickup.h"
 #include "qrun.h"
 #include "serverinfo.h"
 #include "smtpd.h"
 #include "submit.h"
+#include "sysuser.h"
 
 struct bs_state {
-	const struct config		*config;
+	const struct config		*config;	/* NULL: the maildrop */
 	const struct invocation		*inv;
 };
 
-static int	run_send(const struct invocation *inv);
+static int	choose_route(struct invocation *inv, int *maildrop,
+		    struct failure *f);
+static void	request_fill(struct submit_request *r,
+		    const struct invocation *inv);
+static int	run_send(const struct invocation *inv, int maildrop);
 static int	bs_accept(void *arg, const struct smtpd_message *m,
 		    struct failure *f);
-static int	run_smtp_server(const struct invocation *inv);
+static int	run_smtp_server(const struct invocation *inv, int maildrop);
 static int	run_queue_mode(const struct invocation *inv);
-static int	run_mode(const struct invocation *inv);
+static int	run_mode(const struct invocation *inv, int maildrop);
 static void	print_version(void);
+static int	needs_route(enum cli_mode mode);
+static void	pickup_if_system(const struct invocation *inv);
+
+/*
+ * Who does the work, decided before any configuration is read. Root
+ * hands the machine's work to the postie user, so that no server's reply
+ * is parsed as root; a user without a file of their own who cannot read
+ * the machine's drops the message into the maildrop, where the postie
+ * user picks it up. -C, or a file of one's own, keeps it all as it is.
+ */
+static int
+choose_route(struct invocation *inv, int *maildrop, struct failure *f)
+{
+	struct sysuser	u;
+
+	*maildrop = 0;
+	if (inv->config_file != NULL || config_has_user_file() ||
+	    !sysuser_lookup(&u))
+		return 0;
+	if (geteuid() == 0) {
+		if (sysuser_become(&u, f) == -1)
+			return -1;
+		log_info("running as the %s user", SYSUSER_NAME);
+	} else if (geteuid() != u.uid && access(SYSUSER_CONFIG, R_OK) == -1 &&
+	    maildrop_exists()) {
+		*maildrop = 1;
+		return 0;
+	}
+	inv->config_file = SYSUSER_CONFIG;
+	return 0;
+}
+
+static void
+request_fill(struct submit_request *r, const struct invocation *inv)
+{
+	memset(r, 0, sizeof(*r));
+	r->account = inv->account;
+	r->from = inv->from;
+	r->full_name = inv->full_name;
+	r->rcpts = &inv->rcpts;
+	r->in_fd = STDIN_FILENO;
+	r->ignore_dots = inv->ignore_dots;
+	r->extract_rcpts = inv->extract_rcpts;
+	r->dsn_notify = inv->dsn_notify;
+	r->dsn_ret = inv->dsn_ret;
+	r->dsn_envid = inv->dsn_envid;
+}
 
 static int
-run_send(const struct invocation *inv)
+run_send(const struct invocation *inv, int maildrop)
 {
 	struct config		c;
 	struct submit_request	r;
@@ -43,21 +97,14 @@ run_send(const struct invocation *inv)
 	int			rc;
 
 	failure_clear(&f);
+	request_fill(&r, inv);
+	if (maildrop)
+		return maildrop_submit(&r, &f) == -1 ?
+		    exitcode_report(&f, NULL) : EX_OK;
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
 		return exitcode_report(&f, NULL);
 	}
-	memset(&r, 0, sizeof(r));
-	r.account = inv->account;
-	r.from = inv->from;
-	r.full_name = inv->full_name;
-	r.rcpts = &inv->rcpts;
-	r.in_fd = STDIN_FILENO;
-	r.ignore_dots = inv->ignore_dots;
-	r.extract_rcpts = inv->extract_rcpts;
-	r.dsn_notify = inv->dsn_notify;
-	r.dsn_ret = inv->dsn_ret;
-	r.dsn_envid = inv->dsn_envid;
 	rc = EX_OK;
 	if (submit_message(&c, &r, 0, context, sizeof(context), &f) ==
 	    SUBMIT_FAILED)
@@ -88,6 +135,12 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 	r.dsn_ret = m->dsn_ret;
 	r.dsn_envid = m->dsn_envid;
 	failure_clear(&sub);
+	if (st->config == NULL) {
+		if (maildrop_submit(&r, &sub) == -1)
+			return fail(f, sub.kind, "%s", sub.text);
+		strlcpy(f->text, "queued", sizeof(f->text));
+		return 0;
+	}
 	switch (submit_message(st->config, &r, 1, context, sizeof(context),
 	    &sub)) {
 	case SUBMIT_DELIVERED:
@@ -110,7 +163,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 }
 
 static int
-run_smtp_server(const struct invocation *inv)
+run_smtp_server(const struct invocation *inv, int maildrop)
 {
 	struct config		c;
 	struct bs_state		st;
@@ -120,7 +173,8 @@ run_smtp_server(const struct invocation *inv)
 	int			rc = EX_OK;
 
 	failure_clear(&f);
-	if (config_load(&c, inv->config_file, &f) == -1) {
+	memset(&c, 0, sizeof(c));
+	if (!maildrop && config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
 		return exitcode_report(&f, NULL);
 	}
@@ -129,7 +183,7 @@ run_smtp_server(const struct invocation *inv)
 	host[sizeof(host) - 1] = '\0';
 	/* A client that goes away is EPIPE on stdout, not death. */
 	signal(SIGPIPE, SIG_IGN);
-	st.config = &c;
+	st.config = maildrop ? NULL : &c;
 	st.inv = inv;
 	memset(&p, 0, sizeof(p));
 	p.in_fd = STDIN_FILENO;
@@ -171,6 +225,7 @@ run_queue_mode(const struct invocation *inv)
 		rc = qrun_retry(&c, &p, inv->queue_id);
 		break;
 	case CLI_QUEUE_RUN:
+		pickup_if_system(inv);
 		rc = qrun_run(&c, &p);
 		break;
 	default:
@@ -200,16 +255,49 @@ run_serverinfo(const struct invocation *inv)
 	return rc;
 }
 
+/* The modes that read the configuration. */
+static int
+needs_route(enum cli_mode mode)
+{
+	return mode != CLI_HELP && mode != CLI_NEWALIASES &&
+	    mode != CLI_VERSION;
+}
+
+/*
+ * The system queue run starts with the maildrop, so that what users
+ * dropped goes out in the same run (and over the same connection).
+ */
+static void
+pickup_if_system(const struct invocation *inv)
+{
+	struct sysuser	u;
+	struct failure	f;
+	int		n;
+
+	if (inv->config_file == NULL ||
+	    strcmp(inv->config_file, SYSUSER_CONFIG) != 0 ||
+	    !sysuser_lookup(&u) || geteuid() != u.uid || !maildrop_exists())
+		return;
+	failure_clear(&f);
+	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1)
+		exitcode_report(&f, "maildrop");
+	else if (n > 0)
+		log_info("picked up %d message%s from the maildrop", n,
+		    n == 1 ? "" : "s");
+}
+
 static void
 print_version(void)
 {
 	printf("postie %s\n", POSTIE_VERSION);
 	printf("TLS: GnuTLS; SASL: Cyrus libsasl2\n");
-	printf("system configuration: %s/postie.conf\n", POSTIE_SYSCONFDIR);
+	printf("system configuration: %s\n", SYSUSER_CONFIG);
+	printf("system queue and maildrop: %s (user %s)\n", SYSUSER_SPOOL,
+	    SYSUSER_NAME);
 }
 
 static int
-run_mode(const struct invocation *inv)
+run_mode(const struct invocation *inv, int maildrop)
 {
 	switch (inv->mode) {
 	case CLI_HELP:
@@ -219,12 +307,12 @@ run_mode(const struct invocation *inv)
 		/* postie reads no aliases database: nothing to rebuild. */
 		return EX_OK;
 	case CLI_SEND:
-		return run_send(inv);
+		return run_send(inv, maildrop);
 	case CLI_VERSION:
 		print_version();
 		return EX_OK;
 	case CLI_SMTP_SERVER:
-		return run_smtp_server(inv);
+		return run_smtp_server(inv, maildrop);
 	case CLI_SERVERINFO:
 		return run_serverinfo(inv);
 	case CLI_LIST_QUEUE:
@@ -241,7 +329,7 @@ main(int argc, char *argv[])
 {
 	struct invocation	inv;
 	struct failure		f;
-	int			rc;
+	int			rc, maildrop = 0;
 
 	failure_clear(&f);
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
@@ -258,7 +346,10 @@ main(int argc, char *argv[])
 	 * as a full queue, rather than kill us halfway.
 	 */
 	signal(SIGXFSZ, SIG_IGN);
-	rc = run_mode(&inv);
+	if (needs_route(inv.mode) && choose_route(&inv, &maildrop, &f) == -1)
+		rc = exitcode_report(&f, NULL);
+	else
+		rc = run_mode(&inv, maildrop);
 	cli_free(&inv);
 	return rc;
 }

@@ -211,7 +211,11 @@ message_read(int in_fd, int out_fd, const struct message_opts *opts,
 	info->eight_bit = 0;
 	info->added = info->rewritten = 0;
 	p->rewrite_ok = domain_ok(opts->rewrite_domain);
-	rc = pump(p, in_fd);
+	rc = 0;
+	if (opts->trace != NULL)
+		rc = out_put(p, opts->trace, strlen(opts->trace));
+	if (rc == 0)
+		rc = pump(p, in_fd);
 	if (rc == 0)
 		rc = finish(p);
 	buf_free(&p->field, 0);
@@ -526,6 +530,7 @@ static int
 pump(struct pass *p, int in_fd)
 {
 	ssize_t	n;
+	off_t	total = 0;
 
 	while (!p->done) {
 		if ((n = read(in_fd, p->in, sizeof(p->in))) == -1) {
@@ -536,6 +541,10 @@ pump(struct pass *p, int in_fd)
 		}
 		if (n == 0)
 			break;
+		total += n;
+		if (p->opts->read_max > 0 && total > p->opts->read_max)
+			return fail(p->f, FAIL_DATA, "the message is longer "
+			    "than %lld octets", (long long)p->opts->read_max);
 		if (feed(p, (unsigned char *)p->in, (size_t)n) == -1)
 			return -1;
 	}
@@ -878,25 +887,33 @@ put_added(struct pass *p, const char *s, size_t len)
 static int
 add_date(struct pass *p)
 {
-	struct tm	tm;
-	time_t		now;
-	long		off;
-	char		line[80];
-	int		n;
+	char	line[80], date[MESSAGE_DATE_MAX];
+	int	n;
 
-	now = time(NULL);
-	if (localtime_r(&now, &tm) == NULL)
+	if (message_date(date, sizeof(date), time(NULL)) == -1)
 		return fail(p->f, FAIL_OS, "cannot read the local time");
-	off = tm.tm_gmtoff / 60;
-	n = snprintf(line, sizeof(line), "Date: %s, %d %s %04d "
-	    "%02d:%02d:%02d %c%02ld%02ld\r\n", day_names[tm.tm_wday % 7],
-	    tm.tm_mday, month_names[tm.tm_mon % 12], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
-	    labs(off) / 60, labs(off) % 60);
+	n = snprintf(line, sizeof(line), "Date: %s\r\n", date);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return fail(p->f, FAIL_SOFTWARE, "message: date too long");
 	p->info->added |= MESSAGE_ADDED_DATE;
 	return put_added(p, line, (size_t)n);
+}
+
+int
+message_date(char *buf, size_t len, time_t t)
+{
+	struct tm	tm;
+	long		off;
+	int		n;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return -1;
+	off = tm.tm_gmtoff / 60;
+	n = snprintf(buf, len, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld",
+	    day_names[tm.tm_wday % 7], tm.tm_mday, month_names[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "addr.h"
 #include "exitcode.h"
@@ -51,6 +52,16 @@ struct message_opts {
 	int		 replace_from;
 	int		 undisclosed;
 	const char	*rewrite_domain; /* NULL: none */
+
+	/*
+	 * trace: a header field (CRLF included) written before the
+	 * message, such as the Received: line of a maildrop pickup.
+	 * read_max: reading more octets than this is FAIL_DATA (0: no
+	 * limit), so that a file someone keeps writing to is refused,
+	 * not read for ever.
+	 */
+	const char	*trace;
+	off_t		 read_max;
 };
 
 struct message_info {
@@ -104,5 +115,13 @@ int	message_read(int in_fd, int out_fd, const struct message_opts *opts,
 	    struct message_info *info, struct failure *f);
 
 void	message_info_free(struct message_info *info);
+
+/*
+ * Writes t as an RFC 5322 3.3 date-time in the local time zone and the C
+ * locale ("Sun, 6 Dec 2026 18:20:04 +0000") to buf. Returns 0, or -1
+ * when the time cannot be converted or buf is too small.
+ */
+#define MESSAGE_DATE_MAX 40
+int	message_date(char *buf, size_t len, time_t t);
 
 #endif

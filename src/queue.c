@@ -40,10 +40,13 @@
  *   version 1		always the first line
  *   config PATH	-C file given at submission
  *   account NAME
+ *   user NAME		the local user who submitted it through the maildrop
+ *   name TEXT		-F of a maildrop request (see maildrop.h)
  *   from ADDR		empty for the null sender
  *   rcpt ADDR		once per recipient, at least once
  *   notify, ret, envid	the DSN parameters
  *   eight_bit 0|1
+ *   extract 1		-t of a maildrop request; left out when not given
  *   size N		bytes in ID.msg
  *   created T		seconds since the epoch
  *   attempts N
@@ -80,6 +83,7 @@
 #include "buf.h"
 #include "build.h"
 #include "queue.h"
+#include "sysuser.h"
 
 #define ENV_VERSION	"1"
 #define ENV_MAX		(16 * 1024 * 1024)	/* bytes in an envelope */
@@ -121,6 +125,7 @@ enum env_kind {
 	K_STR,
 	K_RCPT,
 	K_BOOL,
+	K_FLAG,		/* a K_BOOL written only when set */
 	K_UINT,
 	K_OFF,
 	K_TIME,
@@ -134,12 +139,15 @@ static const struct env_key {
 } env_keys[] = {
 	{ "config",	K_STR,	offsetof(struct queue_envelope, config) },
 	{ "account",	K_STR,	offsetof(struct queue_envelope, account) },
+	{ "user",	K_STR,	offsetof(struct queue_envelope, user) },
+	{ "name",	K_STR,	offsetof(struct queue_envelope, full_name) },
 	{ "from",	K_STR,	offsetof(struct queue_envelope, from) },
 	{ "rcpt",	K_RCPT,	offsetof(struct queue_envelope, rcpts) },
 	{ "notify",	K_STR,	offsetof(struct queue_envelope, dsn_notify) },
 	{ "ret",	K_STR,	offsetof(struct queue_envelope, dsn_ret) },
 	{ "envid",	K_STR,	offsetof(struct queue_envelope, dsn_envid) },
 	{ "eight_bit",	K_BOOL,	offsetof(struct queue_envelope, eight_bit) },
+	{ "extract",	K_FLAG,	offsetof(struct queue_envelope, extract_rcpts) },
 	{ "size",	K_OFF,	offsetof(struct queue_envelope, size) },
 	{ "created",	K_TIME,	offsetof(struct queue_envelope, created) },
 	{ "attempts",	K_UINT,	offsetof(struct queue_envelope, attempts) },
@@ -177,7 +185,7 @@ static int	env_line(struct queue_envelope *env, char *line,
 		    uint32_t *seen);
 static int	env_parse(char *text, size_t len,
 		    struct queue_envelope *env, const char *name,
-		    struct failure *f);
+		    int request, struct failure *f);
 static int	env_read(struct queue *q, enum where w, const char *id,
 		    struct queue_envelope *env, struct failure *f);
 static int	env_write_tmp(struct queue *q, const char *id,
@@ -362,7 +370,7 @@ queue_default_dir(char *buf, size_t len, struct failure *f)
 	struct passwd	*pw;
 	int		 n;
 
-	if (geteuid() == 0) {
+	if (sysuser_is_system()) {
 		base = POSTIE_LOCALSTATEDIR;
 		tail = "/spool/postie";
 	} else if ((base = getenv("XDG_STATE_HOME")) != NULL &&
@@ -527,8 +535,10 @@ env_format(const struct queue_envelope *env, struct buf *b)
 				r = put_str(b, k->name, l->v[j]);
 			break;
 		case K_BOOL:
-			r = buf_appendf(b, "%s %d\n", k->name,
-			    *(const int *)(const void *)p != 0);
+		case K_FLAG:
+			if (k->kind == K_BOOL || *(const int *)(const void *)p)
+				r = buf_appendf(b, "%s %d\n", k->name,
+				    *(const int *)(const void *)p != 0);
 			break;
 		case K_UINT:
 			r = buf_appendf(b, "%s %u\n", k->name,
@@ -593,13 +603,13 @@ env_set(struct queue_envelope *env, const struct env_key *k, const char *v)
 			errno = ENOMEM;
 		return (int)n;
 	}
-	n = strtonum(v, 0, k->kind == K_BOOL ? 1 : k->kind == K_UINT ?
-	    UINT_MAX : LLONG_MAX, &errstr);
+	n = strtonum(v, 0, k->kind == K_BOOL || k->kind == K_FLAG ? 1 :
+	    k->kind == K_UINT ? UINT_MAX : LLONG_MAX, &errstr);
 	if (errstr != NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (k->kind == K_BOOL)
+	if (k->kind == K_BOOL || k->kind == K_FLAG)
 		*(int *)(void *)p = (int)n;
 	else if (k->kind == K_UINT)
 		*(unsigned *)(void *)p = (unsigned)n;
@@ -637,7 +647,7 @@ env_line(struct queue_envelope *env, char *line, uint32_t *seen)
 
 static int
 env_parse(char *text, size_t len, struct queue_envelope *env,
-    const char *name, struct failure *f)
+    const char *name, int request, struct failure *f)
 {
 	static const char	 first[] = "version " ENV_VERSION "\n";
 	char			*end = text + len, *nl;
@@ -661,7 +671,7 @@ env_parse(char *text, size_t len, struct queue_envelope *env,
 			    "%s:%lu: %s", name, lineno, errno == ENOMEM ?
 			    strerror(errno) : "malformed line");
 	}
-	if (env->from == NULL || env->rcpts.n == 0)
+	if (!request && (env->from == NULL || env->rcpts.n == 0))
 		return fail(f, FAIL_DATA, "%s: no sender or no recipient",
 		    name);
 	return 0;
@@ -672,7 +682,18 @@ queue_envelope_parse(char *text, size_t len, const char *name,
     struct queue_envelope *env, struct failure *f)
 {
 	memset(env, 0, sizeof(*env));
-	if (env_parse(text, len, env, name, f) == 0)
+	if (env_parse(text, len, env, name, 0, f) == 0)
+		return 0;
+	queue_envelope_free(env);
+	return -1;
+}
+
+int
+queue_envelope_parse_request(char *text, size_t len, const char *name,
+    struct queue_envelope *env, struct failure *f)
+{
+	memset(env, 0, sizeof(*env));
+	if (env_parse(text, len, env, name, 1, f) == 0)
 		return 0;
 	queue_envelope_free(env);
 	return -1;
@@ -719,7 +740,7 @@ env_read(struct queue *q, enum where w, const char *id,
 		b.len += (size_t)n;
 	}
 	strlcpy(env->id, id, sizeof(env->id));
-	if (env_parse(b.data, b.len, env, rel, f) == 0)
+	if (env_parse(b.data, b.len, env, rel, 0, f) == 0)
 		r = 1;
 out:
 	if (r == -1)

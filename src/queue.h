@@ -30,12 +30,15 @@ struct queue_envelope {
 	char		 id[QUEUE_ID_MAX];
 	char		*config;	/* -C file given at submission, or NULL */
 	char		*account;	/* the account's name */
+	char		*user;		/* who dropped it in the maildrop */
+	char		*full_name;	/* -F, in a maildrop request only */
 	char		*from;		/* envelope sender; "" is the null sender */
 	struct addrlist	 rcpts;
 	char		*dsn_notify;	/* NOTIFY= value */
 	char		*dsn_ret;	/* RET= value */
 	char		*dsn_envid;	/* ENVID= value, xtext-ready */
 	int		 eight_bit;
+	int		 extract_rcpts;	/* -t, in a maildrop request only */
 	off_t		 size;		/* of the message file */
 	time_t		 created;
 	unsigned	 attempts;
@@ -177,5 +180,13 @@ void	queue_envelope_free(struct queue_envelope *env);
 int	queue_envelope_parse(char *text, size_t len, const char *name,
 	    struct queue_envelope *env, struct failure *f);
 int	queue_envelope_format(const struct queue_envelope *env, struct buf *b);
+
+/*
+ * As queue_envelope_parse(), for the request at the head of a maildrop
+ * file (maildrop.h), where "from" is missing when no -f was given and
+ * the recipients may all come from the headers (-t).
+ */
+int	queue_envelope_parse_request(char *text, size_t len, const char *name,
+	    struct queue_envelope *env, struct failure *f);
 
 #endif

@@ -72,7 +72,7 @@ submit_message(const struct config *c, const struct submit_request *r,
 	/* Until a connection is tried, a failure is ours, not the server's. */
 	context[0] = '\0';
 	if (choose_account(&s, f) == 0 && envelope_from(&s, f) == 0) {
-		if (s.account->queue == QUEUE_OFF)
+		if (s.account->queue == QUEUE_OFF && !r->queue_only)
 			out = submit_direct(&s, context, ctxlen, f);
 		else
 			out = submit_queued(&s, quiet, context, ctxlen, f);
@@ -174,6 +174,8 @@ message_opts_fill(const struct submission *s, struct message_opts *o)
 	}
 	o->undisclosed = a->undisclosed_recipients;
 	o->rewrite_domain = a->rewrite_domain;
+	o->trace = s->req->trace;
+	o->read_max = s->req->read_max;
 }
 
 /* With -v: what postie wrote into the header block, so nobody wonders. */
@@ -331,6 +333,8 @@ envelope_fill(const struct submission *s, struct queue_envelope *env,
 	    (env->config = realpath(s->config->path, NULL)) == NULL &&
 	    (env->config = strdup(s->config->path)) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
+	if (r->user != NULL && (env->user = strdup(r->user)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
 	if ((env->account = strdup(a->name)) == NULL ||
 	    (env->from = strdup(s->from)) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
@@ -378,7 +382,7 @@ submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
 		goto done;
 	}
 	/* From here the message is safe: a crash leaves it in the queue. */
-	if (s->account->queue == QUEUE_ALWAYS) {
+	if (s->account->queue == QUEUE_ALWAYS || s->req->queue_only) {
 		log_info("queued %s for account %s", queue_entry_id(e),
 		    s->account->name);
 		queue_release(e);

@@ -9,6 +9,8 @@
 #ifndef POSTIE_SUBMIT_H
 #define POSTIE_SUBMIT_H
 
+#include <sys/types.h>
+
 #include "addr.h"
 #include "config.h"
 #include "exitcode.h"
@@ -25,6 +27,12 @@ struct submit_request {
 	const char		*dsn_notify;	/* -N */
 	const char		*dsn_ret;	/* -R */
 	const char		*dsn_envid;	/* -V */
+
+	/* A message from the system maildrop (pickup.h): */
+	const char		*user;		/* who dropped it: the file's owner */
+	const char		*trace;		/* Received: field, CRLF ended */
+	off_t			 read_max;	/* 0: no limit */
+	int			 queue_only;	/* commit, send later */
 };
 
 /* What happened, for -bs replies and the exit status. */
@@ -41,7 +49,8 @@ enum submit_outcome {
  * failure is reported on stderr as "postie: queued ID: WHY; next attempt
  * in N min" unless quiet. Returns the outcome; with SUBMIT_FAILED, f
  * holds the failure (a permanent one after the message was queued leaves
- * it in failed/).
+ * it in failed/). With r->queue_only the message is only committed to the
+ * queue (SUBMIT_QUEUED), whatever the account's "queue" key says.
  */
 enum submit_outcome submit_message(const struct config *c,
 	    const struct submit_request *r, int quiet, char *context,

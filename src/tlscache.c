@@ -26,6 +26,7 @@
 
 #include "build.h"
 #include "log.h"
+#include "sysuser.h"
 #include "tlscache.h"
 
 /*
@@ -86,7 +87,7 @@ default_dir(char *buf, size_t len, struct failure *f)
 	struct passwd	*pw;
 	int		 n;
 
-	if (geteuid() == 0) {
+	if (sysuser_is_system()) {
 		base = POSTIE_LOCALSTATEDIR;
 		tail = "/lib/postie/tls";
 	} else if ((base = getenv("XDG_STATE_HOME")) != NULL &&

@@ -25,6 +25,7 @@ trap 'exit 130' INT TERM
 tap_end() {
 	tap_st=$?
 	for p in $fake_pids; do kill "$p" 2>/dev/null; done
+	[ -z "${tap_cleanup:-}" ] || $tap_cleanup
 	if [ -n "${POSTIE_TEST_KEEP:-}" ]; then echo "# kept $T"; else rm -rf "$T"; fi
 	[ -n "$tap_plan" ] || echo "1..$tap_n"
 	if [ -n "$tap_plan" ] && [ "$tap_plan" -ne "$tap_n" ]; then
@@ -453,4 +454,85 @@ pf_settle() {
 		sleep 0.2
 	done
 	return 1
+}
+
+# --- the machine-wide set-up (61xx) -------------------------------------
+# These tests make the real thing: "make install-system" (the postie user
+# and group, the spool with its maildrop, the units), the account in
+# SYSCONFDIR/postie.conf, throwaway users; and undo all of it on exit.
+# They refuse to run over a set-up that exists already.
+
+SYS_USERS=
+
+# system_setup [LINE...]: the set-up above, the account "system" for the
+# Postfix listener (implicit TLS, from %U@example.test, rewrite_domain
+# example.test) with LINEs appended; $T is opened to everyone (711) and
+# $T/bin/postie is a copy of $POSTIE that every user may run. Sets
+# SYS_CONF, SYS_SPOOL, SYS_STATE (the TLS session cache's parent).
+system_setup() {
+	SYS_CONF=$("$POSTIE" --version | sed -n 's/^system configuration: //p')
+	SYS_SPOOL=$("$POSTIE" --version |
+	    sed -n 's/^system queue and maildrop: \([^ ]*\) .*/\1/p')
+	SYS_STATE=${SYS_SPOOL%/spool/postie}/lib/postie
+	if [ -e "$SYS_CONF" ] || [ -e "$SYS_SPOOL" ] || [ -e "$SYS_STATE" ] ||
+	    getent passwd postie >/dev/null; then
+		echo "Bail out! this machine has a postie set-up ($SYS_CONF," \
+		    "$SYS_SPOOL, $SYS_STATE or the user postie): the 61xx tests" \
+		    "make their own and remove it"
+		exit 1
+	fi
+	tap_cleanup=system_teardown
+	chmod 711 "$T"
+	mkdir -p "$T/bin" "$T/home"
+	chmod 755 "$T/bin" "$T/home"
+	cp "$POSTIE" "$T/bin/postie"
+	chmod 755 "$T/bin/postie"
+	SYS_BIN=$T/bin/postie
+	{
+		printf '%s\n' defaults "tls_trust_file $TEST_CA/ca.pem" \
+		    "timeout 20" account\ system "host localhost" \
+		    "port $PF_SMTPS_PORT" "tls on" "tls_starttls off" "auth on" \
+		    "user $PF_USER" "password $PF_PASSWORD" \
+		    "from %U@example.test" "rewrite_domain example.test"
+		printf '%s\n' "$@" "account default : system"
+	} >"$SYS_CONF"
+	chmod 600 "$SYS_CONF"
+	make -s -C "$TESTS_DIR/.." install-system >"$T/install.log" 2>&1 || {
+		echo "Bail out! make install-system failed: $(cat "$T/install.log")"
+		exit 1
+	}
+}
+
+system_teardown() {
+	for u in $SYS_USERS; do userdel "$u" 2>/dev/null; done
+	userdel postie 2>/dev/null
+	groupdel postie 2>/dev/null
+	rm -rf "$SYS_CONF" "$SYS_SPOOL" "$SYS_STATE"
+	make -s -C "$TESTS_DIR/.." uninstall-system >/dev/null 2>&1
+}
+
+# system_user NAME: a throwaway user with a home of its own in $T/home
+system_user() {
+	userdel "$1" 2>/dev/null
+	useradd -M -d "$T/home/$1" -s /bin/sh "$1" || exit 1
+	SYS_USERS="$SYS_USERS $1"
+	mkdir -p "$T/home/$1"
+	chown "$1:" "$T/home/$1"
+	chmod 700 "$T/home/$1"
+}
+
+# as_user NAME COMMAND...: COMMAND as NAME with a login's environment
+# (HOME, USER, LOGNAME, PATH, and nothing of ours), stdin kept
+as_user() {
+	au_u=$1; shift
+	au_home=$(getent passwd "$au_u" | cut -d: -f6)
+	runuser -u "$au_u" -- env -i HOME="$au_home" USER="$au_u" \
+	    LOGNAME="$au_u" PATH=/usr/bin:/bin SHELL=/bin/sh "$@"
+}
+# sys_run NAME ARG...: $SYS_BIN ARG... as NAME, as postie_run does
+sys_run() {
+	sr_u=$1; shift
+	as_user "$sr_u" "$SYS_BIN" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	err=$(cat "$T/stderr")
 }
