@@ -470,6 +470,9 @@ SYS_USERS=
 # $T/bin/postie is a copy of $POSTIE that every user may run. Sets
 # SYS_CONF, SYS_SPOOL, SYS_STATE (the TLS session cache's parent).
 system_setup() {
+	# One set-up per machine: another test run waits its turn.
+	exec 9>"${TMPDIR:-/tmp}/postie-system-tests.lock"
+	flock 9
 	SYS_CONF=$("$POSTIE" --version | sed -n 's/^system configuration: //p')
 	SYS_SPOOL=$("$POSTIE" --version |
 	    sed -n 's/^system queue and maildrop: \([^ ]*\) .*/\1/p')
