@@ -543,9 +543,11 @@ pickup_one(int dfd, const char *name, enum maildrop_verdict (*take)(void *,
 
 	memset(&m, 0, sizeof(m));
 	failure_clear(&why);
-	if (!valid_name(name))
-		fail(&why, FAIL_DATA, "not a name the maildrop gives");
-	else if (open_file(dfd, name, &m, &why) == 0) {
+	if (!valid_name(name)) {
+		quarantine(dfd, name, "not a name the maildrop gives");
+		return;
+	}
+	if (open_file(dfd, name, &m, &why) == 0) {
 		strlcpy(m.name, name, sizeof(m.name));
 		switch (take(arg, &m, &why)) {
 		case MAILDROP_TAKEN:
