@@ -31,6 +31,7 @@ static const struct {
 	{ FAIL_DROPPED,		EX_TEMPFAIL },
 	{ FAIL_PROTOCOL,	EX_PROTOCOL },
 	{ FAIL_AUTH,		EX_NOPERM },
+	{ FAIL_NOPERM,		EX_NOPERM },
 	{ FAIL_CONFIG,		EX_CONFIG },
 };
 

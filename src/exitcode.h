@@ -30,6 +30,7 @@ enum fail_kind {
 	FAIL_DROPPED,		/* the connection closed under us: 75 */
 	FAIL_PROTOCOL,		/* the server spoke garbage: 76 */
 	FAIL_AUTH,		/* authentication refused or impossible: 77 */
+	FAIL_NOPERM,		/* not this user's to do: 77 */
 	FAIL_CONFIG,		/* configuration missing or wrong: 78 */
 };
 

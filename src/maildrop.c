@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,13 +48,20 @@
 #include "log.h"
 #include "maildrop.h"
 #include "message.h"
+#include "qrun.h"
 #include "sysuser.h"
 
+#define RECEIPTS	"dropped"	/* in the user's state directory */
+#define RECEIPTS_MAX	(1024 * 1024)
 #define STALE_AGE	(24 * 3600)	/* an incoming file left by a crash */
 #define PICKUP_MAX	10000		/* files looked at in one pickup */
 #define PATH_LEN	(sizeof(SYSUSER_INCOMING) + MAILDROP_NAME_LEN + 2)
 
 static void	new_name(char name[MAILDROP_NAME_LEN + 1]);
+static void	keep_receipt(const char *name);
+static int	list_one_drop(const char *name, time_t now);
+static int	read_receipts(const char *path, struct buf *b);
+static void	write_receipts(const char *path, const struct buf *kept);
 static int	valid_name(const char *name);
 static int	create_file(const char *path, struct failure *f);
 static int	write_request(int fd, const struct submit_request *r,
@@ -106,7 +114,34 @@ maildrop_submit(const struct submit_request *r, struct failure *f)
 	/* From here the message is the system's: the pickup takes it. */
 	close(fd);
 	log_info("dropped the message into the system maildrop as %s", name);
+	keep_receipt(name);
 	return 0;
+}
+
+/*
+ * The name is the user's key to the message's state (mailq): kept in
+ * the user's own state directory, when there is one to write to.
+ */
+static void
+keep_receipt(const char *name)
+{
+	struct failure	f;
+	char		path[4096], line[MAILDROP_NAME_LEN + 2];
+	int		fd;
+
+	failure_clear(&f);
+	if (queue_user_file(RECEIPTS, path, sizeof(path), &f) == -1) {
+		log_info("no receipt kept for mailq: %s", f.text);
+		return;
+	}
+	snprintf(line, sizeof(line), "%s\n", name);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		log_info("no receipt kept for mailq: %s: %s", path,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
 }
 
 static void
@@ -570,4 +605,156 @@ pickup_one(int dfd, const char *name, enum maildrop_verdict (*take)(void *,
 	if (m.fd > 0)
 		close(m.fd);
 	queue_envelope_free(&m.req);
+}
+
+/*
+ * mailq for a user of the maildrop: each message the receipts name,
+ * still in the maildrop (the file is the user's own) or in the system
+ * queue (its status copy). A message in neither has left: its receipt
+ * goes.
+ */
+int
+maildrop_list(void)
+{
+	struct failure	 f;
+	struct buf	 b = BUF_INIT, kept = BUF_INIT;
+	char		 path[4096], *line, *next;
+	time_t		 now = time(NULL);
+	size_t		 counts[2] = { 0, 0 };
+	int		 r;
+
+	failure_clear(&f);
+	if (queue_user_file(RECEIPTS, path, sizeof(path), &f) == -1)
+		return exitcode_report(&f, NULL);
+	if (read_receipts(path, &b) == -1) {
+		fail(&f, FAIL_IO, "%s: %s", path, strerror(errno));
+		return exitcode_report(&f, NULL);
+	}
+	for (line = b.data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (!valid_name(line) || (r = list_one_drop(line, now)) == -1)
+			continue;
+		counts[r - 1]++;
+		if (buf_appendf(&kept, "%s\n", line) == -1)
+			break;
+	}
+	if (counts[0] + counts[1] == 0)
+		printf("Mail queue is empty\n");
+	else
+		printf("%zu queued, %zu failed\n", counts[0], counts[1]);
+	write_receipts(path, &kept);
+	buf_free(&b, 0);
+	buf_free(&kept, 0);
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+static int
+read_receipts(const char *path, struct buf *b)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	while (b->len < RECEIPTS_MAX && buf_reserve(b, 4096) == 0 &&
+	    (n = read(fd, b->data + b->len, b->cap - b->len - 1)) > 0)
+		b->len += (size_t)n;
+	if (b->data != NULL)
+		b->data[b->len] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* Best effort, atomic: a lost receipt hides a message, loses nothing. */
+static void
+write_receipts(const char *path, const struct buf *kept)
+{
+	char	tmp[4096 + 8];
+	int	fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return;
+	if ((kept->len > 0 && write(fd, kept->data, kept->len) !=
+	    (ssize_t)kept->len) || close(fd) == -1 || rename(tmp, path) == -1)
+		unlink(tmp);
+}
+
+/* 1 when listed as queued, 2 as failed, -1 when it has left. */
+static int
+list_one_drop(const char *name, time_t now)
+{
+	struct maildrop_file	m;
+	struct queue_envelope	env;
+	struct failure		f;
+	struct stat		st;
+	char			path[PATH_LEN];
+	int			r = -1;
+
+	memset(&m, 0, sizeof(m));
+	failure_clear(&f);
+	/* The user may not list the maildrop, but may open a file by name. */
+	snprintf(path, sizeof(path), "%s/%s", SYSUSER_MAILDROP, name);
+	if (open_file(AT_FDCWD, path, &m, &f) == 0 &&
+	    fstat(m.fd, &st) == 0) {
+		m.req.size = m.size;
+		m.req.created = st.st_mtime;
+		qrun_print_entry(name, &m.req, now);
+		printf("  (waiting in the maildrop for the system queue "
+		    "run)\n\n");
+		r = 1;
+	} else if (queue_status_read(SYSUSER_STATUS, name, &env, &f) == 1) {
+		qrun_print_entry(name, &env, now);
+		r = env.failed ? 2 : 1;
+		queue_envelope_free(&env);
+	}
+	if (m.fd > 0)
+		close(m.fd);
+	queue_envelope_free(&m.req);
+	return r;
+}
+
+/*
+ * The system's mailq (root and postie): what waits in the maildrop, each
+ * file parsed as the pickup would; those it would refuse are not listed.
+ * Returns how many were listed.
+ */
+size_t
+maildrop_list_waiting(void)
+{
+	struct maildrop_file	  m;
+	struct failure		  f;
+	struct stat		  st;
+	char			**names = NULL;
+	size_t			  n = 0, i, listed = 0;
+	time_t			  now = time(NULL);
+	int			  dfd;
+
+	failure_clear(&f);
+	if ((dfd = open_spool_dir(SYSUSER_MAILDROP, &f)) == -1)
+		return 0;
+	if (list_names(dfd, &names, &n, &f) == -1)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof(m));
+		if (valid_name(names[i]) &&
+		    open_file(dfd, names[i], &m, &f) == 0 &&
+		    fstat(m.fd, &st) == 0) {
+			m.req.size = m.size;
+			m.req.created = st.st_mtime;
+			qrun_print_entry(names[i], &m.req, now);
+			printf("  (waiting in the maildrop for the system "
+			    "queue run)\n\n");
+			listed++;
+		}
+		if (m.fd > 0)
+			close(m.fd);
+		queue_envelope_free(&m.req);
+		free(names[i]);
+	}
+	free(names);
+	close(dfd);
+	return listed;
 }

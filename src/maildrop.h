@@ -48,6 +48,21 @@ int	maildrop_exists(void);
  */
 int	maildrop_submit(const struct submit_request *r, struct failure *f);
 
+/*
+ * mailq for a user who drops into the maildrop: the messages this user
+ * dropped (their names are kept in the user's state directory), waiting
+ * in the maildrop or in the system queue, with their state. Returns an
+ * exit status.
+ */
+int	maildrop_list(void);
+
+/*
+ * For the system's mailq (root and postie): lists on stdout each file
+ * waiting in the maildrop that the pickup would take, as qrun_list()
+ * lists the queue, and returns how many.
+ */
+size_t	maildrop_list_waiting(void);
+
 /* One file the pickup took: its request, its owner, the message. */
 struct maildrop_file {
 	char			 name[MAILDROP_NAME_LEN + 1];

@@ -40,7 +40,10 @@ static int	run_queue_mode(const struct invocation *inv);
 static int	run_mode(const struct invocation *inv, int maildrop);
 static void	print_version(void);
 static int	needs_route(enum cli_mode mode);
+static int	not_the_system_user(void);
 static void	pickup_if_system(const struct invocation *inv);
+static int	runs_system_queue(const struct invocation *inv);
+static void	list_maildrop_if_system(const struct invocation *inv);
 
 /*
  * Who does the work, decided before any configuration is read. Root
@@ -216,6 +219,7 @@ run_queue_mode(const struct invocation *inv)
 	p.force = inv->queue_force;
 	switch (inv->mode) {
 	case CLI_LIST_QUEUE:
+		list_maildrop_if_system(inv);
 		rc = qrun_list(&c, &p);
 		break;
 	case CLI_QUEUE_REMOVE:
@@ -255,12 +259,46 @@ run_serverinfo(const struct invocation *inv)
 	return rc;
 }
 
+/* A user of the maildrop has no queue to run: the machine's runs itself. */
+static int
+not_the_system_user(void)
+{
+	struct failure	f;
+
+	failure_clear(&f);
+	fail(&f, FAIL_NOPERM, "the system queue is run by root and the %s "
+	    "user (postie-queue.timer); yours is the maildrop's: mailq "
+	    "shows it", SYSUSER_NAME);
+	return exitcode_report(&f, NULL);
+}
+
 /* The modes that read the configuration. */
 static int
 needs_route(enum cli_mode mode)
 {
 	return mode != CLI_HELP && mode != CLI_NEWALIASES &&
 	    mode != CLI_VERSION;
+}
+
+/* The postie user with the machine's file, and a maildrop to look at. */
+static int
+runs_system_queue(const struct invocation *inv)
+{
+	struct sysuser	u;
+
+	return inv->config_file != NULL &&
+	    strcmp(inv->config_file, SYSUSER_CONFIG) == 0 &&
+	    sysuser_lookup(&u) && geteuid() == u.uid && maildrop_exists();
+}
+
+/* What users dropped is the system's mail as much as what is queued. */
+static void
+list_maildrop_if_system(const struct invocation *inv)
+{
+	size_t	n;
+
+	if (runs_system_queue(inv) && (n = maildrop_list_waiting()) > 0)
+		printf("%zu waiting in the maildrop\n", n);
 }
 
 /*
@@ -270,13 +308,10 @@ needs_route(enum cli_mode mode)
 static void
 pickup_if_system(const struct invocation *inv)
 {
-	struct sysuser	u;
 	struct failure	f;
 	int		n;
 
-	if (inv->config_file == NULL ||
-	    strcmp(inv->config_file, SYSUSER_CONFIG) != 0 ||
-	    !sysuser_lookup(&u) || geteuid() != u.uid || !maildrop_exists())
+	if (!runs_system_queue(inv))
 		return;
 	failure_clear(&f);
 	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1)
@@ -316,9 +351,15 @@ run_mode(const struct invocation *inv, int maildrop)
 	case CLI_SERVERINFO:
 		return run_serverinfo(inv);
 	case CLI_LIST_QUEUE:
+		/* The machine's queue, as far as it holds this user's mail. */
+		if (maildrop)
+			return maildrop_list();
+		return run_queue_mode(inv);
 	case CLI_QUEUE_REMOVE:
 	case CLI_QUEUE_RETRY:
 	case CLI_QUEUE_RUN:
+		if (maildrop)
+			return not_the_system_user();
 		return run_queue_mode(inv);
 	}
 	return EX_SOFTWARE;

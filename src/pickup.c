@@ -70,6 +70,7 @@ request_fill(struct submit_request *r, const struct maildrop_file *m,
 	r->dsn_ret = m->req.dsn_ret;
 	r->dsn_envid = m->req.dsn_envid;
 	r->user = m->user;
+	r->drop = m->name;
 	r->trace = trace;
 	/* Not one octet more than it had when opened: nobody writes to it. */
 	r->read_max = m->size > 0 ? m->size : 1;

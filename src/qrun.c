@@ -84,7 +84,6 @@ static void	report(const char *id, const char *context,
 static void	run_dir(const char *dir, struct config_cache *cc,
 		    const struct qrun_params *p, time_t now);
 static void	print_age(char *buf, size_t len, time_t secs);
-static void	list_one(const struct queue_envelope *env, time_t now);
 static int	by_id(const struct config *c, const struct qrun_params *p,
 		    const char *id,
 		    int (*act)(struct queue *, const char *, struct failure *),
@@ -698,9 +697,9 @@ print_age(char *buf, size_t len, time_t secs)
 		snprintf(buf, len, "%ldd", (long)(secs / 86400));
 }
 
-/* One block a message; the first line starts with its id, for grep. */
-static void
-list_one(const struct queue_envelope *env, time_t now)
+void
+qrun_print_entry(const char *id, const struct queue_envelope *env,
+    time_t now)
 {
 	char	size[16], age[16], next[24];
 	size_t	i;
@@ -717,9 +716,11 @@ list_one(const struct queue_envelope *env, time_t now)
 		strlcpy(next, "in ", sizeof(next));
 		print_age(next + 3, sizeof(next) - 3, env->next_attempt - now);
 	}
-	printf("%s  %s  age %s  attempts %u  next %s  from %s\n", env->id,
-	    size, age, env->attempts, next,
-	    env->from[0] != '\0' ? env->from : "<>");
+	printf("%s  %s  age %s  attempts %u  next %s  from %s\n", id,
+	    size, age, env->attempts, next, env->from == NULL ?
+	    "(the account's)" : env->from[0] != '\0' ? env->from : "<>");
+	if (env->user != NULL)
+		printf("  user %s\n", env->user);
 	for (i = 0; i < env->rcpts.n; i++)
 		printf("  to %s\n", env->rcpts.v[i]);
 	if (env->last_error != NULL)
@@ -755,7 +756,7 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 				return exitcode_report(&f, NULL);
 			}
 			for (j = 0; j < n; j++)
-				list_one(&envs[j], now);
+				qrun_print_entry(envs[j].id, &envs[j], now);
 			counts[failed] += n;
 			queue_envelopes_free(envs, n);
 		}

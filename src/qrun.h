@@ -57,6 +57,14 @@ void	qrun_flush_account(struct queue *q, const struct config *c,
 /* -q / -qf. Returns an exit status. */
 int	qrun_run(const struct config *c, const struct qrun_params *p);
 
+/*
+ * One message of the listing on stdout, a block whose first line starts
+ * with id (for grep): size, age, attempts, next attempt, sender, the
+ * submitting user when known, recipients, last error.
+ */
+void	qrun_print_entry(const char *id, const struct queue_envelope *env,
+	    time_t now);
+
 /* mailq / -bp. Returns an exit status. */
 int	qrun_list(const struct config *c, const struct qrun_params *p);
 

@@ -52,6 +52,13 @@
  *   attempts N
  *   next T		0: due now
  *   error TEXT		the last failure
+ *   failed 1		only in a status copy (below), for failed/
+ *
+ * In the system spool, DIR/status/DROP (0644) is a copy of the envelope
+ * of a message that came from maildrop file DROP ("drop DROP"), written
+ * after each change and removed with the message: the submitting user's
+ * mailq reads it (DROP is a secret only that user knows; status/ is
+ * 0711). It is informational: never fsynced, never read by the queue.
  *
  * Another version, an unknown key, a key twice (but rcpt), a bad number
  * or a last line without its newline makes the envelope unreadable
@@ -141,6 +148,7 @@ static const struct env_key {
 	{ "account",	K_STR,	offsetof(struct queue_envelope, account) },
 	{ "user",	K_STR,	offsetof(struct queue_envelope, user) },
 	{ "name",	K_STR,	offsetof(struct queue_envelope, full_name) },
+	{ "drop",	K_STR,	offsetof(struct queue_envelope, drop) },
 	{ "from",	K_STR,	offsetof(struct queue_envelope, from) },
 	{ "rcpt",	K_RCPT,	offsetof(struct queue_envelope, rcpts) },
 	{ "notify",	K_STR,	offsetof(struct queue_envelope, dsn_notify) },
@@ -153,6 +161,7 @@ static const struct env_key {
 	{ "attempts",	K_UINT,	offsetof(struct queue_envelope, attempts) },
 	{ "next",	K_TIME,	offsetof(struct queue_envelope, next_attempt) },
 	{ "error",	K_STR,	offsetof(struct queue_envelope, last_error) },
+	{ "failed",	K_FLAG,	offsetof(struct queue_envelope, failed) },
 };
 
 static void	rel_path(char *buf, enum where w, const char *id,
@@ -393,6 +402,25 @@ queue_default_dir(char *buf, size_t len, struct failure *f)
 	return 0;
 }
 
+int
+queue_user_file(const char *leaf, char *buf, size_t len, struct failure *f)
+{
+	char	*slash;
+
+	if (queue_default_dir(buf, len, f) == -1)
+		return -1;
+	/* .../postie/queue: the file goes beside the queue, in .../postie. */
+	if ((slash = strrchr(buf, '/')) == NULL || strcmp(slash, "/queue") != 0)
+		return fail(f, FAIL_SOFTWARE, "no state directory of yours "
+		    "beside %s", buf);
+	*slash = '\0';
+	if (make_dirs(buf, f) == -1)
+		return -1;
+	if (strlcat(buf, "/", len) >= len || strlcat(buf, leaf, len) >= len)
+		return fail(f, FAIL_SOFTWARE, "state file name too long");
+	return 0;
+}
+
 /* mkdir -p, each new directory 0700. */
 static int
 make_dirs(const char *dir, struct failure *f)
@@ -457,6 +485,7 @@ queue_open(struct queue *q, const char *dir, struct failure *f)
 
 	q->dir = NULL;
 	q->dirfd = -1;
+	q->statusfd = -1;
 	if (make_dirs(dir, f) == -1)
 		return -1;
 	if ((q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -478,6 +507,16 @@ queue_open(struct queue *q, const char *dir, struct failure *f)
 		fail(f, FAIL_OS, "%s", strerror(errno));
 		goto bad;
 	}
+	/* Only the system spool has one; it must be ours like the rest. */
+	if ((q->statusfd = openat(q->dirfd, "status", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) != -1 &&
+	    check_dir(q->dirfd, "status", dir, f) == -1) {
+		close(q->statusfd);
+		q->statusfd = -1;
+		free(q->dir);
+		q->dir = NULL;
+		goto bad;
+	}
 	return 0;
 bad:
 	close(q->dirfd);
@@ -490,7 +529,9 @@ queue_close(struct queue *q)
 {
 	if (q->dirfd != -1)
 		close(q->dirfd);
-	q->dirfd = -1;
+	if (q->statusfd != -1)
+		close(q->statusfd);
+	q->dirfd = q->statusfd = -1;
 	free(q->dir);
 	q->dir = NULL;
 }
@@ -843,6 +884,80 @@ set_error(struct queue_envelope *env, const char *error, struct failure *f)
 	return 0;
 }
 
+/* A maildrop name: 32 lowercase hex digits, and so never a path. */
+static int
+valid_drop(const char *drop)
+{
+	return drop != NULL && strlen(drop) == 32 &&
+	    strspn(drop, "0123456789abcdef") == 32;
+}
+
+/* Best effort: the mail is safe whether or not its user can see it. */
+static void
+status_put(struct queue *q, const struct queue_envelope *env, enum where w)
+{
+	struct queue_envelope	 copy;
+	struct buf		 b = BUF_INIT;
+	char			 tmp[40];
+	int			 fd;
+
+	if (q->statusfd == -1 || !valid_drop(env->drop))
+		return;
+	copy = *env;
+	copy.failed = w == W_FAILED;
+	snprintf(tmp, sizeof(tmp), ".%s", env->drop);
+	if (env_format(&copy, &b) == 0 && (fd = openat(q->statusfd, tmp,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) !=
+	    -1) {
+		if (fchmod(fd, 0644) == -1 || write_all(fd, b.data, b.len) ==
+		    -1 || close(fd) == -1 ||
+		    renameat(q->statusfd, tmp, q->statusfd, env->drop) == -1)
+			unlinkat(q->statusfd, tmp, 0);
+	}
+	buf_free(&b, 0);
+}
+
+static void
+status_remove(struct queue *q, const struct queue_envelope *env)
+{
+	if (q->statusfd != -1 && valid_drop(env->drop))
+		unlinkat(q->statusfd, env->drop, 0);
+}
+
+int
+queue_status_read(const char *dir, const char *drop,
+    struct queue_envelope *env, struct failure *f)
+{
+	struct buf	 b = BUF_INIT;
+	char		 path[4096];
+	ssize_t		 n;
+	int		 fd, r = -1;
+
+	memset(env, 0, sizeof(*env));
+	if (!valid_drop(drop))
+		return fail(f, FAIL_USAGE, "not a maildrop name: %s", drop);
+	snprintf(path, sizeof(path), "%s/%s", dir, drop);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : fail(f, FAIL_IO, "%s: %s", path,
+		    strerror(errno));
+	while (b.len <= ENV_MAX && buf_reserve(&b, 8192) == 0 &&
+	    (n = read(fd, b.data + b.len, b.cap - b.len - 1)) > 0)
+		b.len += (size_t)n;
+	if (b.len > ENV_MAX)
+		fail(f, FAIL_DATA, "%s: too big", path);
+	else if (env_parse(b.data != NULL ? b.data : "", b.len, env, path, 0,
+	    f) == 0)
+		r = 1;
+	if (r == 1)
+		strlcpy(env->id, "", sizeof(env->id));
+	else
+		queue_envelope_free(env);
+	close(fd);
+	buf_free(&b, 0);
+	return r;
+}
+
 /*
  * Puts env in place for the locked message id, moving the message from
  * one directory to another on the way (or not: from == to). See the
@@ -873,6 +988,7 @@ relocate(struct queue *q, const char *id, const struct queue_envelope *env,
 	if (sync_dir(q, to, f) == -1 ||
 	    (from != to && sync_dir(q, from, f) == -1))
 		return -1;
+	status_put(q, env, to);
 	return 0;
 undo:
 	unlink_file(q, W_TMP, id, "env");
@@ -961,6 +1077,7 @@ queue_commit(struct queue *q, struct queue_entry *e,
 	/* From here the mail is safe: both files are durable in queue/. */
 	e->where = W_QUEUE;
 	e->has_env = 1;
+	status_put(q, &e->env, W_QUEUE);
 	return 0;
 undo:
 	commit_undo(q, e);
@@ -1190,6 +1307,7 @@ queue_done(struct queue *q, struct queue_entry *e, struct failure *f)
 		r = io_fail(q, f, rel, errno);
 	} else
 		r = sync_dir(q, e->where, f);
+	status_remove(q, &e->env);
 	queue_release(e);
 	return r;
 }
@@ -1264,12 +1382,17 @@ find_locked(struct queue *q, const char *id, int *fdp, enum where *wp,
 int
 queue_remove(struct queue *q, const char *id, struct failure *f)
 {
+	struct queue_envelope	env;
 	char		rel[REL_MAX];
 	enum where	w;
 	int		fd, r;
 
 	if (find_locked(q, id, &fd, &w, f) == -1)
 		return -1;
+	if (env_read(q, w, id, &env, NULL) == 1) {
+		status_remove(q, &env);
+		queue_envelope_free(&env);
+	}
 	if (unlink_file(q, w, id, "env") == -1 ||
 	    unlink_file(q, w, id, "msg") == -1) {
 		rel_path(rel, w, id, "msg");

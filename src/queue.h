@@ -23,6 +23,7 @@
 struct queue {
 	char	*dir;		/* the queue directory */
 	int	 dirfd;		/* open on dir */
+	int	 statusfd;	/* DIR/status when it exists, else -1 */
 };
 
 /* What the envelope file holds. Strings are malloc'd, NULL when unset. */
@@ -32,6 +33,7 @@ struct queue_envelope {
 	char		*account;	/* the account's name */
 	char		*user;		/* who dropped it in the maildrop */
 	char		*full_name;	/* -F, in a maildrop request only */
+	char		*drop;		/* the maildrop file it came from */
 	char		*from;		/* envelope sender; "" is the null sender */
 	struct addrlist	 rcpts;
 	char		*dsn_notify;	/* NOTIFY= value */
@@ -51,6 +53,15 @@ struct queue_envelope {
 struct queue_entry;
 
 /*
+ * The status copy of the message that came from maildrop file name
+ * drop, read from the status directory dir: 1 with *env filled, 0 when
+ * there is none (delivered or removed), -1 on error (FAIL_DATA for a
+ * copy that cannot be parsed, FAIL_IO). env->failed tells where it is.
+ */
+int	queue_status_read(const char *dir, const char *drop,
+	    struct queue_envelope *env, struct failure *f);
+
+/*
  * The default queue directory: LOCALSTATEDIR/spool/postie for root,
  * otherwise $XDG_STATE_HOME/postie/queue, else ~/.local/state/postie/queue
  * (home from $HOME, else the password database). Errors: FAIL_CONFIG (no
@@ -59,8 +70,21 @@ struct queue_entry;
 int	queue_default_dir(char *buf, size_t len, struct failure *f);
 
 /*
+ * The path of leaf in an ordinary user's postie state directory, beside
+ * the default queue ($XDG_STATE_HOME/postie or ~/.local/state/postie),
+ * which is created (0700) when missing. Errors: queue_default_dir()'s,
+ * FAIL_CANTCREAT.
+ */
+int	queue_user_file(const char *leaf, char *buf, size_t len,
+	    struct failure *f);
+
+/*
  * Opens the queue at dir, creating it and its subdirectories (mode
- * 0700, parents as needed) when missing. A directory that others can
+ * 0700, parents as needed) when missing. When dir has a status/
+ * directory (the system spool: sysuser.h), every change to a message
+ * that came from the maildrop is copied to status/DROP, mode 0644, for
+ * the user who dropped it: the directory is unlistable and DROP is the
+ * maildrop file's random name, which only that user knows. A directory that others can
  * write to or that belongs to another user is refused. Errors:
  * FAIL_CANTCREAT, FAIL_CONFIG (wrong owner or mode), FAIL_OS.
  */

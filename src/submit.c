@@ -333,7 +333,8 @@ envelope_fill(const struct submission *s, struct queue_envelope *env,
 	    (env->config = realpath(s->config->path, NULL)) == NULL &&
 	    (env->config = strdup(s->config->path)) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	if (r->user != NULL && (env->user = strdup(r->user)) == NULL)
+	if ((r->user != NULL && (env->user = strdup(r->user)) == NULL) ||
+	    (r->drop != NULL && (env->drop = strdup(r->drop)) == NULL))
 		return fail(f, FAIL_OS, "out of memory");
 	if ((env->account = strdup(a->name)) == NULL ||
 	    (env->from = strdup(s->from)) == NULL)

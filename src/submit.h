@@ -30,6 +30,7 @@ struct submit_request {
 
 	/* A message from the system maildrop (pickup.h): */
 	const char		*user;		/* who dropped it: the file's owner */
+	const char		*drop;		/* the maildrop file's name */
 	const char		*trace;		/* Received: field, CRLF ended */
 	off_t			 read_max;	/* 0: no limit */
 	int			 queue_only;	/* commit, send later */

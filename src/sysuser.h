@@ -13,6 +13,9 @@
  *   SPOOL/maildrop	the same: files are renamed in from incoming/ once
  *			complete, so it is empty when nothing is to do
  *   SPOOL/quarantine	postie 0700: maildrop files the pickup refused
+ *   SPOOL/status	postie 0711: for each message from the maildrop, a
+ *			copy of its envelope named by the maildrop file's
+ *			random name, which only its user knows (mailq)
  */
 #ifndef POSTIE_SYSUSER_H
 #define POSTIE_SYSUSER_H
@@ -29,6 +32,7 @@
 #define SYSUSER_INCOMING	SYSUSER_SPOOL "/incoming"
 #define SYSUSER_MAILDROP	SYSUSER_SPOOL "/maildrop"
 #define SYSUSER_QUARANTINE	SYSUSER_SPOOL "/quarantine"
+#define SYSUSER_STATUS		SYSUSER_SPOOL "/status"
 #define SYSUSER_CONFIG		POSTIE_SYSCONFDIR "/postie.conf"
 
 struct sysuser {

@@ -28,6 +28,7 @@
 
 #include "build.h"
 #include "queue.h"
+#include "sysuser.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -515,7 +516,8 @@ test_default_dir(void **state)
 	setenv("XDG_STATE_HOME", "/xdg", 1);
 	setenv("HOME", "/home/u", 1);
 	assert_int_equal(queue_default_dir(buf, sizeof(buf), &f), 0);
-	if (geteuid() == 0)
+	/* Root's is the system spool only without a postie user. */
+	if (sysuser_is_system())
 		assert_string_equal(buf, POSTIE_LOCALSTATEDIR "/spool/postie");
 	else {
 		assert_string_equal(buf, "/xdg/postie/queue");
