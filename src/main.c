@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "exitcode.h"
+#include "localname.h"
 #include "log.h"
 #include "maildrop.h"
 #include "pickup.h"
@@ -64,6 +65,8 @@ choose_route(struct invocation *inv, int *maildrop, struct failure *f)
 	if (geteuid() == 0) {
 		if (sysuser_become(&u, f) == -1)
 			return -1;
+		/* Still root's mail: %U and the like say root. */
+		localname_set_user("root");
 		log_info("running as the %s user", SYSUSER_NAME);
 	} else if (geteuid() != u.uid && access(SYSUSER_CONFIG, R_OK) == -1 &&
 	    maildrop_exists()) {

@@ -8,7 +8,7 @@
 # becomes postie before it connects anywhere.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 25
+plan 30
 
 system_setup "allow_from_override off"
 system_user ptcarol
@@ -121,3 +121,25 @@ sys_run postie -q
 check_rc "postie -q as postie: exit 0" 0
 check_eq "postie -q as postie: nothing on stderr" "" "$err"
 check "it arrives" delivered 4
+
+# Root's own submission: delivered at once, as postie, sent as root.
+printf 'Subject: from root\n\nroot here\n' >"$T/root.msg"
+(cd "$T" && strace -f -qq -e trace=setuid,setresuid,connect \
+    -o "$T/strace" env -i PATH=/usr/bin:/bin HOME=/root "$SYS_BIN" -i root \
+    <"$T/root.msg" >"$T/stdout" 2>"$T/stderr")
+rc=$? err=$(cat "$T/stderr")
+check_rc "root's own submission: exit 0" 0
+first=$(grep -nE 'setuid|setresuid|connect\(' "$T/strace" |
+    grep -vE 'connect\([0-9]+, \{sa_family=AF_UNIX' | head -n 1)
+case $first in
+*"setuid($postie_uid)"*|*"setresuid($postie_uid,"*)
+	ok "root's submission became postie before connecting" ;;
+*)	fail "root's submission became postie before connecting" \
+	    "first of setuid/connect: $first" ;;
+esac
+check "it is delivered at once, without a queue run" delivered 5
+f=$(tail -n 1 "$T/delivered")
+check_eq "its sender is root's %U address" "<root@example.test>" \
+    "$(header "$f" Return-Path)"
+check_eq "it went to root, qualified" "root@example.test" \
+    "$(header "$f" X-Original-To)"
