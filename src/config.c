@@ -731,19 +731,29 @@ check_password_perm(int fd, const char *name, struct failure *f)
 	return 0;
 }
 
-/* The postie user's primary group, with no member besides. */
+/* The postie user's group, with no member besides, primary or not. */
 static int
 is_system_group(gid_t gid)
 {
 	struct sysuser	 u;
 	struct group	*gr;
 
+	struct passwd	*pw;
+	int		 alone = 1;
+
 	if (!sysuser_lookup(&u) || u.gid != gid ||
 	    (gr = getgrgid(gid)) == NULL)
 		return 0;
-	return gr->gr_mem == NULL || gr->gr_mem[0] == NULL ||
-	    (strcmp(gr->gr_mem[0], SYSUSER_NAME) == 0 &&
-	    gr->gr_mem[1] == NULL);
+	if (gr->gr_mem != NULL && gr->gr_mem[0] != NULL &&
+	    (strcmp(gr->gr_mem[0], SYSUSER_NAME) != 0 ||
+	    gr->gr_mem[1] != NULL))
+		return 0;
+	/* A user whose own group it is reads the file as well. */
+	setpwent();
+	while (alone && (pw = getpwent()) != NULL)
+		alone = pw->pw_gid != gid || pw->pw_uid == u.uid;
+	endpwent();
+	return alone;
 }
 
 /* Lines end with LF (CRLF too); the last one may have no end. */

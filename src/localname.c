@@ -40,10 +40,13 @@ static const struct {
 /* Whose message this is, when not ours: a maildrop pickup's sender. */
 static const char *user_override;
 
-void
+const char *
 localname_set_user(const char *name)
 {
+	const char	*was = user_override;
+
 	user_override = name;
+	return was;
 }
 
 int

@@ -34,9 +34,9 @@ int	localname_user(char *buf, size_t len);
  * From now on localname_user() (and so %U) is name, not this process's
  * user; NULL undoes it. The maildrop pickup sends as the postie user a
  * message that another user dropped: %U is that user. name must live
- * until it is undone.
+ * until it is undone. Returns the name it replaces (NULL: none).
  */
-void	localname_set_user(const char *name);
+const char *localname_set_user(const char *name);
 int	localname_host(char *buf, size_t len);
 int	localname_canonical(char *buf, size_t len);
 int	localname_mailname(char *buf, size_t len);

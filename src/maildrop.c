@@ -465,9 +465,10 @@ open_file(int dfd, const char *name, struct maildrop_file *m,
 	if (st.st_nlink != 1)
 		return fail(why, FAIL_DATA, "it has %lu links",
 		    (unsigned long)st.st_nlink);
-	if (st.st_size > MAILDROP_SIZE_MAX + MAILDROP_REQUEST_MAX)
+	/* The limit counts what the user sent: CRLF may double it. */
+	if (st.st_size > 2 * MAILDROP_SIZE_MAX + MAILDROP_REQUEST_MAX)
 		return fail(why, FAIL_DATA, "larger than %ld MiB",
-		    MAILDROP_SIZE_MAX / (1024 * 1024));
+		    2 * MAILDROP_SIZE_MAX / (1024 * 1024));
 	if ((pw = getpwuid(st.st_uid)) == NULL || pw->pw_name == NULL ||
 	    strlcpy(m->user, pw->pw_name, sizeof(m->user)) >= sizeof(m->user))
 		return fail(why, FAIL_DATA, "owned by uid %lu, who has no "

@@ -57,7 +57,11 @@ request_fill(struct submit_request *r, const struct maildrop_file *m,
     const char *trace)
 {
 	memset(r, 0, sizeof(*r));
-	r->account = m->req.account;
+	/*
+	 * The machine's account, whatever -a or -f would choose: a local
+	 * user may not send through another account of the file.
+	 */
+	r->account = "default";
 	r->from = m->req.from;
 	r->full_name = m->req.full_name;
 	r->rcpts = &m->req.rcpts;
@@ -89,13 +93,14 @@ take(void *arg, const struct maildrop_file *m, struct failure *why)
 	struct config		 c;
 	struct submit_request	 r;
 	char			 trace[TRACE_MAX], context[512] = "";
+	const char		*was;
 	enum maildrop_verdict	 v = MAILDROP_KEEP;
 
 	if (trace_field(trace, sizeof(trace), m) == -1) {
 		log_warn("maildrop %s: kept: no trace field", m->name);
 		return MAILDROP_KEEP;
 	}
-	localname_set_user(m->user);
+	was = localname_set_user(m->user);
 	if (config_load(&c, config_path, why) == 0) {
 		request_fill(&r, m, trace);
 		if (submit_message(&c, &r, 1, context, sizeof(context),
@@ -110,6 +115,6 @@ take(void *arg, const struct maildrop_file *m, struct failure *why)
 		log_warn("maildrop %s: from user %s, kept for the next pickup: "
 		    "%s", m->name, m->user, why->text);
 	config_free(&c);
-	localname_set_user(NULL);
+	localname_set_user(was);
 	return v;
 }

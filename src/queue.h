@@ -62,8 +62,9 @@ int	queue_status_read(const char *dir, const char *drop,
 	    struct queue_envelope *env, struct failure *f);
 
 /*
- * The default queue directory: LOCALSTATEDIR/spool/postie for root,
- * otherwise $XDG_STATE_HOME/postie/queue, else ~/.local/state/postie/queue
+ * The default queue directory: LOCALSTATEDIR/spool/postie, the system
+ * queue, for the postie user (and for root where there is none: see
+ * sysuser_is_system()), otherwise $XDG_STATE_HOME/postie/queue, else ~/.local/state/postie/queue
  * (home from $HOME, else the password database). Errors: FAIL_CONFIG (no
  * home directory), FAIL_SOFTWARE (buffer too small).
  */

@@ -6,7 +6,7 @@
 # speak SMTP to "sendmail -bs" drop their messages the same way.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 17
+plan 21
 
 system_setup
 system_user ptcarol
@@ -45,6 +45,14 @@ check_eq "a postie group with another member: the file is refused" 1 \
     "$(grep -c "contains a password but others can read it" "$T/stderr")"
 check_eq "the message waits in the maildrop" "$name" "$(ls "$md")"
 gpasswd -d ptmallory postie >/dev/null
+# So does a user whose primary group it is.
+userdel ptprimary 2>/dev/null
+useradd -M -N -g postie -d /nonexistent ptprimary
+SYS_USERS="$SYS_USERS ptprimary"
+as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
+check_eq "a user whose primary group is postie's: refused too" 1 \
+    "$(grep -c "contains a password but others can read it" "$T/stderr")"
+userdel ptprimary
 
 as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
 rc=$? err=$(cat "$T/stderr")
@@ -70,3 +78,14 @@ check_eq "-bs as www-data: the message is answered 250 queued" 1 \
     "$(grep -c '^250 2.0.0 Ok: queued' "$T/dialogue")"
 as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
 check "and delivered after the queue run" delivered 2
+
+# -a cannot choose another account of the machine's file.
+printf '%s\n' 'account other' 'host localhost' 'port 1' 'tls off' \
+    'auth off' 'from other@example.test' >>"$SYS_CONF"
+printf 'Subject: via other\n\nx\n' >"$T/msg3"
+sys_run ptcarol -a other -i someone@example.test <"$T/msg3"
+check_rc "carol drops with -a other: exit 0" 0
+as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
+check "the default account sends it anyway" delivered 3
+check_eq "nothing waits for the other account" "" \
+    "$(find "$SYS_SPOOL/queue" -name '*.env' -exec grep -l 'account other' {} +)"
