@@ -34,15 +34,17 @@ as_user ptmallory mkfifo "$md/$fifo"
 plant "$two" 'user ptmallory' 'rcpt a@example.test'
 as_user ptmallory ln "$md/$two" "$md/$(hex)"
 plant "$big" 'user ptmallory' 'rcpt a@example.test'
-as_user ptmallory truncate -s 70M "$md/$big"
+as_user ptmallory truncate -s 140M "$md/$big"
 plant "$claim" 'user ptcarol' 'rcpt a@example.test'
 plant "$crlf" 'user ptmallory' 'rcpt a@example.test\r\nRCPT TO:<b@example.test>'
 plant evil 'user ptmallory' 'rcpt a@example.test'
 plant "$grow" 'user ptmallory' 'rcpt a@example.test'
-# Writes 100 MB while the pickup runs: over the limit, or more than the
-# file held when it was opened; either way it must not be read for ever.
-as_user ptmallory sh -c 'yes | head -c 100000000 >>"$1"' sh "$md/$grow" &
+# Writes 150 MB while the pickup runs: over the limit (twice 64 MiB on
+# disk), or more than the file held when it was opened; either way it
+# must not be read for ever. It has grown when the pickup starts.
+as_user ptmallory sh -c 'yes | head -c 150000000 >>"$1"' sh "$md/$grow" &
 grower=$!
+while [ "$(stat -c %s "$md/$grow")" -lt 1000000 ]; do sleep 0.01; done
 stat -c '%a %U' "$SYS_CONF" >"$T/conf.before"
 
 log_from=$(($(wc -l <"$PF_DIR/maillog") + 1))
@@ -62,7 +64,7 @@ refused() {
 refused "$link" "a symbolic link"
 refused "$fifo" "not a regular file"
 refused "$two" "it has 2 links"
-refused "$big" "larger than 64 MiB"
+refused "$big" "larger than 128 MiB"
 refused "$claim" "it says it is from ptcarol but belongs to ptmallory"
 refused "$crlf" "a request the command line would refuse"
 refused evil "not a name the maildrop gives"
