@@ -43,7 +43,9 @@
  *   user NAME		the local user who submitted it through the maildrop
  *   name TEXT		-F of a maildrop request (see maildrop.h)
  *   from ADDR		empty for the null sender
- *   rcpt ADDR		once per recipient, at least once
+ *   rcpt ADDR		once per recipient, at least once; each may be
+ *   rcpt_state S	followed by its state (delivered, failed; none:
+ *   rcpt_reply TEXT	pending) and the last reply about it
  *   notify, ret, envid	the DSN parameters
  *   eight_bit 0|1
  *   extract 1		-t of a maildrop request; left out when not given
@@ -131,6 +133,8 @@ struct queue_entry {
 enum env_kind {
 	K_STR,
 	K_RCPT,
+	K_RSTATE,	/* rcpt_state, rcpt_reply: of the "rcpt" above */
+	K_RREPLY,
 	K_BOOL,
 	K_FLAG,		/* a K_BOOL written only when set */
 	K_UINT,
@@ -151,6 +155,8 @@ static const struct env_key {
 	{ "drop",	K_STR,	offsetof(struct queue_envelope, drop) },
 	{ "from",	K_STR,	offsetof(struct queue_envelope, from) },
 	{ "rcpt",	K_RCPT,	offsetof(struct queue_envelope, rcpts) },
+	{ "rcpt_state",	K_RSTATE, 0 },
+	{ "rcpt_reply",	K_RREPLY, 0 },
 	{ "notify",	K_STR,	offsetof(struct queue_envelope, dsn_notify) },
 	{ "ret",	K_STR,	offsetof(struct queue_envelope, dsn_ret) },
 	{ "envid",	K_STR,	offsetof(struct queue_envelope, dsn_envid) },
@@ -550,6 +556,26 @@ put_str(struct buf *b, const char *key, const char *s)
 	return r;
 }
 
+static const char *const rcpt_state_names[] = {
+	[RCPT_PENDING] = "pending",
+	[RCPT_DELIVERED] = "delivered",
+	[RCPT_FAILED] = "failed",
+};
+
+static int
+put_rcpt(struct buf *b, const struct queue_envelope *env, size_t i)
+{
+	enum rcpt_state	 st = queue_rcpt_state(env, i);
+	const char	*reply = queue_rcpt_reply(env, i);
+
+	if (put_str(b, "rcpt", env->rcpts.v[i]) == -1)
+		return -1;
+	if (st != RCPT_PENDING && buf_appendf(b, "rcpt_state %s\n",
+	    rcpt_state_names[st]) == -1)
+		return -1;
+	return reply != NULL ? put_str(b, "rcpt_reply", reply) : 0;
+}
+
 static int
 env_format(const struct queue_envelope *env, struct buf *b)
 {
@@ -573,8 +599,11 @@ env_format(const struct queue_envelope *env, struct buf *b)
 		case K_RCPT:
 			l = (const struct addrlist *)(const void *)p;
 			for (j = 0; j < l->n && r == 0; j++)
-				r = put_str(b, k->name, l->v[j]);
+				r = put_rcpt(b, env, j);
 			break;
+		case K_RSTATE:
+		case K_RREPLY:
+			break;	/* with their "rcpt" */
 		case K_BOOL:
 		case K_FLAG:
 			if (k->kind == K_BOOL || *(const int *)(const void *)p)
@@ -623,6 +652,42 @@ unvis_strict(const char *v)
 	return s;
 }
 
+/* rcpt_state and rcpt_reply: once each, after their "rcpt". */
+static int
+env_set_rcpt(struct queue_envelope *env, const struct env_key *k,
+    const char *v)
+{
+	size_t		 i, last = env->rcpts.n - 1;
+	char		*s;
+
+	if (env->rcpts.n == 0 || queue_rcpt_set(env, last,
+	    queue_rcpt_state(env, last), NULL, NULL) == -1) {
+		errno = env->rcpts.n == 0 ? EINVAL : ENOMEM;
+		return -1;
+	}
+	if (k->kind == K_RSTATE) {
+		for (i = RCPT_DELIVERED; i < POSTIE_NELEM(rcpt_state_names); i++)
+			if (strcmp(v, rcpt_state_names[i]) == 0)
+				break;
+		if (i == POSTIE_NELEM(rcpt_state_names) ||
+		    env->rcpt_status[last].state != RCPT_PENDING ||
+		    env->rcpt_status[last].reply != NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		env->rcpt_status[last].state = (enum rcpt_state)i;
+		return 0;
+	}
+	if (env->rcpt_status[last].reply != NULL ||
+	    (s = unvis_strict(v)) == NULL) {
+		if (env->rcpt_status[last].reply != NULL)
+			errno = EINVAL;
+		return -1;
+	}
+	env->rcpt_status[last].reply = s;
+	return 0;
+}
+
 /* Returns 0, or -1 with errno ENOMEM, or EINVAL for a bad value. */
 static int
 env_set(struct queue_envelope *env, const struct env_key *k, const char *v)
@@ -631,6 +696,8 @@ env_set(struct queue_envelope *env, const struct env_key *k, const char *v)
 	const char	*errstr;
 	long long	 n = 0;
 
+	if (k->kind == K_RSTATE || k->kind == K_RREPLY)
+		return env_set_rcpt(env, k, v);
 	if (k->kind == K_STR || k->kind == K_RCPT) {
 		if ((s = unvis_strict(v)) == NULL)
 			return -1;
@@ -678,6 +745,7 @@ env_line(struct queue_envelope *env, char *line, uint32_t *seen)
 			break;
 	/* A key twice would leak or silently overwrite: not ours. */
 	if (i == POSTIE_NELEM(env_keys) || (env_keys[i].kind != K_RCPT &&
+	    env_keys[i].kind != K_RSTATE && env_keys[i].kind != K_RREPLY &&
 	    (*seen & (1U << i)) != 0)) {
 		errno = EINVAL;
 		return -1;
@@ -844,6 +912,8 @@ env_copy(struct queue_envelope *dst, const struct queue_envelope *src,
 			*(char **)(void *)((char *)dst + env_keys[i].off) =
 			    NULL;
 	memset(&dst->rcpts, 0, sizeof(dst->rcpts));
+	dst->rcpt_status = NULL;
+	dst->rcpt_status_n = 0;
 	for (i = 0; i < POSTIE_NELEM(env_keys); i++) {
 		k = &env_keys[i];
 		if (k->kind == K_RCPT) {
@@ -862,6 +932,10 @@ env_copy(struct queue_envelope *dst, const struct queue_envelope *src,
 			goto bad;
 		}
 	}
+	for (i = 0; src->rcpt_status != NULL && i < src->rcpts.n; i++)
+		if (queue_rcpt_set(dst, i, queue_rcpt_state(src, i),
+		    queue_rcpt_reply(src, i), f) == -1)
+			goto bad;
 	return 0;
 bad:
 	queue_envelope_free(dst);
@@ -1213,7 +1287,67 @@ queue_envelope_free(struct queue_envelope *env)
 		free(*s);
 		*s = NULL;
 	}
+	for (i = 0; env->rcpt_status != NULL && i < env->rcpt_status_n; i++)
+		free(env->rcpt_status[i].reply);
+	free(env->rcpt_status);
+	env->rcpt_status = NULL;
+	env->rcpt_status_n = 0;
 	addrlist_free(&env->rcpts);
+}
+
+enum rcpt_state
+queue_rcpt_state(const struct queue_envelope *env, size_t i)
+{
+	if (env->rcpt_status == NULL || i >= env->rcpt_status_n)
+		return RCPT_PENDING;
+	return env->rcpt_status[i].state;
+}
+
+const char *
+queue_rcpt_reply(const struct queue_envelope *env, size_t i)
+{
+	if (env->rcpt_status == NULL || i >= env->rcpt_status_n)
+		return NULL;
+	return env->rcpt_status[i].reply;
+}
+
+/* The status array grows with the list, on first use. */
+int
+queue_rcpt_set(struct queue_envelope *env, size_t i, enum rcpt_state st,
+    const char *reply, struct failure *f)
+{
+	struct rcpt_status	*v;
+	char			*copy = NULL;
+
+	if (i >= env->rcpts.n)
+		return fail(f, FAIL_SOFTWARE, "no recipient %zu", i);
+	if (env->rcpt_status == NULL || env->rcpt_status_n < env->rcpts.n) {
+		if ((v = reallocarray(env->rcpt_status, env->rcpts.n,
+		    sizeof(*v))) == NULL)
+			return fail(f, FAIL_OS, "%s", strerror(errno));
+		memset(v + env->rcpt_status_n, 0, (env->rcpts.n -
+		    env->rcpt_status_n) * sizeof(*v));
+		env->rcpt_status = v;
+		env->rcpt_status_n = env->rcpts.n;
+	}
+	if (reply != NULL && (copy = strdup(reply)) == NULL)
+		return fail(f, FAIL_OS, "%s", strerror(errno));
+	env->rcpt_status[i].state = st;
+	if (copy != NULL) {
+		free(env->rcpt_status[i].reply);
+		env->rcpt_status[i].reply = copy;
+	}
+	return 0;
+}
+
+size_t
+queue_rcpt_count(const struct queue_envelope *env, enum rcpt_state st)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < env->rcpts.n; i++)
+		n += queue_rcpt_state(env, i) == st;
+	return n;
 }
 
 /*
@@ -1288,6 +1422,20 @@ queue_take(struct queue *q, const char *id, struct queue_entry **out,
 	e->has_env = 1;
 	*out = e;
 	return 1;
+}
+
+struct queue_envelope *
+queue_entry_envelope_rw(struct queue_entry *e)
+{
+	return e->has_env ? &e->env : NULL;
+}
+
+int
+queue_save(struct queue *q, struct queue_entry *e, struct failure *f)
+{
+	if (!e->has_env)
+		return fail(f, FAIL_SOFTWARE, "queue_save: not committed");
+	return relocate(q, e->id, &e->env, e->where, e->where, f);
 }
 
 int

@@ -26,6 +26,18 @@ struct queue {
 	int	 statusfd;	/* DIR/status when it exists, else -1 */
 };
 
+/* Where a recipient stands (issue: no recipient dropped in silence). */
+enum rcpt_state {
+	RCPT_PENDING,		/* to be sent (again) */
+	RCPT_DELIVERED,		/* the server took the message for it */
+	RCPT_FAILED,		/* refused for good: reported to the sender */
+};
+
+struct rcpt_status {
+	enum rcpt_state	 state;
+	char		*reply;		/* the last reply about it, or NULL */
+};
+
 /* What the envelope file holds. Strings are malloc'd, NULL when unset. */
 struct queue_envelope {
 	char		 id[QUEUE_ID_MAX];
@@ -36,6 +48,9 @@ struct queue_envelope {
 	char		*drop;		/* the maildrop file it came from */
 	char		*from;		/* envelope sender; "" is the null sender */
 	struct addrlist	 rcpts;
+	struct rcpt_status *rcpt_status; /* one per rcpts.v[i], or NULL:
+					   every recipient pending */
+	size_t		 rcpt_status_n;	/* entries in rcpt_status */
 	char		*dsn_notify;	/* NOTIFY= value */
 	char		*dsn_ret;	/* RET= value */
 	char		*dsn_envid;	/* ENVID= value, xtext-ready */
@@ -150,7 +165,8 @@ const struct queue_envelope *queue_entry_envelope(const struct queue_entry *e);
 /*
  * The outcomes; each ends the entry (unlocks, closes, frees) whether it
  * succeeds or not.
- *   queue_done:  delivered; the envelope is removed, then the message.
+ *   queue_done:  delivered (or no recipient is pending any more); the
+ *                envelope is removed, then the message.
  *   queue_defer: attempts + 1, next attempt after queue_backoff(),
  *                last_error = error; the envelope rewritten atomically.
  *                *next_attempt (may be NULL) receives the time chosen.
@@ -188,6 +204,32 @@ void	queue_clean(struct queue *q, time_t now);
 time_t	queue_backoff(unsigned attempts);
 
 void	queue_envelope_free(struct queue_envelope *env);
+
+/*
+ * Recipient i of env: its state, and the last reply about it (NULL:
+ * none). queue_rcpt_set() changes both (reply NULL keeps the old one);
+ * errors: FAIL_OS. queue_rcpt_count(): how many are in state s.
+ */
+enum rcpt_state queue_rcpt_state(const struct queue_envelope *env, size_t i);
+const char *queue_rcpt_reply(const struct queue_envelope *env, size_t i);
+int	queue_rcpt_set(struct queue_envelope *env, size_t i,
+	    enum rcpt_state s, const char *reply, struct failure *f);
+size_t	queue_rcpt_count(const struct queue_envelope *env, enum rcpt_state s);
+
+/*
+ * The taken entry's own envelope, to record each recipient's outcome
+ * before queue_save(), queue_defer(), queue_fail() or queue_done().
+ */
+struct queue_envelope *queue_entry_envelope_rw(struct queue_entry *e);
+
+/*
+ * Rewrites the taken entry's envelope where it is, durably (file and
+ * directory fsynced), attempts and next attempt unchanged: after one
+ * transaction of several, so that a crash before the next sends nobody
+ * the message twice. The entry stays taken. Errors: FAIL_IO,
+ * FAIL_TEMPFAIL (full).
+ */
+int	queue_save(struct queue *q, struct queue_entry *e, struct failure *f);
 
 /*
  * The envelope file's text (its format is at the top of queue.c), for

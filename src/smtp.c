@@ -262,8 +262,10 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
 
 	if (s->dead)
 		return fail(f, FAIL_SOFTWARE, "smtp_send on a broken session");
-	for (i = 0; i < env->rcpts->n; i++)
+	for (i = 0; i < env->rcpts->n; i++) {
 		results[i].code = 0;
+		results[i].reply[0] = '\0';
+	}
 	s->env = env;
 	s->results = results;
 	s->fd = fd;
@@ -1274,9 +1276,19 @@ smtp_on_mail(struct smtp_session *s, struct failure *f)
 static int
 smtp_on_rcpt(struct smtp_session *s, struct failure *f)
 {
-	int	code = s->reply.code;
+	struct failure	own;
+	int		code = s->reply.code;
 
-	s->results[s->rcpt++].code = code;
+	s->results[s->rcpt].code = code;
+	s->results[s->rcpt].reply[0] = '\0';
+	if (code / 100 == 4 || code / 100 == 5) {
+		/* Its own words, for the queue and the sender's report. */
+		failure_clear(&own);
+		(void)smtp_refused(s, FAIL_NOUSER, &own);
+		strlcpy(s->results[s->rcpt].reply, own.text,
+		    sizeof(s->results[s->rcpt].reply));
+	}
+	s->rcpt++;
 	if (code / 100 == 2)
 		s->accepted++;
 	else if (s->rcpt_fail.kind == FAIL_NONE ||

@@ -77,8 +77,11 @@ struct smtp_envelope {
 };
 
 /* Per-recipient outcome of smtp_send(). */
+#define SMTP_RCPT_REPLY_MAX 512
 struct smtp_rcpt_result {
-	int		code;		/* the RCPT reply code */
+	int		code;		/* the RCPT reply code; 0: none came */
+	char		reply[SMTP_RCPT_REPLY_MAX];	/* "RCPT TO:<a>: 550 ..."
+					   for a refusal, one line, escaped */
 };
 
 struct smtp_session;
