@@ -252,7 +252,6 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_verbose(inv.verbose);
-	log_set_delivery_file(inv.logfile);
 	/*
 	 * A file size limit must show as EFBIG, which the queue reports
 	 * as a full queue, rather than kill us halfway.
