@@ -15,6 +15,7 @@
 #include "config.h"
 #include "exitcode.h"
 #include "log.h"
+#include "password.h"
 #include "qrun.h"
 #include "serverinfo.h"
 #include "smtpd.h"
@@ -243,6 +244,7 @@ main(int argc, char *argv[])
 	struct failure		f;
 	int			rc;
 
+	password_no_dumps();	/* before any secret is in memory */
 	failure_clear(&f);
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
 		/* One line, as every error: the synopsis is behind --help. */

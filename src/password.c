@@ -13,6 +13,10 @@
  * it is; a "#" where a keyword is expected starts a comment.
  */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -130,6 +134,17 @@ password_fetch(const struct password_params *p, sasl_secret_t **out,
 	}
 	*out = s;
 	return 0;
+}
+
+void
+password_no_dumps(void)
+{
+	const struct rlimit	none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+#ifdef __linux__
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 }
 
 void
