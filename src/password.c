@@ -25,7 +25,7 @@
 #include <pwd.h>
 #include <readpassphrase.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +62,7 @@ extern char **environ;
 
 static int	 from_eval(const char *, sasl_secret_t *, struct failure *);
 static int	 eval_spawn(const char *, int *, pid_t *);
+static void	 eval_child(const char *, int) __attribute__((__noreturn__));
 static int	 eval_read(int, sasl_secret_t *, struct failure *);
 static int	 eval_wait(pid_t, struct failure *);
 static void	 eval_strip(sasl_secret_t *);
@@ -186,36 +187,49 @@ from_eval(const char *cmd, sasl_secret_t *s, struct failure *f)
 static int
 eval_spawn(const char *cmd, int *fd, pid_t *pid)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[4];
-	int				 pfd[2], r, saved;
+	int	pfd[2], saved;
 
 	if (pipe(pfd) == -1)
 		return -1;
 	(void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
 	(void)fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = (char *)cmd;
-	argv[3] = NULL;
-	if ((r = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
-		    "/dev/null", O_RDONLY, 0)) == 0 &&
-		    (r = posix_spawn_file_actions_adddup2(&fa, pfd[1],
-		    STDOUT_FILENO)) == 0)
-			r = posix_spawn(pid, "/bin/sh", &fa, NULL, argv,
-			    environ);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	saved = r;
-	close(pfd[1]);
-	if (r != 0) {
+	if ((*pid = fork()) == -1) {
+		saved = errno;
 		close(pfd[0]);
+		close(pfd[1]);
 		errno = saved;
 		return -1;
 	}
+	if (*pid == 0)
+		eval_child(cmd, pfd[1]);
+	close(pfd[1]);
 	*fd = pfd[0];
 	return 0;
+}
+
+/*
+ * In the child: stdin /dev/null, stdout the pipe, stderr ours, and no
+ * other descriptor, whether ours (a spool file, the socket) or one we
+ * inherited without close-on-exec; then sh -c. Never returns.
+ */
+static void
+eval_child(const char *cmd, int out)
+{
+	char	*argv[4];
+	int	 null;
+
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = (char *)(uintptr_t)cmd;
+	argv[3] = NULL;
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1)
+		_exit(127);
+	/* dup2() onto itself keeps close-on-exec: the pipe may be fd 1. */
+	(void)fcntl(STDOUT_FILENO, F_SETFD, 0);
+	closefrom(STDERR_FILENO + 1);
+	execve("/bin/sh", argv, environ);
+	_exit(127);
 }
 
 static int
