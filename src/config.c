@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,7 +323,7 @@ static int	 account_finish(struct account *, struct failure *);
 static int	 account_matches(const struct account *, const char *);
 static void	 mark_patterns(struct config *);
 
-static int	 check_owner(int, const char *, struct failure *);
+static int	 private_group(const struct stat *);
 static int	 check_password_perm(int, const char *, struct failure *);
 static int	 load_file(struct config *, const char *, int,
 		    struct failure *);
@@ -637,7 +638,8 @@ config_parse(struct config *c, const char *name, const char *text,
 		nomem(f);
 		goto out;
 	}
-	if (check_perm_fd != -1 && check_owner(check_perm_fd, p.name, f) == -1)
+	if (check_perm_fd != -1 &&
+	    config_check_owner(check_perm_fd, p.name, f) == -1)
 		goto out;
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		for (p.line = 1; text < nul; text++)
@@ -660,14 +662,17 @@ out:
 }
 
 /*
- * The file names the commands passwordeval runs and the server that gets
- * the password, so it must come from the user or root and nobody else may
- * change it. msmtp requires the user as owner; root is allowed as well for
- * a system file that holds no secret. A group may write it only when it
- * is the user's own group (user-private groups with umask 002 are common).
+ * A configuration names the commands passwordeval runs and the server
+ * that gets the password, an aliases file where root's mail goes, a
+ * netrc the password: each must come from the user or root and nobody
+ * else may change it. msmtp requires the user as owner; root is allowed
+ * as well for a system file that holds no secret. A group may write it
+ * only when it is the owner's private group (private_group()), as with
+ * user-private groups and umask 002; a shared one such as "users" would
+ * let every member add a passwordeval that runs as the owner.
  */
-static int
-check_owner(int fd, const char *name, struct failure *f)
+int
+config_check_owner(int fd, const char *name, struct failure *f)
 {
 	struct stat	st;
 
@@ -678,10 +683,32 @@ check_owner(int fd, const char *name, struct failure *f)
 		    "you nor root: refusing to use it", name,
 		    (unsigned long)st.st_uid);
 	if ((st.st_mode & S_IWOTH) != 0 ||
-	    ((st.st_mode & S_IWGRP) != 0 && st.st_gid != getegid()))
+	    ((st.st_mode & S_IWGRP) != 0 && !private_group(&st)))
 		return fail(f, FAIL_CONFIG, "%s: others can change it "
 		    "(chmod go-w %s)", name, name);
 	return 0;
+}
+
+/*
+ * The file's group is its owner's private group: the owner's primary
+ * group, named as the owner, with no member listed in the group
+ * database. (Another account with the same primary group is not looked
+ * for: useradd makes none.)
+ */
+static int
+private_group(const struct stat *st)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		 owner[256];
+
+	if ((pw = getpwuid(st->st_uid)) == NULL || pw->pw_gid != st->st_gid ||
+	    strlcpy(owner, pw->pw_name, sizeof(owner)) >= sizeof(owner))
+		return 0;
+	if ((gr = getgrgid(st->st_gid)) == NULL)
+		return 0;
+	return strcmp(gr->gr_name, owner) == 0 &&
+	    (gr->gr_mem == NULL || gr->gr_mem[0] == NULL);
 }
 
 /*

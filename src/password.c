@@ -34,6 +34,7 @@
 
 #include "build.h"
 #include "buf.h"
+#include "config.h"
 #include "log.h"
 #include "password.h"
 
@@ -71,6 +72,8 @@ static int	 from_netrc(const struct password_params *, const char *,
 static int	 netrc_read(int, const char *, struct buf *,
 		    struct failure *);
 static char	*netrc_home(void);
+static int	 netrc_safe(int, const struct stat *, const char *,
+		    const char *, struct failure *);
 static int	 netrc_next(struct netrc *);
 static void	 netrc_skip_line(struct netrc *);
 static void	 netrc_skip_macdef(struct netrc *);
@@ -333,25 +336,36 @@ from_netrc(const struct password_params *p, const char *path,
 		buf_free(&text, 1);
 		return -1;
 	}
-	close(fd);
 	r = password_netrc_find(text.data, text.len, p->host, p->user,
 	    (char *)s->data, SECRET_MAX);
 	buf_free(&text, 1);
+	if (r == 1 && netrc_safe(fd, &st, path, p->host, f) == -1) {
+		explicit_bzero(s->data, SECRET_MAX);
+		r = -2;
+	}
+	close(fd);
 	if (r == -1)
 		return fail(f, FAIL_CONFIG, "%s: the password for %s is longer "
 		    "than %d bytes", path, p->host, SECRET_MAX - 1);
-	if (r == 0)
-		return 0;
+	if (r <= 0)
+		return r == 0 ? 0 : -1;
 	s->len = (unsigned)strlen((char *)s->data);
-	/* As for the configuration file: a readable secret is a leak. */
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		explicit_bzero(s->data, s->len);
-		s->len = 0;
-		return fail(f, FAIL_CONFIG, "%s: holds the password for %s but "
-		    "others can read it (chmod 600 %s)", path, p->host, path);
-	}
 	log_info("password for %s from %s", p->host, path);
 	return 1;
+}
+
+/*
+ * As for the configuration file: a readable secret is a leak, and a
+ * netrc someone else owns or can write may hold their password, not ours.
+ */
+static int
+netrc_safe(int fd, const struct stat *st, const char *path, const char *host,
+    struct failure *f)
+{
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return fail(f, FAIL_CONFIG, "%s: holds the password for %s but "
+		    "others can read it (chmod 600 %s)", path, host, path);
+	return config_check_owner(fd, path, f);
 }
 
 /* The whole file into b, reserved in one go (a realloc leaves copies). */
