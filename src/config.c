@@ -290,6 +290,7 @@ static int	 key_trust_file(struct parser *, const struct key *, char *);
 static int	 key_fingerprint(struct parser *, const struct key *, char *);
 static int	 key_pin(struct parser *, const struct key *, char *);
 static int	 key_priorities(struct parser *, const struct key *, char *);
+static const char *priority_weakener(const char *, size_t *);
 static int	 key_auth(struct parser *, const struct key *, char *);
 static int	 key_any(struct parser *, const struct key *, char *);
 static int	 key_words(struct parser *, const struct key *, char *);
@@ -1321,15 +1322,52 @@ key_pin(struct parser *p, const struct key *k, char *v)
 	return r;
 }
 
+/*
+ * GnuTLS priority keywords that weaken what verifies the server or the
+ * handshake (a prefix each): broken or SHA-1 signatures, X.509 v1 CAs,
+ * no CRL checks, no extended master secret (RFC 7627), no extensions at
+ * all, unsafe renegotiation. postie's strict verification is not an
+ * option, so neither are these.
+ */
+static const char *const priority_weakeners[] = {
+	"%VERIFY_ALLOW_", "%VERIFY_DISABLE_", "%NO_SESSION_HASH",
+	"%NO_EXTENSIONS", "%UNSAFE_RENEGOTIATION",
+	"%DISABLE_SAFE_RENEGOTIATION", "%PARTIAL_RENEGOTIATION",
+};
+
+/*
+ * The first keyword of v (":"-separated) that priority_weakeners lists,
+ * compared ignoring case as GnuTLS does, with its length in *len; NULL
+ * when there is none.
+ */
+static const char *
+priority_weakener(const char *v, size_t *len)
+{
+	size_t	i;
+
+	for (; *v != '\0'; v += *len + (v[*len] == ':')) {
+		*len = strcspn(v, ":");
+		for (i = 0; i < POSTIE_NELEM(priority_weakeners); i++)
+			if (strncasecmp(v, priority_weakeners[i],
+			    strlen(priority_weakeners[i])) == 0)
+				return v;
+	}
+	return NULL;
+}
+
 /* A GnuTLS priority string, checked here so a typo is named by line. */
 static int
 key_priorities(struct parser *p, const struct key *k, char *v)
 {
 	gnutls_priority_t	 prio;
-	const char		*where = NULL;
+	const char		*where = NULL, *weak;
+	size_t			 len;
 
 	if (*v == '\0')
 		return set_str(p, k->field, "");
+	if ((weak = priority_weakener(v, &len)) != NULL)
+		return perr(p, "%s: %.*s weakens certificate or handshake "
+		    "verification: refused", k->name, (int)len, weak);
 	if (gnutls_priority_init(&prio, v, &where) < 0)
 		return perr(p, "%s: not a GnuTLS priority string: error at "
 		    "character %d ('%.30s')", k->name,
