@@ -24,6 +24,7 @@
 
 #include "aliases.h"
 #include "buf.h"
+#include "config.h"
 #include "localname.h"
 
 /* An aliases file this large is a mistake. */
@@ -85,7 +86,10 @@ aliases_load(struct aliases **out, const char *path, struct failure *f)
 	    -1)
 		return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
 		    strerror(errno));
-	r = read_file(fd, path, &text, f);
+	/* A file others can write would redirect root's mail. */
+	r = config_check_owner(fd, path, f);
+	if (r == 0)
+		r = read_file(fd, path, &text, f);
 	close(fd);
 	if (r == 0)
 		r = aliases_parse(out, path, text.data, text.len, f);

@@ -31,8 +31,6 @@ struct cli_option {
 
 static int	opt_account(struct invocation *, char, const char *,
 		    struct failure *);
-static int	opt_logfile(struct invocation *, char, const char *,
-		    struct failure *);
 static int	opt_mode(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_body(struct invocation *, char, const char *,
@@ -79,7 +77,6 @@ static const struct cli_option cli_options[] = {
 	{ 'N', ARG_REQUIRED, opt_notify },
 	{ 'R', ARG_REQUIRED, opt_ret },
 	{ 'V', ARG_REQUIRED, opt_envid },
-	{ 'X', ARG_REQUIRED, opt_logfile },
 	{ 'a', ARG_REQUIRED, opt_account },
 	{ 'b', ARG_REQUIRED, opt_mode },
 	{ 'f', ARG_REQUIRED, opt_from },
@@ -102,6 +99,10 @@ static const struct cli_option cli_ignored[] = {
 	{ 'L', ARG_REQUIRED, NULL },	/* the syslog tag */
 	{ 'O', ARG_REQUIRED, NULL },	/* -O option=value */
 	{ 'U', ARG_NONE, NULL },	/* initial user submission */
+	/* sendmail's traffic log, ignored as Postfix's sendmail ignores
+	 * it: a caller-chosen path written with caller-chosen text is how
+	 * PHP's mail() fifth argument planted files (CVE-2016-10033). */
+	{ 'X', ARG_REQUIRED, NULL },
 	{ 'd', ARG_OPTIONAL, NULL },	/* -d0.1: sendmail's debugging */
 	{ 'h', ARG_REQUIRED, NULL },	/* the hop count */
 	{ 'm', ARG_NONE, NULL },	/* "me too" for aliases */
@@ -144,7 +145,7 @@ static const char *const ret_words[] = { "full", "hdrs" };
 static const char cli_usage_text[] =
 "usage: postie [-itv] [-a account] [-B type] [-b mode] [-C file] [-F name]\n"
 "              [-f sender] [-N never|success,failure,delay] [-R full|hdrs]\n"
-"              [-r sender] [-V envid] [-X logfile] [-q[f]] [--]\n"
+"              [-r sender] [-V envid] [-q[f]] [--]\n"
 "              [recipient ...]\n"
 "       postie --serverinfo [-a account] [-C file]\n"
 "       postie --queue-remove id | --queue-retry id\n"
@@ -369,17 +370,6 @@ opt_config(struct invocation *inv, char letter, const char *arg,
 	if (arg[0] == '\0')
 		return fail(f, FAIL_USAGE, "-%c: an empty file name", letter);
 	inv->config_file = arg;
-	return 0;
-}
-
-/* sendmail's traffic log; here msmtp's: one line per delivery attempt. */
-static int
-opt_logfile(struct invocation *inv, char letter, const char *arg,
-    struct failure *f)
-{
-	if (arg[0] == '\0')
-		return fail(f, FAIL_USAGE, "-%c: an empty file name", letter);
-	inv->logfile = arg;
 	return 0;
 }
 

@@ -36,7 +36,6 @@ struct invocation {
 	const char	*dsn_envid;	/* -V */
 	int		 queue_force;	/* -qf, -q!: due or not */
 	const char	*queue_id;	/* --queue-remove, --queue-retry */
-	const char	*logfile;	/* -X: the delivery log */
 	struct addrlist	 rcpts;		/* the arguments, as address lists */
 	char		*from_store;	/* private: what from points to */
 };

@@ -17,4 +17,11 @@
 
 #define POSTIE_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * mkostemp(3) (POSIX.1-2024, and in every libc postie builds on), which
+ * glibc declares only with _GNU_SOURCE: temporary files are opened
+ * O_CLOEXEC from the start.
+ */
+int	mkostemp(char *, int);
+
 #endif

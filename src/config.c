@@ -291,6 +291,7 @@ static int	 key_trust_file(struct parser *, const struct key *, char *);
 static int	 key_fingerprint(struct parser *, const struct key *, char *);
 static int	 key_pin(struct parser *, const struct key *, char *);
 static int	 key_priorities(struct parser *, const struct key *, char *);
+static const char *priority_weakener(const char *, size_t *);
 static int	 key_auth(struct parser *, const struct key *, char *);
 static int	 key_any(struct parser *, const struct key *, char *);
 static int	 key_words(struct parser *, const struct key *, char *);
@@ -324,7 +325,7 @@ static int	 account_finish(struct account *, struct failure *);
 static int	 account_matches(const struct account *, const char *);
 static void	 mark_patterns(struct config *);
 
-static int	 check_owner(int, const char *, struct failure *);
+static int	 private_group(const struct stat *);
 static int	 check_password_perm(int, const char *, struct failure *);
 static int	 is_system_group(gid_t);
 static int	 load_file(struct config *, const char *, int,
@@ -664,7 +665,8 @@ config_parse(struct config *c, const char *name, const char *text,
 		nomem(f);
 		goto out;
 	}
-	if (check_perm_fd != -1 && check_owner(check_perm_fd, p.name, f) == -1)
+	if (check_perm_fd != -1 &&
+	    config_check_owner(check_perm_fd, p.name, f) == -1)
 		goto out;
 	if ((nul = memchr(text, '\0', len)) != NULL) {
 		for (p.line = 1; text < nul; text++)
@@ -687,14 +689,17 @@ out:
 }
 
 /*
- * The file names the commands passwordeval runs and the server that gets
- * the password, so it must come from the user or root and nobody else may
- * change it. msmtp requires the user as owner; root is allowed as well for
- * a system file that holds no secret. A group may write it only when it
- * is the user's own group (user-private groups with umask 002 are common).
+ * A configuration names the commands passwordeval runs and the server
+ * that gets the password, an aliases file where root's mail goes, a
+ * netrc the password: each must come from the user or root and nobody
+ * else may change it. msmtp requires the user as owner; root is allowed
+ * as well for a system file that holds no secret. A group may write it
+ * only when it is the owner's private group (private_group()), as with
+ * user-private groups and umask 002; a shared one such as "users" would
+ * let every member add a passwordeval that runs as the owner.
  */
-static int
-check_owner(int fd, const char *name, struct failure *f)
+int
+config_check_owner(int fd, const char *name, struct failure *f)
 {
 	struct stat	st;
 
@@ -705,10 +710,32 @@ check_owner(int fd, const char *name, struct failure *f)
 		    "you nor root: refusing to use it", name,
 		    (unsigned long)st.st_uid);
 	if ((st.st_mode & S_IWOTH) != 0 ||
-	    ((st.st_mode & S_IWGRP) != 0 && st.st_gid != getegid()))
+	    ((st.st_mode & S_IWGRP) != 0 && !private_group(&st)))
 		return fail(f, FAIL_CONFIG, "%s: others can change it "
 		    "(chmod go-w %s)", name, name);
 	return 0;
+}
+
+/*
+ * The file's group is its owner's private group: the owner's primary
+ * group, named as the owner, with no member listed in the group
+ * database. (Another account with the same primary group is not looked
+ * for: useradd makes none.)
+ */
+static int
+private_group(const struct stat *st)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		 owner[256];
+
+	if ((pw = getpwuid(st->st_uid)) == NULL || pw->pw_gid != st->st_gid ||
+	    strlcpy(owner, pw->pw_name, sizeof(owner)) >= sizeof(owner))
+		return 0;
+	if ((gr = getgrgid(st->st_gid)) == NULL)
+		return 0;
+	return strcmp(gr->gr_name, owner) == 0 &&
+	    (gr->gr_mem == NULL || gr->gr_mem[0] == NULL);
 }
 
 /*
@@ -1348,15 +1375,52 @@ key_pin(struct parser *p, const struct key *k, char *v)
 	return r;
 }
 
+/*
+ * GnuTLS priority keywords that weaken what verifies the server or the
+ * handshake (a prefix each): broken or SHA-1 signatures, X.509 v1 CAs,
+ * no CRL checks, no extended master secret (RFC 7627), no extensions at
+ * all, unsafe renegotiation. postie's strict verification is not an
+ * option, so neither are these.
+ */
+static const char *const priority_weakeners[] = {
+	"%VERIFY_ALLOW_", "%VERIFY_DISABLE_", "%NO_SESSION_HASH",
+	"%NO_EXTENSIONS", "%UNSAFE_RENEGOTIATION",
+	"%DISABLE_SAFE_RENEGOTIATION", "%PARTIAL_RENEGOTIATION",
+};
+
+/*
+ * The first keyword of v (":"-separated) that priority_weakeners lists,
+ * compared ignoring case as GnuTLS does, with its length in *len; NULL
+ * when there is none.
+ */
+static const char *
+priority_weakener(const char *v, size_t *len)
+{
+	size_t	i;
+
+	for (; *v != '\0'; v += *len + (v[*len] == ':')) {
+		*len = strcspn(v, ":");
+		for (i = 0; i < POSTIE_NELEM(priority_weakeners); i++)
+			if (strncasecmp(v, priority_weakeners[i],
+			    strlen(priority_weakeners[i])) == 0)
+				return v;
+	}
+	return NULL;
+}
+
 /* A GnuTLS priority string, checked here so a typo is named by line. */
 static int
 key_priorities(struct parser *p, const struct key *k, char *v)
 {
 	gnutls_priority_t	 prio;
-	const char		*where = NULL;
+	const char		*where = NULL, *weak;
+	size_t			 len;
 
 	if (*v == '\0')
 		return set_str(p, k->field, "");
+	if ((weak = priority_weakener(v, &len)) != NULL)
+		return perr(p, "%s: %.*s weakens certificate or handshake "
+		    "verification: refused", k->name, (int)len, weak);
 	if (gnutls_priority_init(&prio, v, &where) < 0)
 		return perr(p, "%s: not a GnuTLS priority string: error at "
 		    "character %d ('%.30s')", k->name,

@@ -149,15 +149,26 @@ int	config_has_user_file(void);
 /*
  * Parses configuration text as if read from a file named name; used by
  * config_load() and by the unit tests. check_perm_fd: a file descriptor
- * for the permission check, or -1 to skip it. The file must be owned by
- * the user or by root and not writable by others (nor by a group other
- * than the user's own), since it names the commands passwordeval runs.
+ * for the permission check, or -1 to skip it: config_check_owner(),
+ * since the file names the commands passwordeval runs.
  *
  * c need not be initialised. On failure c is left empty (config_free()
  * is still safe to call); the errors are config_load()'s.
  */
 int	config_parse(struct config *c, const char *name, const char *text,
 	    size_t len, int check_perm_fd, struct failure *f);
+
+/*
+ * The check for any file that steers postie (configuration, aliases,
+ * netrc), open on fd and named name in the error: it must be owned by
+ * the effective user or by root, and nobody else may write it: not
+ * others, and its group only when that is the owner's private group
+ * (the owner's primary group, named as the owner, with no listed
+ * member). Returns 0, or -1 with FAIL_CONFIG: "NAME: owned by uid N,
+ * neither you nor root: refusing to use it", "NAME: others can change it
+ * (chmod go-w NAME)", or fstat's error.
+ */
+int	config_check_owner(int fd, const char *name, struct failure *f);
 
 /*
  * Chooses the account: by name when name is set ("default" as msmtp

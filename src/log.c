@@ -1,6 +1,8 @@
 /*
  * log: -v output and warnings on stderr (see log.h).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,12 +17,12 @@
 #include "log.h"
 
 static int		 verbosity;
-static const char	*delivery_file;	/* -X */
 
 static void	log_vprint(const char *prefix, const char *fmt, va_list ap)
 		    POSTIE_PRINTF(2, 0);
 static int	append_escaped(struct buf *b, const char *value);
 static int	append_value(struct buf *b, const char *key, const char *value);
+static int	log_open(const char *path);
 
 void
 log_set_verbose(int level)
@@ -80,12 +82,6 @@ log_trace(char dir, const char *line, size_t len)
 	free(safe);
 }
 
-void
-log_set_delivery_file(const char *path)
-{
-	delivery_file = path;
-}
-
 /* value escaped so that it stays one word of the line. */
 static int
 append_escaped(struct buf *b, const char *value)
@@ -113,10 +109,9 @@ append_value(struct buf *b, const char *key, const char *value)
 }
 
 void
-log_delivery(const char *logfile, const struct log_delivery *d)
+log_delivery(const char *path, const struct log_delivery *d)
 {
 	struct buf	 b = BUF_INIT;
-	const char	*path = delivery_file != NULL ? delivery_file : logfile;
 	char		 date[64];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
@@ -152,11 +147,35 @@ log_delivery(const char *logfile, const struct log_delivery *d)
 		buf_free(&b, 0);
 		return;
 	}
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600)) == -1 || write(fd, b.data, b.len) != (ssize_t)b.len)
+	if ((fd = log_open(path)) == -1 ||
+	    write(fd, b.data, b.len) != (ssize_t)b.len)
 		log_warn("cannot write the delivery log %s: %s", path,
-		    strerror(errno));
+		    errno == ELOOP ? "a symbolic link, not followed" :
+		    errno == EINVAL ? "not a regular file" : strerror(errno));
 	if (fd != -1)
 		close(fd);
 	buf_free(&b, 0);
+}
+
+/*
+ * The log file for appending, or -1 with errno set. A symbolic link
+ * planted at its path is not followed (ELOOP), and whatever is not a
+ * regular file (a FIFO, which O_NONBLOCK keeps from hanging us, or a
+ * device, which O_NOCTTY keeps from becoming our terminal) is refused
+ * with EINVAL (an fstat() that fails too: the file is unknown).
+ */
+static int
+log_open(const char *path)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return fd;
+	close(fd);
+	errno = EINVAL;
+	return -1;
 }

@@ -30,7 +30,7 @@ void	log_warn(const char *fmt, ...) POSTIE_PRINTF(1, 2);
  */
 void	log_trace(char dir, const char *line, size_t len);
 
-/* One delivery attempt, for the delivery log (msmtp's logfile, -X). */
+/* One delivery attempt, for the delivery log (msmtp's logfile). */
 struct log_delivery {
 	const char		*id;		/* queue id, or NULL */
 	const char		*account;
@@ -46,18 +46,18 @@ struct log_delivery {
 	const char		*error;		/* NULL when delivered */
 };
 
-/* -X FILE: the delivery log, whatever the accounts say. */
-void	log_set_delivery_file(const char *path);
-
 /*
- * Appends one line for d to the delivery log: -X's file, else logfile
- * (the account's; NULL: none). The line is
+ * Appends one line for d to the delivery log logfile (the account's;
+ * NULL: none). The line is
  *   DATE account=A host=H port=P tls=on|off user=U from=F
  *   recipients=R,... mailsize=N id=ID result=RESULT [error=TEXT]
  * with DATE in ISO 8601 local time, every value escaped with strvis
  * (spaces as \040, so each stays one word of the line), written
- * with one append so that concurrent runs do not mix lines. A log that
- * cannot be written is warned about; delivery goes on.
+ * with one append so that concurrent runs do not mix lines. The file is
+ * opened without following a symbolic link, without becoming the
+ * controlling terminal and without blocking on a FIFO, and written only
+ * when it is a regular file. A log that cannot be written is warned
+ * about; delivery goes on.
  */
 void	log_delivery(const char *logfile, const struct log_delivery *d);
 

@@ -17,6 +17,7 @@
 #include "localname.h"
 #include "log.h"
 #include "maildrop.h"
+#include "password.h"
 #include "pickup.h"
 #include "qrun.h"
 #include "serverinfo.h"
@@ -375,6 +376,7 @@ main(int argc, char *argv[])
 	struct failure		f;
 	int			rc, maildrop = 0;
 
+	password_no_dumps();	/* before any secret is in memory */
 	failure_clear(&f);
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
 		/* One line, as every error: the synopsis is behind --help. */
@@ -384,7 +386,6 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_verbose(inv.verbose);
-	log_set_delivery_file(inv.logfile);
 	/*
 	 * A file size limit must show as EFBIG, which the queue reports
 	 * as a full queue, rather than kill us halfway.

@@ -13,6 +13,10 @@
  * it is; a "#" where a keyword is expected starts a comment.
  */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -21,7 +25,7 @@
 #include <pwd.h>
 #include <readpassphrase.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 
 #include "build.h"
 #include "buf.h"
+#include "config.h"
 #include "log.h"
 #include "password.h"
 
@@ -58,6 +63,7 @@ extern char **environ;
 
 static int	 from_eval(const char *, sasl_secret_t *, struct failure *);
 static int	 eval_spawn(const char *, int *, pid_t *);
+static void	 eval_child(const char *, int) __attribute__((__noreturn__));
 static int	 eval_read(int, sasl_secret_t *, struct failure *);
 static int	 eval_wait(pid_t, struct failure *);
 static void	 eval_strip(sasl_secret_t *);
@@ -66,6 +72,8 @@ static int	 from_netrc(const struct password_params *, const char *,
 static int	 netrc_read(int, const char *, struct buf *,
 		    struct failure *);
 static char	*netrc_home(void);
+static int	 netrc_safe(int, const struct stat *, const char *,
+		    const char *, struct failure *);
 static int	 netrc_next(struct netrc *);
 static void	 netrc_skip_line(struct netrc *);
 static void	 netrc_skip_macdef(struct netrc *);
@@ -133,6 +141,17 @@ password_fetch(const struct password_params *p, sasl_secret_t **out,
 }
 
 void
+password_no_dumps(void)
+{
+	const struct rlimit	none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+#ifdef __linux__
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+void
 password_free(sasl_secret_t *s, size_t size)
 {
 	if (s != NULL)
@@ -171,36 +190,49 @@ from_eval(const char *cmd, sasl_secret_t *s, struct failure *f)
 static int
 eval_spawn(const char *cmd, int *fd, pid_t *pid)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[4];
-	int				 pfd[2], r, saved;
+	int	pfd[2], saved;
 
 	if (pipe(pfd) == -1)
 		return -1;
 	(void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
 	(void)fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
-	argv[0] = "sh";
-	argv[1] = "-c";
-	argv[2] = (char *)cmd;
-	argv[3] = NULL;
-	if ((r = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
-		    "/dev/null", O_RDONLY, 0)) == 0 &&
-		    (r = posix_spawn_file_actions_adddup2(&fa, pfd[1],
-		    STDOUT_FILENO)) == 0)
-			r = posix_spawn(pid, "/bin/sh", &fa, NULL, argv,
-			    environ);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	saved = r;
-	close(pfd[1]);
-	if (r != 0) {
+	if ((*pid = fork()) == -1) {
+		saved = errno;
 		close(pfd[0]);
+		close(pfd[1]);
 		errno = saved;
 		return -1;
 	}
+	if (*pid == 0)
+		eval_child(cmd, pfd[1]);
+	close(pfd[1]);
 	*fd = pfd[0];
 	return 0;
+}
+
+/*
+ * In the child: stdin /dev/null, stdout the pipe, stderr ours, and no
+ * other descriptor, whether ours (a spool file, the socket) or one we
+ * inherited without close-on-exec; then sh -c. Never returns.
+ */
+static void
+eval_child(const char *cmd, int out)
+{
+	char	*argv[4];
+	int	 null;
+
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = (char *)(uintptr_t)cmd;
+	argv[3] = NULL;
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1)
+		_exit(127);
+	/* dup2() onto itself keeps close-on-exec: the pipe may be fd 1. */
+	(void)fcntl(STDOUT_FILENO, F_SETFD, 0);
+	closefrom(STDERR_FILENO + 1);
+	execve("/bin/sh", argv, environ);
+	_exit(127);
 }
 
 static int
@@ -304,25 +336,36 @@ from_netrc(const struct password_params *p, const char *path,
 		buf_free(&text, 1);
 		return -1;
 	}
-	close(fd);
 	r = password_netrc_find(text.data, text.len, p->host, p->user,
 	    (char *)s->data, SECRET_MAX);
 	buf_free(&text, 1);
+	if (r == 1 && netrc_safe(fd, &st, path, p->host, f) == -1) {
+		explicit_bzero(s->data, SECRET_MAX);
+		r = -2;
+	}
+	close(fd);
 	if (r == -1)
 		return fail(f, FAIL_CONFIG, "%s: the password for %s is longer "
 		    "than %d bytes", path, p->host, SECRET_MAX - 1);
-	if (r == 0)
-		return 0;
+	if (r <= 0)
+		return r == 0 ? 0 : -1;
 	s->len = (unsigned)strlen((char *)s->data);
-	/* As for the configuration file: a readable secret is a leak. */
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		explicit_bzero(s->data, s->len);
-		s->len = 0;
-		return fail(f, FAIL_CONFIG, "%s: holds the password for %s but "
-		    "others can read it (chmod 600 %s)", path, p->host, path);
-	}
 	log_info("password for %s from %s", p->host, path);
 	return 1;
+}
+
+/*
+ * As for the configuration file: a readable secret is a leak, and a
+ * netrc someone else owns or can write may hold their password, not ours.
+ */
+static int
+netrc_safe(int fd, const struct stat *st, const char *path, const char *host,
+    struct failure *f)
+{
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return fail(f, FAIL_CONFIG, "%s: holds the password for %s but "
+		    "others can read it (chmod 600 %s)", path, host, path);
+	return config_check_owner(fd, path, f);
 }
 
 /* The whole file into b, reserved in one go (a realloc leaves copies). */

@@ -42,6 +42,18 @@ struct password_params {
 int	password_fetch(const struct password_params *p, sasl_secret_t **out,
 	    size_t *size, const char **from, struct failure *f);
 
+/*
+ * Keeps the secrets this process will hold out of core files and out of
+ * reach of the user's other processes: the core file size limit, soft
+ * and hard, becomes 0 (inherited by passwordeval's command too), and on
+ * Linux the process is made not dumpable (PR_SET_DUMPABLE 0: no core
+ * file even where the limit is ignored, no ptrace and no /proc/PID/mem
+ * for the same user). Call it first thing in main(), before any secret
+ * is read. Cannot fail in a way that matters: neither call can fail
+ * when lowering our own limit or dropping the flag.
+ */
+void	password_no_dumps(void);
+
 /* Wipes and frees what password_fetch() returned; NULL is fine. */
 void	password_free(sasl_secret_t *s, size_t size);
 

@@ -37,8 +37,8 @@ int	qrun_attempt(struct queue *q, struct queue_entry *e,
 	    char *context, size_t ctxlen, time_t *next, struct failure *f);
 
 /*
- * Writes one attempt to the delivery log (the account's logfile, or
- * -X's): delivered when f is NULL or FAIL_NONE, else deferred or failed
+ * Writes one attempt to the delivery log (the account's logfile):
+ * delivered when f is NULL or FAIL_NONE, else deferred or failed
  * by the kind, with "CONTEXT: TEXT" as the error. id may be NULL.
  */
 void	qrun_log_attempt(const struct account *a, const char *id,

@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -879,7 +880,7 @@ smtpd_data_open(struct smtpd *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((s->fd = mkstemp(path)) == -1)
+	if ((s->fd = mkostemp(path, O_CLOEXEC)) == -1)
 		return -1;
 	(void)unlink(path);
 	s->size = 0;

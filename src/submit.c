@@ -8,6 +8,7 @@
  * TMPDIR and a temporary failure is the caller's to retry (exit 75).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,7 +281,7 @@ spool_open(struct failure *f)
 	if ((size_t)snprintf(path, sizeof(path), "%s/postie.XXXXXX", dir) >=
 	    sizeof(path))
 		return fail(f, FAIL_CANTCREAT, "TMPDIR is too long");
-	if ((fd = mkstemp(path)) == -1)
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
 		return fail(f, FAIL_CANTCREAT, "cannot create a spool file "
 		    "in %s: %s", dir, strerror(errno));
 	unlink(path);

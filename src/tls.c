@@ -1,9 +1,12 @@
 /*
  * tls: one GnuTLS client session with strict verification (see tls.h).
  *
- * GnuTLS does the verification itself (gnutls_session_set_verify_cert):
- * chain to a trust anchor, validity dates, key usage and the name, which
- * may be an IP literal matched against the certificate's IP addresses.
+ * GnuTLS does the verification itself (gnutls_session_set_verify_cert2):
+ * chain to a trust anchor, validity dates, key usage, the name, which
+ * may be an IP literal matched against the certificate's IP addresses,
+ * and the key purpose: a certificate whose extended key usage does not
+ * allow a TLS server (one for TLS clients only, say) is refused, as a
+ * browser refuses it; one with no extended key usage allows any.
  * A refused certificate ends the handshake; this module only turns the
  * status bits into a sentence a person can act on.
  *
@@ -21,7 +24,7 @@
  * Resumption (tlscache.h): the session data of the last connection to
  * the same server, verified the same way, is offered with
  * gnutls_session_set_data(). A resumed handshake carries no Certificate
- * message, so the check that gnutls_session_set_verify_cert() installs
+ * message, so the check that gnutls_session_set_verify_cert2() installs
  * has nothing to run on, and the session's verify status is that of no
  * check at all. GnuTLS keeps the peer's chain in the session data,
  * though: the chain a full handshake verified, whose server proves by
@@ -44,6 +47,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,9 @@ struct tls_session {
 	int		 verify_failed;	/* verify_report_only: it did not */
 	int		 revoked;	/* a CRL or a staple says so */
 	struct failure	 verify_fail;
+	/* What the handshake checks the certificate for (verify_data()):
+	 * GnuTLS keeps the pointer, not a copy. */
+	gnutls_typed_vdata_st vdata[2];
 	/* With a client certificate: this session's own credentials. */
 	gnutls_certificate_credentials_t own_cred;
 };
@@ -157,6 +164,7 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
 static void	 report_verify(struct tls_session *, const struct tls_params *);
+static void	 verify_data(const struct tls_params *, gnutls_typed_vdata_st *);
 static int	 client_cred(const struct tls_params *,
 		    gnutls_certificate_credentials_t *, struct failure *);
 static int	 priority_set(struct tls_session *, const struct tls_params *,
@@ -331,15 +339,16 @@ spki_check(const gnutls_datum_t *leaf, const struct tls_params *p,
 }
 
 /*
- * verify_report_only: the same checks gnutls_session_set_verify_cert()
+ * verify_report_only: the same checks gnutls_session_set_verify_cert2()
  * runs during the handshake, or the pins, after it, kept for
  * tls_verify_failure().
  */
 static void
 report_verify(struct tls_session *s, const struct tls_params *p)
 {
-	unsigned	status = 0;
-	int		r;
+	gnutls_typed_vdata_st	data[2];
+	unsigned		status = 0;
+	int			r;
 
 	/* As in a submission, a pin replaces the CA and name checks, not
 	 * the CA's word that the key is revoked. */
@@ -349,8 +358,8 @@ report_verify(struct tls_session *s, const struct tls_params *p)
 			s->verify_failed = 1;
 		return;
 	}
-	r = gnutls_certificate_verify_peers3(s->session, p->verify_name,
-	    &status);
+	verify_data(p, data);
+	r = gnutls_certificate_verify_peers(s->session, data, 2, &status);
 	if (r < 0) {
 		fail(&s->verify_fail, FAIL_CERT, "certificate for %s refused: "
 		    "%s", p->verify_name, gnutls_strerror(r));
@@ -361,6 +370,22 @@ report_verify(struct tls_session *s, const struct tls_params *p)
 		s->verify_failed = 1;
 		s->revoked = (status & GNUTLS_CERT_REVOKED) != 0;
 	}
+}
+
+/*
+ * What a server's certificate is checked for besides its chain: the
+ * name, and the key purpose TLS server (RFC 5280 section 4.2.1.12).
+ * data must have room for two; it points into p, which must outlive
+ * its use.
+ */
+static void
+verify_data(const struct tls_params *p, gnutls_typed_vdata_st *data)
+{
+	memset(data, 0, 2 * sizeof(*data));
+	data[0].type = GNUTLS_DT_DNS_HOSTNAME;
+	data[0].data = (unsigned char *)(uintptr_t)p->verify_name;
+	data[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
+	data[1].data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER;
 }
 
 const struct failure *
@@ -635,8 +660,10 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 	/* A fingerprint replaces the CA and name checks: it is how a
 	 * self-signed server is trusted (pin_check() after the handshake). */
 	if (!p->verify_report_only && p->fingerprint == NULL &&
-	    p->pins == NULL)
-		gnutls_session_set_verify_cert(s->session, p->verify_name, 0);
+	    p->pins == NULL) {
+		verify_data(p, s->vdata);
+		gnutls_session_set_verify_cert2(s->session, s->vdata, 2, 0);
+	}
 	gnutls_transport_set_int(s->session, s->fd);
 	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?
 	    (unsigned)p->timeout_ms : GNUTLS_DEFAULT_HANDSHAKE_TIMEOUT);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -1690,6 +1691,44 @@ test_free_twice(void **state)
 	assert_int_equal(cfg.naccounts, 0);
 }
 
+/*
+ * A tls_priorities keyword that weakens verification is refused at load
+ * (exit 78), named, in any case and anywhere in the string; others are
+ * taken.
+ */
+static void
+test_priorities_weakening(void **state)
+{
+	static const char *const weak[] = {
+		"%VERIFY_ALLOW_BROKEN", "%VERIFY_ALLOW_SIGN_WITH_SHA1",
+		"%VERIFY_ALLOW_SIGN_RSA_MD5", "%VERIFY_ALLOW_X509_V1_CA_CRT",
+		"%VERIFY_DISABLE_CRL_CHECKS", "%NO_SESSION_HASH",
+		"%NO_EXTENSIONS", "%UNSAFE_RENEGOTIATION",
+		"%DISABLE_SAFE_RENEGOTIATION", "%PARTIAL_RENEGOTIATION",
+	};
+	char	text[256], want[128];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		snprintf(text, sizeof(text), "account a\nhost h\n"
+		    "tls_priorities NORMAL:%s:-VERS-TLS1.2\n", weak[i]);
+		snprintf(want, sizeof(want), "test.rc:3: tls_priorities: %s "
+		    "weakens", weak[i]);
+		parse_fails_with(text, want, "refused");
+		assert_int_equal(exitcode_of(fl.kind), EX_CONFIG);
+	}
+	parse_fails_with("account a\nhost h\n"
+	    "tls_priorities %verify_allow_broken:NORMAL\n",
+	    "test.rc:3: tls_priorities: %verify_allow_broken weakens", NULL);
+	parse_fails_with("defaults\ntls_priorities SECURE256:%NO_SESSION_HASH\n"
+	    "account a\nhost h\n", "test.rc:2: tls_priorities: %NO_SESSION_HASH",
+	    NULL);
+	parse_ok("account a\nhost h\ntls_priorities NORMAL:%NO_TICKETS\n");
+	assert_string_equal(raw("a")->tls_priorities, "NORMAL:%NO_TICKETS");
+	parse_ok("account a\nhost h\ntls_priorities SECURE256:%PROFILE_HIGH\n");
+}
+
 int
 main(void)
 {
@@ -1749,6 +1788,7 @@ main(void)
 		cmocka_unit_test_teardown(test_search, teardown),
 		cmocka_unit_test_teardown(test_search_logs_msmtp, teardown),
 		cmocka_unit_test_teardown(test_free_twice, teardown),
+		cmocka_unit_test_teardown(test_priorities_weakening, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

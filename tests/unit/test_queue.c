@@ -315,8 +315,11 @@ test_take_locked_by_child(void **state)
 		fd = open(path, O_RDONLY);
 		if (fd == -1 || flock(fd, LOCK_EX) == -1)
 			_exit(1);
-		(void)write(up[1], "x", 1);
-		(void)read(down[0], &c, 1);	/* until the parent is done */
+		if (write(up[1], "x", 1) != 1)
+			_exit(1);
+		/* Until the parent is done; its end closing ends it too. */
+		if (read(down[0], &c, 1) == -1)
+			_exit(1);
 		_exit(0);
 	}
 	assert_true(pid > 0);
