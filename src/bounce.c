@@ -122,6 +122,9 @@ static int	make_boundary(struct report *r);
 static int	report_init(struct report *r, const struct bounce_params *p,
 		    int out_fd, struct failure *f);
 static void	put_header(struct report *r);
+static int	reported(const struct report *r, size_t i);
+static void	rcpt_reason(const struct report *r, size_t i, char *buf,
+		    size_t len);
 static void	put_text(struct report *r);
 static void	put_status(struct report *r);
 static void	put_original(struct report *r);
@@ -549,13 +552,42 @@ put_header(struct report *r)
 	out_line(o, "%s", "");
 }
 
+/*
+ * Listed in the report: a recipient refused for good; when the message
+ * expired, also one still pending. A message from before recipients had
+ * states (none has one) lists them all, as then.
+ */
+static int
+reported(const struct report *r, size_t i)
+{
+	enum rcpt_state	st = queue_rcpt_state(r->env, i);
+
+	if (queue_rcpt_count(r->env, RCPT_FAILED) == 0 &&
+	    queue_rcpt_count(r->env, RCPT_DELIVERED) == 0)
+		return 1;
+	return st == RCPT_FAILED || (st == RCPT_PENDING && r->p->expired);
+}
+
+/* Recipient i's own reply, cleaned; else the report's reason. */
+static void
+rcpt_reason(const struct report *r, size_t i, char *buf, size_t len)
+{
+	const char	*own = queue_rcpt_reply(r->env, i);
+
+	if (own != NULL && !(r->p->expired &&
+	    queue_rcpt_state(r->env, i) == RCPT_PENDING))
+		clean(buf, len, own, strlen(own));
+	else
+		strlcpy(buf, r->reason, len);
+}
+
 static void
 put_text(struct report *r)
 {
 	const struct queue_envelope *env = r->env;
 	struct out	*o = &r->out;
 	size_t		 i;
-	char		 addr[ADDR_MAX];
+	char		 addr[ADDR_MAX], why[TEXT_MAX];
 
 	out_line(o, "--%s", r->boundary);
 	out_line(o, "Content-Type: text/plain; charset=us-ascii");
@@ -573,25 +605,31 @@ put_text(struct report *r)
 	out_line(o, "to the following recipients, and will not be tried again:");
 	out_line(o, "%s", "");
 	for (i = 0; i < env->rcpts.n; i++) {
+		if (!reported(r, i))
+			continue;
 		clean(addr, sizeof(addr), env->rcpts.v[i],
 		    strlen(env->rcpts.v[i]));
 		out_line(o, "  <%s>", addr);
+		rcpt_reason(r, i, why, sizeof(why));
+		put_wrapped(o, "    ", "    ", why);
 	}
 	out_line(o, "%s", "");
+	if (queue_rcpt_count(env, RCPT_DELIVERED) > 0)
+		out_line(o, "Its other recipients got it.");
 	if (r->p->expired) {
 		out_line(o, "It stayed in the queue for longer than allowed: "
 		    "%u delivery attempt%s", env->attempts,
 		    env->attempts == 1 ? "" : "s");
 		out_line(o, "since then failed, and the mail system gave up. "
 		    "The last one failed because:");
+		out_line(o, "%s", "");
+		put_wrapped(o, "  ", "  ", r->reason);
 	} else if (env->attempts > 1)
 		out_line(o, "After %u delivery attempts since then, it failed "
-		    "for good because:", env->attempts);
+		    "for good.", env->attempts);
 	else
-		out_line(o, "It failed for good at the first delivery attempt, "
-		    "because:");
-	out_line(o, "%s", "");
-	put_wrapped(o, "  ", "  ", r->reason);
+		out_line(o, "It failed for good at the first delivery "
+		    "attempt.");
 	out_line(o, "%s", "");
 	out_line(o, "The headers of your message are attached below%s; "
 	    "its body is not.", r->orig.cut ? " (cut short)" : "");
@@ -603,8 +641,9 @@ put_status(struct report *r)
 {
 	const struct queue_envelope *env = r->env;
 	struct out	*o = &r->out;
+	const char	*reply;
 	size_t		 i;
-	char		 addr[ADDR_MAX];
+	char		 addr[ADDR_MAX], why[TEXT_MAX], status[16];
 
 	out_line(o, "--%s", r->boundary);
 	out_line(o, "Content-Type: message/delivery-status");
@@ -619,15 +658,19 @@ put_status(struct report *r)
 	}
 	out_line(o, "Arrival-Date: %s", r->created);
 	for (i = 0; i < env->rcpts.n; i++) {
+		if (!reported(r, i))
+			continue;
 		clean(addr, sizeof(addr), env->rcpts.v[i],
 		    strlen(env->rcpts.v[i]));
+		rcpt_reason(r, i, why, sizeof(why));
+		if (!find_status(why, status, sizeof(status)))
+			strlcpy(status, r->status, sizeof(status));
 		out_line(o, "%s", "");
 		out_line(o, "Final-Recipient: rfc822; %s", addr);
 		out_line(o, "Action: failed");
-		out_line(o, "Status: %s", r->status);
-		if (r->reply != NULL)
-			put_wrapped(o, "Diagnostic-Code: smtp; ", " ",
-			    r->reply);
+		out_line(o, "Status: %s", status);
+		if ((reply = find_reply(why)) != NULL)
+			put_wrapped(o, "Diagnostic-Code: smtp; ", " ", reply);
 		out_line(o, "Last-Attempt-Date: %s", r->now);
 	}
 	out_line(o, "%s", "");

@@ -34,8 +34,6 @@ static void	smtp_params_fill(const struct account *a, int loopback,
 static void	cache_file(const struct account *a, struct deliver_session *d);
 static int	open_session(const struct account *a,
 		    struct deliver_session *d, struct failure *f);
-static void	warn_refused(const struct deliver_job *job,
-		    const struct smtp_rcpt_result *res);
 static int	send_rset(struct deliver_session *d, struct failure *f);
 static void	envelope_fill(const struct deliver_job *job,
 		    struct smtp_envelope *env);
@@ -171,18 +169,6 @@ open_session(const struct account *a, struct deliver_session *d,
 	return 0;
 }
 
-static void
-warn_refused(const struct deliver_job *job, const struct smtp_rcpt_result *res)
-{
-	size_t	i;
-
-	for (i = 0; i < job->rcpts->n; i++)
-		if (res[i].code < 200 || res[i].code > 299)
-			log_warn("recipient <%s> refused by the server (%d); "
-			    "the others got the message", job->rcpts->v[i],
-			    res[i].code);
-}
-
 int
 deliver_open(const struct account *a, struct deliver_session **out,
     char *context, size_t ctxlen, struct failure *f)
@@ -249,19 +235,19 @@ deliver_send(struct deliver_session *d, const struct deliver_job *job,
 		    strerror(errno));
 	if (d->need_rset && send_rset(d, f) == -1)
 		return -1;
-	if ((res = calloc(job->rcpts->n > 0 ? job->rcpts->n : 1,
-	    sizeof(*res))) == NULL)
+	if ((res = job->results) == NULL && (res = calloc(job->rcpts->n > 0 ?
+	    job->rcpts->n : 1, sizeof(*res))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
 	envelope_fill(job, &env);
-	if (smtp_send(d->smtp, &env, job->fd, res, f) == 0) {
-		warn_refused(job, res);
+	if (smtp_send(d->smtp, &env, job->fd, res, f) == 0)
 		rc = 0;
-	} else {
+	else {
 		/* smtp.h: a session out of step must not carry more. */
 		d->need_rset = 1;
 		d->usable = smtp_alive(d->smtp);
 	}
-	free(res);
+	if (res != job->results)
+		free(res);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "config.h"
 #include "exitcode.h"
+#include "smtp.h"
 #include "tls.h"
 
 struct deliver_job {
@@ -23,6 +24,8 @@ struct deliver_job {
 	const char		*dsn_notify;	/* RCPT NOTIFY=, or NULL */
 	const char		*dsn_ret;	/* MAIL RET=, or NULL */
 	const char		*dsn_envid;	/* MAIL ENVID=, or NULL */
+	struct smtp_rcpt_result	*results;	/* rcpts->n: each RCPT's
+						   reply, or NULL */
 };
 
 struct deliver_session;
@@ -39,8 +42,10 @@ int	deliver_open(const struct account *a, struct deliver_session **out,
 /*
  * Sends one message over the session (RSET first when an earlier
  * message of the session failed). Returns 0 when the server took it with
- * 250 after the final dot, -1 with f set otherwise; recipients refused
- * while others were accepted are warned about. After a failure,
+ * 250 after the final dot, -1 with f set otherwise. job->results, when
+ * set, receives each recipient's RCPT reply (smtp.h), after a failure
+ * too: some recipients may have been refused while others were taken,
+ * and the caller decides what each one's reply means. After a failure,
  * deliver_usable() says whether the next message may use the session.
  * DSN parameters go out only when the server offers DSN.
  */

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attempt.h"
 #include "bounce.h"
 #include "deliver.h"
 #include "log.h"
@@ -66,24 +67,19 @@ static int	cache_seed(struct config_cache *cc, const struct config *c);
 static void	cache_free(struct config_cache *cc);
 static int	same_group(const struct queue_envelope *a,
 		    const struct queue_envelope *b);
-static void	job_fill(const struct queue_envelope *env, int fd,
-		    struct deliver_job *job);
-static void	record(struct queue *q, struct queue_entry *e,
-		    const char *context, int delivered, time_t *next,
-		    struct failure *f);
+static void	attempt_init(struct group *g, struct attempt *t);
 static int	session_open(struct group *g);
 static void	group_one(struct group *g, const struct queue_envelope *env);
 static void	expire_deferred(struct group *g,
 		    const struct queue_envelope *env);
 static void	expire(struct group *g, struct queue_entry *e,
 		    const struct queue_envelope *env);
-static void	bounce_send(struct group *g, const struct queue_envelope *env,
-		    const char *reason, int expired);
 static void	report(const char *id, const char *context,
 		    const struct failure *f, time_t next, time_t now);
 static void	run_dir(const char *dir, struct config_cache *cc,
 		    const struct qrun_params *p, time_t now);
 static void	print_age(char *buf, size_t len, time_t secs);
+static void	print_rcpt(const struct queue_envelope *env, size_t i);
 static int	by_id(const struct config *c, const struct qrun_params *p,
 		    const char *id,
 		    int (*act)(struct queue *, const char *, struct failure *),
@@ -99,102 +95,6 @@ qrun_queue_dir(const struct account *a, char *buf, size_t len,
 		return fail(f, FAIL_CONFIG, "queue_dir %s: too long",
 		    a->queue_dir);
 	return 0;
-}
-
-static void
-job_fill(const struct queue_envelope *env, int fd, struct deliver_job *job)
-{
-	memset(job, 0, sizeof(*job));
-	job->from = env->from;
-	job->rcpts = &env->rcpts;
-	job->fd = fd;
-	job->size = env->size;
-	job->eight_bit = env->eight_bit;
-	job->dsn_notify = env->dsn_notify;
-	job->dsn_ret = env->dsn_ret;
-	job->dsn_envid = env->dsn_envid;
-}
-
-/* The outcome into the queue; the entry ends here. */
-static void
-record(struct queue *q, struct queue_entry *e, const char *context,
-    int delivered, time_t *next, struct failure *f)
-{
-	struct failure	qf;
-	char		error[CONTEXT_MAX + FAILURE_TEXT_MAX];
-	char		id[QUEUE_ID_MAX];
-
-	failure_clear(&qf);
-	strlcpy(id, queue_entry_id(e), sizeof(id));
-	snprintf(error, sizeof(error), "%s: %s", context, f->text);
-	if (delivered) {
-		if (queue_done(q, e, &qf) == -1)
-			log_warn("%s was delivered, but stays queued and may "
-			    "be sent again: %s", id, qf.text);
-	} else if (fail_is_temporary(f->kind)) {
-		if (queue_defer(q, e, error, time(NULL), next, &qf) == -1)
-			log_warn("%s: cannot record the attempt: %s", id,
-			    qf.text);
-	} else if (queue_fail(q, e, error, &qf) == -1)
-		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
-}
-
-void
-qrun_log_attempt(const struct account *a, const char *id, const char *from,
-    const struct addrlist *rcpts, off_t size, const char *context,
-    const struct failure *f)
-{
-	struct log_delivery	d;
-	char			error[CONTEXT_MAX + FAILURE_TEXT_MAX];
-	int			ok = f == NULL || f->kind == FAIL_NONE;
-
-	memset(&d, 0, sizeof(d));
-	d.id = id;
-	d.account = a->name;
-	d.host = a->host;
-	d.port = a->port;
-	d.tls = a->tls;
-	d.user = a->auth != AUTH_OFF ? a->user : NULL;
-	d.from = from;
-	d.rcpts = (const char *const *)rcpts->v;
-	d.nrcpts = rcpts->n;
-	d.size = (long long)size;
-	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
-	    "deferred" : "failed";
-	if (!ok) {
-		snprintf(error, sizeof(error), "%s: %s", context, f->text);
-		d.error = error;
-	}
-	log_delivery(a->logfile, &d);
-}
-
-int
-qrun_attempt(struct queue *q, struct queue_entry *e, const struct account *a,
-    struct deliver_session **d, char *context, size_t ctxlen, time_t *next,
-    struct failure *f)
-{
-	const struct queue_envelope	*env;
-	struct deliver_job		 job;
-	int				 rc = -1;
-
-	if (*d == NULL && deliver_open(a, d, context, ctxlen, f) == -1)
-		*d = NULL;
-	else if (lseek(queue_entry_fd(e), 0, SEEK_SET) == -1)
-		fail(f, FAIL_IO, "cannot rewind %s: %s", queue_entry_id(e),
-		    strerror(errno));
-	else {
-		job_fill(queue_entry_envelope(e), queue_entry_fd(e), &job);
-		rc = deliver_send(*d, &job, f);
-		if (rc == -1 && !deliver_usable(*d)) {
-			deliver_close(*d);
-			*d = NULL;
-		}
-	}
-	env = queue_entry_envelope(e);
-	qrun_log_attempt(a, queue_entry_id(e), env->from, &env->rcpts,
-	    env->size, context, rc == 0 ? NULL : f);
-	record(q, e, context, rc == 0, next, f);
-	return rc;
 }
 
 static int
@@ -243,9 +143,21 @@ report(const char *id, const char *context, const struct failure *f,
 }
 
 static void
+attempt_init(struct group *g, struct attempt *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->q = g->q;
+	t->account = g->account;
+	t->d = &g->d;
+	t->context = g->context;
+	t->ctxlen = sizeof(g->context);
+}
+
+static void
 group_one(struct group *g, const struct queue_envelope *env)
 {
 	struct queue_entry		*e;
+	struct attempt			 t;
 	struct failure			 f;
 	time_t				 next = 0;
 	int				 expired, r;
@@ -261,14 +173,14 @@ group_one(struct group *g, const struct queue_envelope *env)
 	}
 	expired = queue_entry_envelope(e)->created +
 	    g->account->queue_lifetime <= g->now;
-	if (session_open(g) == -1) {
-		f = g->open_failure;
-		record(g->q, e, g->context, 0, &next, &f);
-	} else if (qrun_attempt(g->q, e, g->account, &g->d, g->context,
-	    sizeof(g->context), &next, &f) == 0) {
+	attempt_init(g, &t);
+	if ((session_open(g) == -1 ?
+	    attempt_unreached(&t, e, &g->open_failure, &f) :
+	    attempt_run(&t, e, &f)) == 0) {
 		log_info("%s: delivered", env->id);
 		return;
 	}
+	next = t.next;
 	/*
 	 * As Postfix does: an old message gets one more attempt, and
 	 * expires only when that one fails too. Mail late is better than
@@ -279,8 +191,6 @@ group_one(struct group *g, const struct queue_envelope *env)
 		return;
 	}
 	report(env->id, g->context, &f, next, g->now);
-	if (!fail_is_temporary(f.kind))
-		bounce_send(g, env, f.text, 0);
 }
 
 /* Deferred just now: taken again to move it to failed/. */
@@ -309,7 +219,7 @@ expire(struct group *g, struct queue_entry *e,
     const struct queue_envelope *env)
 {
 	const struct queue_envelope	*taken = queue_entry_envelope(e);
-	struct queue_envelope		 now;
+	struct attempt			 t;
 	struct failure			 f;
 	char				 reason[FAILURE_TEXT_MAX + 128];
 	const char			*last;
@@ -326,82 +236,14 @@ expire(struct group *g, struct queue_entry *e,
 		snprintf(reason, sizeof(reason), "expired after %ld seconds "
 		    "in the queue; last error: %s",
 		    (long)g->account->queue_lifetime, last);
-	/* The listed copy, with the attempt count the entry has now. */
-	now = *env;
-	now.attempts = taken->attempts;
+	/* Before the move: the report reads the message from the entry. */
+	attempt_init(g, &t);
+	attempt_report(&t, taken, queue_entry_fd(e), reason, 1);
 	if (queue_fail(g->q, e, reason, &f) == -1) {
 		log_warn("%s: cannot move it to failed/: %s", env->id, f.text);
 		return;
 	}
 	log_warn("%s: %s; moved to failed/", env->id, reason);
-	bounce_send(g, &now, reason, 1);
-}
-
-static void
-bounce_send(struct group *g, const struct queue_envelope *env,
-    const char *reason, int expired)
-{
-	struct bounce_params	 bp;
-	struct queue_envelope	 benv;
-	struct queue_entry	*b = NULL;
-	struct failure		 f;
-	char			 path[PATH_MAX], host[256], from[512];
-	char			 id[QUEUE_ID_MAX];
-	time_t			 next = 0;
-	int			 fd;
-
-	if (!g->account->queue_bounce || !bounce_wanted(env))
-		return;
-	failure_clear(&f);
-	snprintf(path, sizeof(path), "%s/failed/%s.msg", g->q->dir, env->id);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s: no notification: %s: %s", env->id, path,
-		    strerror(errno));
-		return;
-	}
-	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
-	    g->account->domain != NULL ? g->account->domain : host);
-	memset(&bp, 0, sizeof(bp));
-	bp.env = env;
-	bp.msg_fd = fd;
-	bp.reason = reason;
-	bp.reporting_mta = host;
-	bp.from_addr = from;
-	bp.now = g->now;
-	bp.expired = expired;
-	memset(&benv, 0, sizeof(benv));
-	if ((env->config != NULL &&
-	    (benv.config = strdup(env->config)) == NULL) ||
-	    (benv.account = strdup(env->account)) == NULL ||
-	    (benv.from = strdup("")) == NULL)
-		fail(&f, FAIL_OS, "out of memory");
-	else if (addrlist_add(&benv.rcpts, env->from, &f) == 0 &&
-	    queue_create(g->q, &b, &f) == 0 &&
-	    bounce_write(&bp, queue_entry_fd(b), &f) == 0 &&
-	    queue_commit(g->q, b, &benv, &f) == 0) {
-		strlcpy(id, queue_entry_id(b), sizeof(id));
-		log_info("%s: notification to <%s> queued as %s", env->id,
-		    env->from, id);
-		if (session_open(g) == -1) {
-			f = g->open_failure;
-			record(g->q, b, g->context, 0, &next, &f);
-			report(id, g->context, &f, next, g->now);
-		} else if (qrun_attempt(g->q, b, g->account, &g->d,
-		    g->context, sizeof(g->context), &next, &f) == -1)
-			report(id, g->context, &f, next, g->now);
-		b = NULL;
-	}
-	if (f.kind != FAIL_NONE && b != NULL) {
-		log_warn("%s: cannot queue the notification to <%s>: %s",
-		    env->id, env->from, f.text);
-		queue_abort(g->q, b);
-	} else if (f.kind == FAIL_OS)
-		log_warn("%s: no notification: %s", env->id, f.text);
-	close(fd);
-	queue_envelope_free(&benv);
 }
 
 static int
@@ -697,6 +539,30 @@ print_age(char *buf, size_t len, time_t secs)
 		snprintf(buf, len, "%ldd", (long)(secs / 86400));
 }
 
+/* "to ADDR", and where it stands once it has a story. */
+static void
+print_rcpt(const struct queue_envelope *env, size_t i)
+{
+	const char	*reply = queue_rcpt_reply(env, i);
+
+	switch (queue_rcpt_state(env, i)) {
+	case RCPT_DELIVERED:
+		printf("  to %s (delivered)\n", env->rcpts.v[i]);
+		break;
+	case RCPT_FAILED:
+		printf("  to %s (failed: %s)\n", env->rcpts.v[i],
+		    reply != NULL ? reply : "refused");
+		break;
+	case RCPT_PENDING:
+		if (reply != NULL)
+			printf("  to %s (deferred: %s)\n", env->rcpts.v[i],
+			    reply);
+		else
+			printf("  to %s\n", env->rcpts.v[i]);
+		break;
+	}
+}
+
 void
 qrun_print_entry(const char *id, const struct queue_envelope *env,
     time_t now)
@@ -722,7 +588,7 @@ qrun_print_entry(const char *id, const struct queue_envelope *env,
 	if (env->user != NULL)
 		printf("  user %s\n", env->user);
 	for (i = 0; i < env->rcpts.n; i++)
-		printf("  to %s\n", env->rcpts.v[i]);
+		print_rcpt(env, i);
 	if (env->last_error != NULL)
 		printf("  error %s\n", env->last_error);
 	printf("\n");

@@ -2,7 +2,8 @@
  * qrun: the queue seen from the command line: queue runs (-q, -qf) that
  * send each account's due messages over one connection, expiry and
  * bounces, the listing of mailq / -bp, and --queue-remove and
- * --queue-retry. submit uses qrun_attempt() for the message it queued.
+ * --queue-retry. Each message's attempt is attempt.h's, as a
+ * submission's is.
  */
 #ifndef POSTIE_QRUN_H
 #define POSTIE_QRUN_H
@@ -23,27 +24,6 @@ struct qrun_params {
 /* The queue directory of account a. */
 int	qrun_queue_dir(const struct account *a, char *buf, size_t len,
 	    struct failure *f);
-
-/*
- * Sends entry e (taken or just committed) over session *d, opening it
- * when *d is NULL, and records the outcome in the queue: done, deferred
- * or failed. Returns 0 when delivered; -1 with f set otherwise (after a
- * temporary failure the message is deferred, *next receives the next
- * attempt's time; after a permanent one it is in failed/). The entry is
- * always ended. When the session breaks, *d is closed and set to NULL.
- */
-int	qrun_attempt(struct queue *q, struct queue_entry *e,
-	    const struct account *a, struct deliver_session **d,
-	    char *context, size_t ctxlen, time_t *next, struct failure *f);
-
-/*
- * Writes one attempt to the delivery log (the account's logfile):
- * delivered when f is NULL or FAIL_NONE, else deferred or failed
- * by the kind, with "CONTEXT: TEXT" as the error. id may be NULL.
- */
-void	qrun_log_attempt(const struct account *a, const char *id,
-	    const char *from, const struct addrlist *rcpts, off_t size,
-	    const char *context, const struct failure *f);
 
 /*
  * Sends the due messages of account a in queue q over session *d (which

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "attempt.h"
+#include "buf.h"
 #include "deliver.h"
 #include "localname.h"
 #include "log.h"
@@ -46,6 +48,8 @@ static int	qualify_rcpts(struct submission *s, struct failure *f);
 static int	spool_open(struct failure *f);
 static enum submit_outcome submit_direct(struct submission *s, char *context,
 		    size_t ctxlen, struct failure *f);
+static int	partly_refused(const struct addrlist *rcpts,
+		    const struct smtp_rcpt_result *res, struct failure *f);
 static int	envelope_fill(const struct submission *s,
 		    struct queue_envelope *env, struct failure *f);
 static enum submit_outcome submit_queued(struct submission *s, int quiet,
@@ -312,12 +316,48 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
 		job.dsn_ret = s->req->dsn_ret != NULL ? s->req->dsn_ret :
 		    s->account->dsn_return;
 		job.dsn_envid = s->req->dsn_envid;
-		rc = deliver_one(s->account, &job, context, ctxlen, f);
-		qrun_log_attempt(s->account, NULL, s->from, &s->rcpts,
+		job.results = calloc(s->rcpts.n, sizeof(*job.results));
+		if (job.results == NULL)
+			fail(f, FAIL_OS, "out of memory");
+		else if ((rc = deliver_one(s->account, &job, context, ctxlen,
+		    f)) == 0)
+			rc = partly_refused(&s->rcpts, job.results, f);
+		attempt_log(s->account, NULL, s->from, &s->rcpts,
 		    s->info.size, context, rc == 0 ? NULL : f);
+		free(job.results);
 	}
 	close(fd);
 	return rc == 0 ? SUBMIT_DELIVERED : SUBMIT_FAILED;
+}
+
+/*
+ * queue off: nothing is kept, so a recipient the server refused while
+ * it took the others is the caller's to send again: a failure naming
+ * each one (67 when one was refused for good, else 75), as msmtp has it.
+ */
+static int
+partly_refused(const struct addrlist *rcpts,
+    const struct smtp_rcpt_result *res, struct failure *f)
+{
+	struct buf	b = BUF_INIT;
+	size_t		i, refused = 0;
+	int		permanent = 0;
+
+	for (i = 0; i < rcpts->n; i++) {
+		if (res[i].code / 100 == 2)
+			continue;
+		refused++;
+		permanent |= res[i].code / 100 == 5;
+		if (buf_appendf(&b, "%s<%s> (%s)", b.len > 0 ? ", " : "",
+		    rcpts->v[i], res[i].reply) == -1)
+			break;
+	}
+	if (refused > 0)
+		fail(f, permanent ? FAIL_NOUSER : FAIL_TEMPFAIL, "the server "
+		    "took the message for %zu of %zu recipients; refused: %s",
+		    rcpts->n - refused, rcpts->n, b.data != NULL ? b.data : "");
+	buf_free(&b, 0);
+	return refused > 0 ? -1 : 0;
 }
 
 static int
@@ -414,13 +454,23 @@ submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
     int quiet, char *context, size_t ctxlen, struct failure *f)
 {
 	struct deliver_session	*d = NULL;
+	struct attempt		 t;
 	char			 id[QUEUE_ID_MAX], hint[80];
 	time_t			 next = 0;
 	long			 minutes;
+	int			 rc;
 
 	strlcpy(id, queue_entry_id(e), sizeof(id));
-	if (qrun_attempt(q, e, s->account, &d, context, ctxlen, &next,
-	    f) == 0) {
+	memset(&t, 0, sizeof(t));
+	t.q = q;
+	t.account = s->account;
+	t.d = &d;
+	t.context = context;
+	t.ctxlen = ctxlen;
+	t.submission = 1;
+	rc = attempt_run(&t, e, f);
+	next = t.next;
+	if (rc == 0) {
 		qrun_flush_account(q, s->config, s->account, &d);
 		deliver_close(d);
 		return SUBMIT_DELIVERED;

@@ -84,8 +84,9 @@ fake_wait
 check_rc "no PIPELINING, MAIL 553: exit 69" 69
 check_eq "no PIPELINING, MAIL 553: nothing after MAIL but QUIT" "EHLO AUTH MAIL QUIT" "$(sent)"
 
-# one recipient of two refused: the other gets the message, exit 0, and a
-# warning line names the refused one with the reply code
+# one recipient of two refused with queue off: the other gets the
+# message, and since nothing is kept for the refused one, the exit is 67
+# with one line naming it and its reply (msmtp's way)
 fake_start - --implicit-tls <<'S'
 reply-rcpt gone@example.test 550 5.1.1 <gone@example.test> no such user
 serve
@@ -93,8 +94,9 @@ S
 config_fake "$T/rc" "$FAKE_PORT" implicit "queue off"
 postie_run -C "$T/rc" gone@example.test rcpt@example.test <"$T/msg"
 fake_wait
-check_rc "one of two recipients refused: exit 0" 0
-check_err "the warning names the refused recipient and the code" warning gone@example.test 550
+check_rc "one of two recipients refused, queue off: exit 67" 67
+check_err "the error line names the refused recipient and its reply" \
+    "1 of 2 recipients" "<gone@example.test>" "550 5.1.1"
 check_eq "both RCPTs sent, the message sent once" "EHLO AUTH MAIL RCPT RCPT DATA QUIT" "$(sent)"
 check_transcript "the message was accepted" '^S: 250 2.0.0 queued'
 

@@ -37,8 +37,9 @@ check_rc "the queue run: exit 0" 0
 check "the deliverable one arrives" delivered 1
 
 sys_run ptcarol -bp
-check_eq "carol's mailq after the run: the deferred one only" \
-    "tempfail@example.test" "$(sed -n 's/^  to //p' "$T/stdout")"
+check_eq "carol's mailq after the run: the deferred one only, with its reply" \
+    "tempfail@example.test (deferred: RCPT TO:<tempfail@example.test>: 450" \
+    "$(sed -n 's/^  to \(.*: 450\).*/\1/p' "$T/stdout")"
 check "it shows one attempt and the server's refusal" \
     sh -c "grep -q 'attempts 1' '$T/stdout' && grep -q '^  error .*450' '$T/stdout'"
 check_eq "and the summary" "1 queued, 0 failed" "$(tail -n 1 "$T/stdout")"

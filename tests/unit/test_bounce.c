@@ -280,6 +280,52 @@ test_two_recipients_rejected(void **state)
 	done(&x);
 }
 
+/*
+ * Each recipient has its own outcome: the report lists only those
+ * refused for good, each with its own status and reply; the one
+ * delivered is not in it, and the text says the others got it.
+ */
+static void
+test_each_recipient_its_own(void **state)
+{
+	struct fixture	 x;
+	struct failure	 f;
+	char		*p1, *p2;
+
+	(void)state;
+	setup_env(&x, "sender@example.org", "not the reason shown", original,
+	    sizeof(original) - 1);
+	assert_int_equal(addrlist_add(&x.env.rcpts, "c@example.net", &f), 0);
+	assert_int_equal(queue_rcpt_set(&x.env, 0, RCPT_FAILED,
+	    "RCPT TO:<a@example.net>: 550 5.1.1 no such user", &f), 0);
+	assert_int_equal(queue_rcpt_set(&x.env, 1, RCPT_DELIVERED, NULL,
+	    &f), 0);
+	assert_int_equal(queue_rcpt_set(&x.env, 2, RCPT_FAILED,
+	    "RCPT TO:<c@example.net>: 552 5.2.2 mailbox full", &f), 0);
+	run(&x);
+	assert_lines_sane(x.out, x.len);
+	p1 = part(x.out, 1);
+	assert_non_null(strstr(p1, "<a@example.net>\r\n    RCPT "
+	    "TO:<a@example.net>: 550 5.1.1 no such user\r\n"));
+	assert_non_null(strstr(p1, "<c@example.net>\r\n    RCPT "
+	    "TO:<c@example.net>: 552 5.2.2 mailbox full\r\n"));
+	assert_null(strstr(p1, "b@example.net"));
+	assert_null(strstr(p1, "not the reason shown"));
+	assert_non_null(strstr(p1, "Its other recipients got it."));
+	p2 = part(x.out, 2);
+	assert_int_equal(count(p2, "Final-Recipient: "), 2);
+	assert_non_null(strstr(p2, "Final-Recipient: rfc822; a@example.net"
+	    "\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: "
+	    "smtp; 550 5.1.1 no such user\r\n"));
+	assert_non_null(strstr(p2, "Final-Recipient: rfc822; c@example.net"
+	    "\r\nAction: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: "
+	    "smtp; 552 5.2.2 mailbox full\r\n"));
+	assert_null(strstr(p2, "b@example.net"));
+	free(p1);
+	free(p2);
+	done(&x);
+}
+
 static void
 test_expired(void **state)
 {
@@ -493,6 +539,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_recipients_rejected),
+		cmocka_unit_test(test_each_recipient_its_own),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_status_and_diagnostic),
 		cmocka_unit_test(test_hostile_reason),

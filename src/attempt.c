@@ -1,0 +1,408 @@
+/*
+ * attempt: one delivery attempt of one queued message (see attempt.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "bounce.h"
+#include "localname.h"
+#include "log.h"
+
+#define ERROR_MAX	(512 + FAILURE_TEXT_MAX)
+
+/* One transaction: the pending recipients not yet tried this attempt. */
+struct batch {
+	struct addrlist		 rcpts;
+	size_t			*idx;		/* into the envelope's */
+	struct smtp_rcpt_result	*res;
+};
+
+static int	batch_fill(struct batch *b, const struct queue_envelope *env,
+		    const unsigned char *tried, struct failure *f);
+static void	batch_free(struct batch *b);
+static int	send_batch(struct attempt *t, struct queue_entry *e,
+		    unsigned char *tried, int *again, struct failure *f);
+static int	settle(struct queue_envelope *env, size_t i,
+		    const struct smtp_rcpt_result *r, int sent,
+		    const struct failure *f, int *again);
+static int	is_mail_failure(const struct failure *f);
+static void	warn_rcpts(const struct attempt *t,
+		    const struct queue_envelope *env,
+		    const unsigned char *tried);
+static int	finish(struct attempt *t, struct queue_entry *e,
+		    struct failure *f);
+static void	first_reply(const struct queue_envelope *env,
+		    enum rcpt_state st, char *buf, size_t len);
+
+int
+attempt_unreached(struct attempt *t, struct queue_entry *e,
+    const struct failure *why, struct failure *f)
+{
+	struct queue_envelope	*env = queue_entry_envelope_rw(e);
+	struct smtp_rcpt_result	 none;
+	size_t			 i;
+	int			 again = 0;
+
+	*f = *why;
+	memset(&none, 0, sizeof(none));
+	for (i = 0; i < env->rcpts.n; i++)
+		if (queue_rcpt_state(env, i) == RCPT_PENDING)
+			(void)settle(env, i, &none, 0, f, &again);
+	attempt_log(t->account, queue_entry_id(e), env->from, &env->rcpts,
+	    env->size, t->context, f);
+	return finish(t, e, f);
+}
+
+int
+attempt_run(struct attempt *t, struct queue_entry *e, struct failure *f)
+{
+	const struct queue_envelope	*env = queue_entry_envelope(e);
+	struct failure			 qf;
+	unsigned char			*tried;
+	int				 again = 1, rc = 0;
+
+	t->next = 0;
+	if ((tried = calloc(env->rcpts.n + 1, 1)) == NULL) {
+		fail(f, FAIL_OS, "out of memory");
+		queue_release(e);
+		return -1;
+	}
+	while (again && rc == 0) {
+		again = 0;
+		rc = send_batch(t, e, tried, &again, f);
+		failure_clear(&qf);
+		/* The next transaction must not send anyone it twice. */
+		if (again && queue_save(t->q, e, &qf) == -1) {
+			log_warn("%s: cannot record the recipients delivered "
+			    "so far: %s", queue_entry_id(e), qf.text);
+			again = 0;
+		}
+	}
+	env = queue_entry_envelope(e);
+	attempt_log(t->account, queue_entry_id(e), env->from, &env->rcpts,
+	    env->size, t->context, rc == 0 ? NULL : f);
+	warn_rcpts(t, env, tried);
+	free(tried);
+	return finish(t, e, f);
+}
+
+static int
+batch_fill(struct batch *b, const struct queue_envelope *env,
+    const unsigned char *tried, struct failure *f)
+{
+	size_t	i;
+
+	memset(b, 0, sizeof(*b));
+	if ((b->idx = calloc(env->rcpts.n + 1, sizeof(*b->idx))) == NULL ||
+	    (b->res = calloc(env->rcpts.n + 1, sizeof(*b->res))) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	for (i = 0; i < env->rcpts.n; i++) {
+		if (tried[i] || queue_rcpt_state(env, i) != RCPT_PENDING)
+			continue;
+		b->idx[b->rcpts.n] = i;
+		if (addrlist_add(&b->rcpts, env->rcpts.v[i], f) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	addrlist_free(&b->rcpts);
+	free(b->idx);
+	free(b->res);
+}
+
+/*
+ * One transaction for the recipients still to try; *again when the
+ * server took some and asked for the rest in another (452). Returns 0
+ * when nothing was left to send or the server took the message, -1 with
+ * f otherwise.
+ */
+static int
+send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
+    int *again, struct failure *f)
+{
+	struct queue_envelope	*env = queue_entry_envelope_rw(e);
+	struct deliver_job	 job;
+	struct batch		 b;
+	size_t			 k;
+	int			 rc = -1;
+
+	if (batch_fill(&b, env, tried, f) == -1 || b.rcpts.n == 0) {
+		rc = b.rcpts.n == 0 && f->kind == FAIL_NONE ? 0 : -1;
+		batch_free(&b);
+		return rc;
+	}
+	if (*t->d == NULL && deliver_open(t->account, t->d, t->context,
+	    t->ctxlen, f) == -1) {
+		*t->d = NULL;
+		/* Unreached: the failure is every recipient's. */
+		for (k = 0; k < b.rcpts.n; k++)
+			(void)settle(env, b.idx[k], &b.res[k], 0, f, again);
+	} else {
+		memset(&job, 0, sizeof(job));
+		job.from = env->from;
+		job.rcpts = &b.rcpts;
+		job.fd = queue_entry_fd(e);
+		job.size = env->size;
+		job.eight_bit = env->eight_bit;
+		job.dsn_notify = env->dsn_notify;
+		job.dsn_ret = env->dsn_ret;
+		job.dsn_envid = env->dsn_envid;
+		job.results = b.res;
+		rc = deliver_send(*t->d, &job, f);
+		for (k = 0; k < b.rcpts.n; k++) {
+			tried[b.idx[k]] = 1;
+			if (settle(env, b.idx[k], &b.res[k], rc == 0, f,
+			    again) == 1)
+				tried[b.idx[k]] = 0;
+		}
+		if (rc == -1 && !deliver_usable(*t->d)) {
+			deliver_close(*t->d);
+			*t->d = NULL;
+		}
+	}
+	batch_free(&b);
+	return rc;
+}
+
+/*
+ * Recipient i after a transaction that was taken (sent) or failed (f).
+ * Returns 1 for a recipient to try again at once (452 in a transaction
+ * that others got), else 0; -1 when memory ran out (it stays pending).
+ */
+static int
+settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
+    int sent, const struct failure *f, int *again)
+{
+	const char	*own = r->reply[0] != '\0' ? r->reply : NULL;
+	int		 klass = r->code / 100;
+
+	/* A refused MAIL: what the RCPTs were told says nothing. */
+	if (!sent && is_mail_failure(f))
+		klass = 0;
+	if (sent && klass == 2)
+		return queue_rcpt_set(env, i, RCPT_DELIVERED, NULL, NULL);
+	if (klass == 5)
+		return queue_rcpt_set(env, i, RCPT_FAILED, own, NULL);
+	if (klass == 4) {
+		if (sent && r->code == 452) {
+			*again = 1;
+			return queue_rcpt_set(env, i, RCPT_PENDING, own,
+			    NULL) == -1 ? -1 : 1;
+		}
+		return queue_rcpt_set(env, i, RCPT_PENDING, own, NULL);
+	}
+	/* Taken at RCPT, then the message was not: its fate is the DATA's. */
+	return queue_rcpt_set(env, i, fail_is_temporary(f->kind) ?
+	    RCPT_PENDING : RCPT_FAILED, f->text, NULL);
+}
+
+static int
+is_mail_failure(const struct failure *f)
+{
+	return strncmp(f->text, "MAIL ", 5) == 0;
+}
+
+/*
+ * Each recipient refused (or, when others went, deferred) in this
+ * attempt gets a line of its own; a total failure gets the caller's one
+ * line instead.
+ */
+static void
+warn_rcpts(const struct attempt *t, const struct queue_envelope *env,
+    const unsigned char *tried)
+{
+	size_t	i, d = queue_rcpt_count(env, RCPT_DELIVERED);
+	size_t	p = queue_rcpt_count(env, RCPT_PENDING);
+	size_t	x = queue_rcpt_count(env, RCPT_FAILED);
+
+	if (d == 0 && (p == 0 || x == 0))
+		return;
+	for (i = 0; i < env->rcpts.n; i++) {
+		if (!tried[i] || queue_rcpt_reply(env, i) == NULL)
+			continue;
+		if (queue_rcpt_state(env, i) == RCPT_FAILED)
+			log_warn("recipient <%s> refused: %s; %s",
+			    env->rcpts.v[i], queue_rcpt_reply(env, i),
+			    p > 0 ? "it will be reported to the sender" :
+			    "reported to the sender");
+		else if (queue_rcpt_state(env, i) == RCPT_PENDING &&
+		    t->submission)
+			log_warn("recipient <%s> deferred: %s; it will be "
+			    "tried again", env->rcpts.v[i],
+			    queue_rcpt_reply(env, i));
+		else if (queue_rcpt_state(env, i) == RCPT_PENDING)
+			log_info("recipient <%s> deferred: %s",
+			    env->rcpts.v[i], queue_rcpt_reply(env, i));
+	}
+}
+
+/* The first reply about a recipient in state st, for a summary. */
+static void
+first_reply(const struct queue_envelope *env, enum rcpt_state st, char *buf,
+    size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < env->rcpts.n; i++)
+		if (queue_rcpt_state(env, i) == st &&
+		    queue_rcpt_reply(env, i) != NULL) {
+			snprintf(buf, len, ": %s", queue_rcpt_reply(env, i));
+			return;
+		}
+	buf[0] = '\0';
+}
+
+/* The outcome into the queue; the entry ends here. */
+static int
+finish(struct attempt *t, struct queue_entry *e, struct failure *f)
+{
+	const struct queue_envelope	*env = queue_entry_envelope(e);
+	struct failure			 qf;
+	char				 error[ERROR_MAX], id[QUEUE_ID_MAX];
+	char				 first[FAILURE_TEXT_MAX];
+	size_t				 d, p, n;
+
+	strlcpy(id, queue_entry_id(e), sizeof(id));
+	d = queue_rcpt_count(env, RCPT_DELIVERED);
+	p = queue_rcpt_count(env, RCPT_PENDING);
+	n = env->rcpts.n;
+	failure_clear(&qf);
+	if (p > 0) {
+		if (!fail_is_temporary(f->kind)) {
+			first_reply(env, RCPT_PENDING, first, sizeof(first));
+			fail(f, FAIL_TEMPFAIL, "%zu of %zu recipient%s deferred"
+			    "%s", p, n, n == 1 ? "" : "s", first);
+		}
+		snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
+		if (queue_defer(t->q, e, error, time(NULL), &t->next,
+		    &qf) == -1)
+			log_warn("%s: cannot record the attempt: %s", id,
+			    qf.text);
+		return -1;
+	}
+	if (queue_rcpt_count(env, RCPT_FAILED) > 0 && (d > 0 ||
+	    !t->submission))
+		attempt_report(t, env, queue_entry_fd(e), NULL, 0);
+	if (d > 0) {
+		failure_clear(f);
+		if (queue_done(t->q, e, &qf) == -1)
+			log_warn("%s was delivered, but stays queued and may "
+			    "be sent again: %s", id, qf.text);
+		return 0;
+	}
+	if (fail_is_temporary(f->kind) || f->kind == FAIL_NONE) {
+		first_reply(env, RCPT_FAILED, first, sizeof(first));
+		fail(f, FAIL_NOUSER, "every recipient was refused%s", first);
+	}
+	snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
+	if (queue_fail(t->q, e, error, &qf) == -1)
+		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
+	return -1;
+}
+
+void
+attempt_log(const struct account *a, const char *id, const char *from,
+    const struct addrlist *rcpts, off_t size, const char *context,
+    const struct failure *f)
+{
+	struct log_delivery	d;
+	char			error[ERROR_MAX];
+	int			ok = f == NULL || f->kind == FAIL_NONE;
+
+	memset(&d, 0, sizeof(d));
+	d.id = id;
+	d.account = a->name;
+	d.host = a->host;
+	d.port = a->port;
+	d.tls = a->tls;
+	d.user = a->auth != AUTH_OFF ? a->user : NULL;
+	d.from = from;
+	d.rcpts = (const char *const *)rcpts->v;
+	d.nrcpts = rcpts->n;
+	d.size = (long long)size;
+	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
+	    "deferred" : "failed";
+	if (!ok) {
+		snprintf(error, sizeof(error), "%s: %s", context, f->text);
+		d.error = error;
+	}
+	log_delivery(a->logfile, &d);
+}
+
+/* The report's own envelope: from the null sender to the sender. */
+static int
+report_envelope(const struct queue_envelope *env, struct queue_envelope *r,
+    struct failure *f)
+{
+	memset(r, 0, sizeof(*r));
+	if ((env->config != NULL && (r->config = strdup(env->config)) ==
+	    NULL) || (r->account = strdup(env->account)) == NULL ||
+	    (r->from = strdup("")) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	return addrlist_add(&r->rcpts, env->from, f);
+}
+
+void
+attempt_report(struct attempt *t, const struct queue_envelope *env,
+    int msg_fd, const char *reason, int expired)
+{
+	struct bounce_params	 bp;
+	struct queue_envelope	 renv;
+	struct queue_entry	*b = NULL;
+	struct attempt		 sub;
+	struct failure		 f;
+	char			 host[256], from[512], id[QUEUE_ID_MAX];
+
+	if (!t->account->queue_bounce || !bounce_wanted(env))
+		return;
+	failure_clear(&f);
+	memset(&renv, 0, sizeof(renv));
+	if (localname_host(host, sizeof(host)) == -1)
+		strlcpy(host, "localhost", sizeof(host));
+	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
+	    t->account->domain != NULL ? t->account->domain : host);
+	memset(&bp, 0, sizeof(bp));
+	bp.env = env;
+	bp.msg_fd = msg_fd;
+	bp.reason = reason;
+	bp.reporting_mta = host;
+	bp.from_addr = from;
+	bp.now = time(NULL);
+	bp.expired = expired;
+	if (lseek(msg_fd, 0, SEEK_SET) == -1)
+		fail(&f, FAIL_IO, "cannot rewind the message: %s",
+		    strerror(errno));
+	else if (report_envelope(env, &renv, &f) == 0 &&
+	    queue_create(t->q, &b, &f) == 0 &&
+	    bounce_write(&bp, queue_entry_fd(b), &f) == 0 &&
+	    queue_commit(t->q, b, &renv, &f) == 0) {
+		strlcpy(id, queue_entry_id(b), sizeof(id));
+		log_info("%s: notification to <%s> queued as %s", env->id,
+		    env->from, id);
+		sub = *t;
+		sub.submission = 1;
+		if (attempt_run(&sub, b, &f) == -1 &&
+		    fail_is_temporary(f.kind))
+			log_info("%s: %s: %s", id, t->context, f.text);
+		else if (f.kind != FAIL_NONE)
+			log_warn("%s: %s: %s", id, t->context, f.text);
+		failure_clear(&f);
+		b = NULL;
+	}
+	if (f.kind != FAIL_NONE && b != NULL) {
+		log_warn("%s: cannot queue the notification to <%s>: %s",
+		    env->id, env->from, f.text);
+		queue_abort(t->q, b);
+	} else if (f.kind == FAIL_OS || f.kind == FAIL_IO)
+		log_warn("%s: no notification: %s", env->id, f.text);
+	queue_envelope_free(&renv);
+}
