@@ -4,8 +4,10 @@
  * error come from the input (parts separated by FUZZ_SEP: reason,
  * sender, recipient, then the message). The original message is
  * whatever was queued, so any bytes; the reason holds the server's
- * reply. Properties, as bounce.h promises: CRLF lines only, none over
- * 998 octets, no NUL.
+ * reply. A second recipient, refused for good with the reason as its
+ * own reply, is added beside a delivered first one when the reason's
+ * length is odd (per-recipient states). Properties, as bounce.h
+ * promises: CRLF lines only, none over 998 octets, no NUL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	env.created = 1700000000;
 	env.attempts = 3;
 	FUZZ_CHECK(addrlist_add(&env.rcpts, rcpt, &f) == 0);
+	if (len[0] % 2) {
+		FUZZ_CHECK(addrlist_add(&env.rcpts, "second@example.test",
+		    &f) == 0);
+		FUZZ_CHECK(queue_rcpt_set(&env, 0, RCPT_DELIVERED, NULL,
+		    &f) == 0);
+		FUZZ_CHECK(queue_rcpt_set(&env, 1, RCPT_FAILED, reason,
+		    &f) == 0);
+	}
 	(void)bounce_wanted(&env);
 	memset(&p, 0, sizeof(p));
 	p.env = &env;
@@ -73,7 +83,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		check_report(&out);
 	} else
 		FUZZ_CHECK(f.kind == FAIL_IO || f.kind == FAIL_OS);
-	addrlist_free(&env.rcpts);
+	env.from = NULL;
+	env.dsn_notify = NULL;
+	queue_envelope_free(&env);
 	buf_free(&out, 0);
 	free(reason);
 	free(from);

@@ -7,6 +7,7 @@
  * same text is also read as the request at the head of a maildrop file
  * (queue_envelope_parse_request), which a local user writes: it may
  * lack the sender and the recipients, and must round-trip the same way.
+ * Each recipient's state and last reply round-trip with it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,12 @@ check_same(const struct queue_envelope *a, const struct queue_envelope *b)
 	FUZZ_CHECK(same_str(a->dsn_envid, b->dsn_envid));
 	FUZZ_CHECK(same_str(a->last_error, b->last_error));
 	FUZZ_CHECK(a->rcpts.n == b->rcpts.n);
-	for (i = 0; i < a->rcpts.n; i++)
+	for (i = 0; i < a->rcpts.n; i++) {
 		FUZZ_CHECK(strcmp(a->rcpts.v[i], b->rcpts.v[i]) == 0);
+		FUZZ_CHECK(queue_rcpt_state(a, i) == queue_rcpt_state(b, i));
+		FUZZ_CHECK(same_str(queue_rcpt_reply(a, i),
+		    queue_rcpt_reply(b, i)));
+	}
 	FUZZ_CHECK(a->eight_bit == b->eight_bit && a->size == b->size);
 	FUZZ_CHECK(a->created == b->created && a->attempts == b->attempts);
 	FUZZ_CHECK(a->next_attempt == b->next_attempt);

@@ -65,6 +65,12 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
   drop-data-after LINES
                    for serve: drop the connection in the middle of a message,
                    after receiving LINES lines of it
+  rcpt-limit N     for serve: a transaction takes N recipients; each RCPT
+                   after that is answered "452 4.5.3 too many recipients"
+                   (as Postfix's smtpd_recipient_limit)
+  hang-after-messages N
+                   for serve: once N messages were received, read what the
+                   client sends but never answer again (until --timeout)
   serve            behave as a permissive server for the rest of the
                    connection (until QUIT or the client closes)
 
@@ -112,7 +118,7 @@ EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
 COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
-            "drop-data-after", "serve"}
+            "drop-data-after", "rcpt-limit", "hang-after-messages", "serve"}
 
 
 
@@ -186,6 +192,8 @@ def parse_script(path):
             if cmd == "reply-chunk" and (len(arg.split(" ", 1)) != 2
                                          or not arg.split(" ", 1)[0].isdigit()):
                 raise ScriptError("%s:%d: reply-chunk N TEXT" % (path, n))
+            if cmd in ("rcpt-limit", "hang-after-messages") and not arg.isdigit():
+                raise ScriptError("%s:%d: %s N" % (path, n, cmd))
             if cmd == "drop-data-after" and not arg.isdigit():
                 raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
             if cmd == "sleep":
@@ -231,6 +239,8 @@ class Session:
         self.chunk_replies = {}
         self.authed = False
         self.drop_after = None
+        self.rcpt_limit = None
+        self.hang_after = None
 
     # -- bytes in and out --------------------------------------------------
 
@@ -358,6 +368,10 @@ class Session:
                 self.chunk_replies[int(nth)] = text
             elif cmd == "drop-data-after":
                 self.drop_after = int(arg)
+            elif cmd == "rcpt-limit":
+                self.rcpt_limit = int(arg)
+            elif cmd == "hang-after-messages":
+                self.hang_after = int(arg)
             elif cmd == "reply":
                 verb, text = arg.split(" ", 1)
                 self.replies[verb.upper()] = text
@@ -422,6 +436,7 @@ class Session:
 
     def reset(self):
         self.mail = self.rcpt = False
+        self.rcpts_taken = 0
         self.chunks = []
         self.bdat_data = bytearray()
         self.bdat_failed = False
@@ -431,6 +446,10 @@ class Session:
         if not self.sent_anything and self.say("GREETING", "220 fake.test ESMTP fakesmtp") is None:
             return
         while True:
+            if self.hang_after is not None and self.opts.messages >= self.hang_after:
+                self.tr.event("server stops answering after %d messages" % self.opts.messages)
+                while True:
+                    self.client_line()
             words = self.client_line().decode("utf-8", "replace").split(" ")
             verb = words[0].upper()
             handler = getattr(self, "do_" + verb.lower(), None) if verb.isalpha() else None
@@ -507,6 +526,9 @@ class Session:
 
     def do_rcpt(self, verb, args):
         addr = args[0][3:].strip("<>").lower() if args and args[0].upper().startswith("TO:") else ""
+        if self.mail and self.rcpt_limit is not None and self.rcpts_taken >= self.rcpt_limit:
+            self.send_lines(b"452 4.5.3 too many recipients")
+            return True
         if self.mail and addr in self.rcpt_replies:
             self.send_lines(unescape(self.rcpt_replies[addr]))
             if self.rcpt_replies[addr].startswith("2"):
@@ -515,6 +537,7 @@ class Session:
         code = self.say(verb, "250 2.1.5 recipient ok" if self.mail else "503 5.5.1 MAIL first")
         if code is not None and code.startswith("2"):
             self.rcpt = True
+            self.rcpts_taken += 1
         return code is not None
 
     def do_data(self, verb, args):
