@@ -10,6 +10,7 @@
 
 #include "attempt.h"
 #include "bounce.h"
+#include "compat.h"
 #include "localname.h"
 #include "log.h"
 
@@ -30,7 +31,9 @@ static int	send_batch(struct attempt *t, struct queue_entry *e,
 static int	settle(struct queue_envelope *env, size_t i,
 		    const struct smtp_rcpt_result *r, int sent,
 		    const struct failure *f, int *again);
-static int	is_mail_failure(const struct failure *f);
+static void	log_outcomes(const struct attempt *t, const char *id,
+		    const struct queue_envelope *env,
+		    const unsigned char *tried, const struct failure *f);
 static void	warn_rcpts(const struct attempt *t,
 		    const struct queue_envelope *env,
 		    const unsigned char *tried);
@@ -84,8 +87,7 @@ attempt_run(struct attempt *t, struct queue_entry *e, struct failure *f)
 		}
 	}
 	env = queue_entry_envelope(e);
-	attempt_log(t->account, queue_entry_id(e), env->from, &env->rcpts,
-	    env->size, t->context, rc == 0 ? NULL : f);
+	log_outcomes(t, queue_entry_id(e), env, tried, f);
 	warn_rcpts(t, env, tried);
 	free(tried);
 	return finish(t, e, f);
@@ -144,8 +146,10 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 	    t->ctxlen, f) == -1) {
 		*t->d = NULL;
 		/* Unreached: the failure is every recipient's. */
-		for (k = 0; k < b.rcpts.n; k++)
+		for (k = 0; k < b.rcpts.n; k++) {
+			tried[b.idx[k]] = 1;
 			(void)settle(env, b.idx[k], &b.res[k], 0, f, again);
+		}
 	} else {
 		memset(&job, 0, sizeof(job));
 		job.from = env->from;
@@ -185,9 +189,6 @@ settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
 	const char	*own = r->reply[0] != '\0' ? r->reply : NULL;
 	int		 klass = r->code / 100;
 
-	/* A refused MAIL: what the RCPTs were told says nothing. */
-	if (!sent && is_mail_failure(f))
-		klass = 0;
 	if (sent && klass == 2)
 		return queue_rcpt_set(env, i, RCPT_DELIVERED, NULL, NULL);
 	if (klass == 5)
@@ -205,10 +206,47 @@ settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
 	    RCPT_PENDING : RCPT_FAILED, f->text, NULL);
 }
 
-static int
-is_mail_failure(const struct failure *f)
+/*
+ * The delivery log: one line per outcome of this attempt, each naming
+ * only the recipients it tried that ended so, with the first one's reply.
+ */
+static void
+log_outcomes(const struct attempt *t, const char *id,
+    const struct queue_envelope *env, const unsigned char *tried,
+    const struct failure *f)
 {
-	return strncmp(f->text, "MAIL ", 5) == 0;
+	static const enum rcpt_state	 order[] = {
+		RCPT_DELIVERED, RCPT_PENDING, RCPT_FAILED,
+	};
+	struct addrlist			 l;
+	struct failure			 why;
+	const char			*first;
+	size_t				 i, k;
+
+	for (k = 0; k < POSTIE_NELEM(order); k++) {
+		memset(&l, 0, sizeof(l));
+		first = NULL;
+		for (i = 0; i < env->rcpts.n; i++) {
+			if (!tried[i] || queue_rcpt_state(env, i) != order[k])
+				continue;
+			if (addrlist_add(&l, env->rcpts.v[i], NULL) == -1)
+				break;
+			if (first == NULL)
+				first = queue_rcpt_reply(env, i);
+		}
+		if (l.n > 0) {
+			failure_clear(&why);
+			if (order[k] != RCPT_DELIVERED)
+				fail(&why, order[k] == RCPT_PENDING ?
+				    FAIL_TEMPFAIL : fail_is_temporary(f->kind) ||
+				    f->kind == FAIL_NONE ? FAIL_REJECTED :
+				    f->kind, "%s", first != NULL ? first :
+				    f->text);
+			attempt_log(t->account, id, env->from, &l, env->size,
+			    t->context, &why);
+		}
+		addrlist_free(&l);
+	}
 }
 
 /*
@@ -277,7 +315,8 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 	n = env->rcpts.n;
 	failure_clear(&qf);
 	if (p > 0) {
-		if (!fail_is_temporary(f->kind)) {
+		/* Mixed outcomes: the count says more than the last reply. */
+		if (!fail_is_temporary(f->kind) || p < n) {
 			first_reply(env, RCPT_PENDING, first, sizeof(first));
 			fail(f, FAIL_TEMPFAIL, "%zu of %zu recipient%s deferred"
 			    "%s", p, n, n == 1 ? "" : "s", first);

@@ -91,6 +91,7 @@
 
 #include "buf.h"
 #include "build.h"
+#include "fileio.h"
 #include "queue.h"
 #include "sysuser.h"
 
@@ -179,7 +180,6 @@ static void	new_id(char id[QUEUE_ID_MAX]);
 static int	is_full(int err);
 static int	io_fail(struct queue *q, struct failure *f, const char *rel,
 		    int err);
-static int	write_all(int fd, const char *p, size_t n);
 static int	has_file(struct queue *q, enum where w, const char *id,
 		    const char *ext);
 static int	unlink_file(struct queue *q, enum where w, const char *id,
@@ -293,23 +293,6 @@ io_fail(struct queue *q, struct failure *f, const char *rel, int err)
 		return fail(f, FAIL_TEMPFAIL, "the queue %s is full: %s",
 		    q->dir, strerror(err));
 	return fail(f, FAIL_IO, "%s/%s: %s", q->dir, rel, strerror(err));
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int
@@ -885,7 +868,7 @@ env_write_tmp(struct queue *q, const char *id,
 		buf_free(&b, 0);
 		return io_fail(q, f, rel, errno);
 	}
-	err = write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1 ?
+	err = fileio_write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1 ?
 	    errno : 0;
 	/* On some file systems the write error only shows at close. */
 	if (close(fd) == -1 && err == 0)
@@ -983,7 +966,7 @@ status_put(struct queue *q, const struct queue_envelope *env, enum where w)
 	if (env_format(&copy, &b) == 0 && (fd = openat(q->statusfd, tmp,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644)) !=
 	    -1) {
-		if (fchmod(fd, 0644) == -1 || write_all(fd, b.data, b.len) ==
+		if (fchmod(fd, 0644) == -1 || fileio_write_all(fd, b.data, b.len) ==
 		    -1 || close(fd) == -1 ||
 		    renameat(q->statusfd, tmp, q->statusfd, env->drop) == -1)
 			unlinkat(q->statusfd, tmp, 0);
@@ -1333,6 +1316,11 @@ queue_rcpt_set(struct queue_envelope *env, size_t i, enum rcpt_state st,
 	if (reply != NULL && (copy = strdup(reply)) == NULL)
 		return fail(f, FAIL_OS, "%s", strerror(errno));
 	env->rcpt_status[i].state = st;
+	if (st == RCPT_DELIVERED) {
+		/* What refused it before is no longer its story. */
+		free(env->rcpt_status[i].reply);
+		env->rcpt_status[i].reply = NULL;
+	}
 	if (copy != NULL) {
 		free(env->rcpt_status[i].reply);
 		env->rcpt_status[i].reply = copy;

@@ -1279,9 +1279,11 @@ smtp_on_rcpt(struct smtp_session *s, struct failure *f)
 	struct failure	own;
 	int		code = s->reply.code;
 
-	s->results[s->rcpt].code = code;
+	/* After a refused MAIL, "need MAIL first" says nothing of it. */
+	s->results[s->rcpt].code = s->mail_fail.kind != FAIL_NONE ? 0 : code;
 	s->results[s->rcpt].reply[0] = '\0';
-	if (code / 100 == 4 || code / 100 == 5) {
+	if (s->results[s->rcpt].code / 100 == 4 ||
+	    s->results[s->rcpt].code / 100 == 5) {
 		/* Its own words, for the queue and the sender's report. */
 		failure_clear(&own);
 		(void)smtp_refused(s, FAIL_NOUSER, &own);

@@ -79,7 +79,8 @@ struct smtp_envelope {
 /* Per-recipient outcome of smtp_send(). */
 #define SMTP_RCPT_REPLY_MAX 512
 struct smtp_rcpt_result {
-	int		code;		/* the RCPT reply code; 0: none came */
+	int		code;		/* the RCPT reply code; 0: none came,
+					   or MAIL was refused before it */
 	char		reply[SMTP_RCPT_REPLY_MAX];	/* "RCPT TO:<a>: 550 ..."
 					   for a refusal, one line, escaped */
 };

@@ -5,7 +5,7 @@
 # retry only the deferred one is sent, and the sender gets one report
 # naming the refused one with its own reply. Each got exactly one copy.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 17
+plan 20
 
 printf '%s\n' "From: sender@example.test" "To: team@example.test" \
     "Subject: per-recipient states" "" "hello" >"$T/msg"
@@ -23,7 +23,8 @@ reply-rcpt bad@example.test 550 5.1.1 <bad@example.test>: no such user
 reply-rcpt later@example.test 450 4.2.1 <later@example.test>: mailbox busy
 serve
 S
-config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD"
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD" \
+    "logfile $T/deliveries.log"
 postie_run -C "$T/rc" -f sender@example.test ok@example.test \
     bad@example.test later@example.test <"$T/msg"
 fake_wait
@@ -38,6 +39,11 @@ check_eq "and the queued line says how many wait" 1 \
 check_eq "the server took the message for ok@ alone" "ok@example.test" \
     "$(rcpts_taken "$T/transcript.1")"
 
+check_eq "the delivery log: one line per outcome, each naming its own" \
+    "recipients=ok@example.test result=delivered|recipients=later@example.test result=deferred|recipients=bad@example.test result=failed" \
+    "$(sed 's/.* \(recipients=[^ ]*\) .* \(result=[a-z]*\).*/\1 \2/' "$T/deliveries.log" | tr '\n' '|' | sed 's/|$//')"
+check "the failed line quotes its own reply" grep -q \
+    'recipients=bad@example.test .*result=failed error=.*550\\s5.1.1' "$T/deliveries.log"
 postie_run -C "$T/rc" -bp
 check_eq "mailq: each recipient's state" \
     "ok@example.test (delivered)|bad@example.test (failed: RCPT TO:<bad@example.test>: 550 5.1.1 <bad@example.test>: no such user)|later@example.test (deferred: RCPT TO:<later@example.test>: 450 4.2.1 <later@example.test>: mailbox busy)" \
@@ -47,7 +53,8 @@ check_eq "the envelope keeps the states" "2" \
 
 # The retry: a server that takes everything.
 fake_start serve --implicit-tls
-config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD"
+config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD" \
+    "logfile $T/deliveries.log"
 postie_run -C "$T/rc" -qf
 fake_wait
 check_rc "the retry: exit 0" 0
@@ -68,5 +75,8 @@ check "with its own reply" grep -q \
 check_eq "and only it: ok@ and later@ are not in the report" 1 \
     "$(grep -c '^Final-Recipient:' "$T/data.2")"
 check_eq "the message was sent again once" "hello" "$(tail -n 1 "$T/data" | tr -d '\r')"
+check_eq "the retry's log line names later@ alone, delivered" \
+    "recipients=later@example.test result=delivered" \
+    "$(sed -n '4p' "$T/deliveries.log" | sed 's/.* \(recipients=[^ ]*\) .* \(result=[a-z]*\).*/\1 \2/')"
 check_eq "the queue is empty" "" "$(ls "$QD/queue")"
 check_eq "nothing in failed/" "" "$(ls "$QD/failed")"
