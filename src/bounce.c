@@ -26,6 +26,7 @@
 
 #include "bounce.h"
 #include "buf.h"
+#include "fileio.h"
 
 #define LINE_OCTETS	998	/* RFC 5322 2.1.1, without the CRLF */
 #define OUT_BLOCK	65536	/* written when the buffer holds this much */
@@ -774,17 +775,7 @@ out_raw_line(struct out *o, const char *p, size_t n)
 static void
 out_flush(struct out *o)
 {
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (o->err == 0 && off < o->b.len) {
-		n = write(o->fd, o->b.data + off, o->b.len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			o->err = errno;
-		else
-			off += (size_t)n;
-	}
+	if (o->err == 0 && fileio_write_all(o->fd, o->b.data, o->b.len) == -1)
+		o->err = errno;
 	buf_reset(&o->b);
 }

@@ -44,6 +44,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fileio.h"
 #include "localname.h"
 #include "log.h"
 #include "maildrop.h"
@@ -137,7 +138,7 @@ keep_receipt(const char *name)
 	snprintf(line, sizeof(line), "%s\n", name);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1 ||
-	    write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+	    fileio_write_all(fd, line, strlen(line)) == -1)
 		log_info("no receipt kept for mailq: %s: %s", path,
 		    strerror(errno));
 	if (fd != -1)
@@ -204,8 +205,7 @@ write_request(int fd, const struct submit_request *r, struct failure *f)
 	struct queue_envelope	 env;
 	struct buf		 b = BUF_INIT;
 	char			 user[LOCALNAME_MAX + 1];
-	size_t			 i, off;
-	ssize_t			 n;
+	size_t			 i;
 	int			 rc = -1;
 
 	memset(&env, 0, sizeof(env));
@@ -236,17 +236,12 @@ write_request(int fd, const struct submit_request *r, struct failure *f)
 		    "maildrop");
 		goto out;
 	}
-	for (off = 0; off < b.len; off += (size_t)n)
-		if ((n = write(fd, b.data + off, b.len - off)) == -1) {
-			if (errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			fail(f, errno == ENOSPC || errno == EDQUOT ?
-			    FAIL_TEMPFAIL : FAIL_IO, "cannot write to the "
-			    "system maildrop: %s", strerror(errno));
-			goto out;
-		}
+	if (fileio_write_all(fd, b.data, b.len) == -1) {
+		fail(f, errno == ENOSPC || errno == EDQUOT ? FAIL_TEMPFAIL :
+		    FAIL_IO, "cannot write to the system maildrop: %s",
+		    strerror(errno));
+		goto out;
+	}
 	rc = 0;
 out:
 	addrlist_free(&env.rcpts);
@@ -678,8 +673,8 @@ write_receipts(const char *path, const struct buf *kept)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1)
 		return;
-	if ((kept->len > 0 && write(fd, kept->data, kept->len) !=
-	    (ssize_t)kept->len) || close(fd) == -1 || rename(tmp, path) == -1)
+	if (fileio_write_all(fd, kept->data, kept->len) == -1 ||
+	    close(fd) == -1 || rename(tmp, path) == -1)
 		unlink(tmp);
 }
 

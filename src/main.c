@@ -185,9 +185,8 @@ run_smtp_server(const struct invocation *inv, int maildrop)
 		config_free(&c);
 		return exitcode_report(&f, NULL);
 	}
-	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+	if (localname_host(host, sizeof(host)) == -1)
 		strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
 	/* A client that goes away is EPIPE on stdout, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	st.config = maildrop ? NULL : &c;

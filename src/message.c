@@ -25,6 +25,7 @@
 #include <gnutls/gnutls.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "message.h"
 
 #define MESSAGE_BLOCK	65536
@@ -234,20 +235,11 @@ message_info_free(struct message_info *info)
 static int
 write_all(struct pass *p, const char *data, size_t len)
 {
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(p->out_fd, data, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			/* A full disk empties again: worth trying later. */
-			return fail(p->f, errno == ENOSPC || errno == EDQUOT ||
-			    errno == EFBIG ? FAIL_TEMPFAIL : FAIL_IO,
-			    "cannot write the message: %s", strerror(errno));
-		}
-		data += n;
-		len -= (size_t)n;
-	}
+	if (fileio_write_all(p->out_fd, data, len) == -1)
+		/* A full disk empties again: worth trying later. */
+		return fail(p->f, errno == ENOSPC || errno == EDQUOT ||
+		    errno == EFBIG ? FAIL_TEMPFAIL : FAIL_IO,
+		    "cannot write the message: %s", strerror(errno));
 	return 0;
 }
 

@@ -71,9 +71,8 @@ submit_message(const struct config *c, const struct submit_request *r,
 	s.config = c;
 	s.req = r;
 	s.info = init;
-	if (gethostname(s.host, sizeof(s.host)) == -1 || s.host[0] == '\0')
+	if (localname_host(s.host, sizeof(s.host)) == -1)
 		strlcpy(s.host, "localhost", sizeof(s.host));
-	s.host[sizeof(s.host) - 1] = '\0';
 	/* Until a connection is tried, a failure is ours, not the server's. */
 	context[0] = '\0';
 	if (choose_account(&s, f) == 0 && envelope_from(&s, f) == 0) {

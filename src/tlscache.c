@@ -26,6 +26,7 @@
 
 #include "build.h"
 #include "log.h"
+#include "fileio.h"
 #include "sysuser.h"
 #include "tlscache.h"
 
@@ -48,7 +49,6 @@ static int	dir_make(const char *);
 static int	file_safe(int, const char *);
 static int	read_all(int, unsigned char *, size_t);
 static int	head_parse(const unsigned char *, time_t *);
-static int	write_all(int, const void *, size_t);
 static int	parent_of(const char *, char *, size_t);
 
 int
@@ -292,8 +292,8 @@ tlscache_store(const char *path, const unsigned char *data, size_t len,
 		log_info("TLS session cache %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (write_all(fd, head, TLSCACHE_HEAD_LEN) == 0 &&
-	    write_all(fd, data, len) == 0 && close(fd) == 0) {
+	if (fileio_write_all(fd, head, TLSCACHE_HEAD_LEN) == 0 &&
+	    fileio_write_all(fd, data, len) == 0 && close(fd) == 0) {
 		fd = -1;
 		if (rename(tmp, path) == 0)
 			rc = 0;
@@ -305,24 +305,6 @@ tlscache_store(const char *path, const unsigned char *data, size_t len,
 		(void)unlink(tmp);
 	}
 	return rc;
-}
-
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const char	*q = p;
-	ssize_t		 r;
-
-	while (len > 0) {
-		r = write(fd, q, len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		q += r;
-		len -= (size_t)r;
-	}
-	return 0;
 }
 
 /* The directory must be ours and closed to others, or it is not used. */
