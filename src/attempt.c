@@ -53,11 +53,11 @@ attempt_unreached(struct attempt *t, struct queue_entry *e,
 
 	*f = *why;
 	memset(&none, 0, sizeof(none));
-	for (i = 0; i < env->rcpts.n; i++)
-		if (queue_rcpt_state(env, i) == RCPT_PENDING)
+	for (i = 0; i < env->env.rcpts.n; i++)
+		if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
 			(void)settle(env, i, &none, 0, f, &again);
-	attempt_log(t->account, queue_entry_id(e), env->from, &env->rcpts,
-	    env->size, t->context, f);
+	attempt_log(t->account, queue_entry_id(e), env->env.from, &env->env.rcpts,
+	    env->env.size, t->context, f);
 	return finish(t, e, f);
 }
 
@@ -70,7 +70,7 @@ attempt_run(struct attempt *t, struct queue_entry *e, struct failure *f)
 	int				 again = 1, rc = 0;
 
 	t->next = 0;
-	if ((tried = calloc(env->rcpts.n + 1, 1)) == NULL) {
+	if ((tried = calloc(env->env.rcpts.n + 1, 1)) == NULL) {
 		fail(f, FAIL_OS, "out of memory");
 		queue_release(e);
 		return -1;
@@ -100,14 +100,14 @@ batch_fill(struct batch *b, const struct queue_envelope *env,
 	size_t	i;
 
 	memset(b, 0, sizeof(*b));
-	if ((b->idx = calloc(env->rcpts.n + 1, sizeof(*b->idx))) == NULL ||
-	    (b->res = calloc(env->rcpts.n + 1, sizeof(*b->res))) == NULL)
+	if ((b->idx = calloc(env->env.rcpts.n + 1, sizeof(*b->idx))) == NULL ||
+	    (b->res = calloc(env->env.rcpts.n + 1, sizeof(*b->res))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	for (i = 0; i < env->rcpts.n; i++) {
-		if (tried[i] || queue_rcpt_state(env, i) != RCPT_PENDING)
+	for (i = 0; i < env->env.rcpts.n; i++) {
+		if (tried[i] || envelope_rcpt_state(&env->env, i) != RCPT_PENDING)
 			continue;
 		b->idx[b->rcpts.n] = i;
-		if (addrlist_add(&b->rcpts, env->rcpts.v[i], f) == -1)
+		if (addrlist_add(&b->rcpts, env->env.rcpts.v[i], f) == -1)
 			return -1;
 	}
 	return 0;
@@ -132,6 +132,7 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
     int *again, struct failure *f)
 {
 	struct queue_envelope	*env = queue_entry_envelope_rw(e);
+	struct envelope		 sub;
 	struct deliver_job	 job;
 	struct batch		 b;
 	size_t			 k;
@@ -151,15 +152,14 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 			(void)settle(env, b.idx[k], &b.res[k], 0, f, again);
 		}
 	} else {
+		/* The message's envelope, with this transaction's recipients. */
+		sub = env->env;
+		sub.rcpts = b.rcpts;
+		sub.rcpt_status = NULL;
+		sub.rcpt_status_n = 0;
 		memset(&job, 0, sizeof(job));
-		job.from = env->from;
-		job.rcpts = &b.rcpts;
+		job.env = &sub;
 		job.fd = queue_entry_fd(e);
-		job.size = env->size;
-		job.eight_bit = env->eight_bit;
-		job.dsn_notify = env->dsn_notify;
-		job.dsn_ret = env->dsn_ret;
-		job.dsn_envid = env->dsn_envid;
 		job.results = b.res;
 		rc = deliver_send(*t->d, &job, f);
 		for (k = 0; k < b.rcpts.n; k++) {
@@ -190,19 +190,19 @@ settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
 	int		 klass = r->code / 100;
 
 	if (sent && klass == 2)
-		return queue_rcpt_set(env, i, RCPT_DELIVERED, NULL, NULL);
+		return envelope_rcpt_set(&env->env, i, RCPT_DELIVERED, NULL, NULL);
 	if (klass == 5)
-		return queue_rcpt_set(env, i, RCPT_FAILED, own, NULL);
+		return envelope_rcpt_set(&env->env, i, RCPT_FAILED, own, NULL);
 	if (klass == 4) {
 		if (sent && r->code == 452) {
 			*again = 1;
-			return queue_rcpt_set(env, i, RCPT_PENDING, own,
+			return envelope_rcpt_set(&env->env, i, RCPT_PENDING, own,
 			    NULL) == -1 ? -1 : 1;
 		}
-		return queue_rcpt_set(env, i, RCPT_PENDING, own, NULL);
+		return envelope_rcpt_set(&env->env, i, RCPT_PENDING, own, NULL);
 	}
 	/* Taken at RCPT, then the message was not: its fate is the DATA's. */
-	return queue_rcpt_set(env, i, fail_is_temporary(f->kind) ?
+	return envelope_rcpt_set(&env->env, i, fail_is_temporary(f->kind) ?
 	    RCPT_PENDING : RCPT_FAILED, f->text, NULL);
 }
 
@@ -226,13 +226,13 @@ log_outcomes(const struct attempt *t, const char *id,
 	for (k = 0; k < POSTIE_NELEM(order); k++) {
 		memset(&l, 0, sizeof(l));
 		first = NULL;
-		for (i = 0; i < env->rcpts.n; i++) {
-			if (!tried[i] || queue_rcpt_state(env, i) != order[k])
+		for (i = 0; i < env->env.rcpts.n; i++) {
+			if (!tried[i] || envelope_rcpt_state(&env->env, i) != order[k])
 				continue;
-			if (addrlist_add(&l, env->rcpts.v[i], NULL) == -1)
+			if (addrlist_add(&l, env->env.rcpts.v[i], NULL) == -1)
 				break;
 			if (first == NULL)
-				first = queue_rcpt_reply(env, i);
+				first = envelope_rcpt_reply(&env->env, i);
 		}
 		if (l.n > 0) {
 			failure_clear(&why);
@@ -242,7 +242,7 @@ log_outcomes(const struct attempt *t, const char *id,
 				    f->kind == FAIL_NONE ? FAIL_REJECTED :
 				    f->kind, "%s", first != NULL ? first :
 				    f->text);
-			attempt_log(t->account, id, env->from, &l, env->size,
+			attempt_log(t->account, id, env->env.from, &l, env->env.size,
 			    t->context, &why);
 		}
 		addrlist_free(&l);
@@ -258,28 +258,28 @@ static void
 warn_rcpts(const struct attempt *t, const struct queue_envelope *env,
     const unsigned char *tried)
 {
-	size_t	i, d = queue_rcpt_count(env, RCPT_DELIVERED);
-	size_t	p = queue_rcpt_count(env, RCPT_PENDING);
-	size_t	x = queue_rcpt_count(env, RCPT_FAILED);
+	size_t	i, d = envelope_rcpt_count(&env->env, RCPT_DELIVERED);
+	size_t	p = envelope_rcpt_count(&env->env, RCPT_PENDING);
+	size_t	x = envelope_rcpt_count(&env->env, RCPT_FAILED);
 
 	if (d == 0 && (p == 0 || x == 0))
 		return;
-	for (i = 0; i < env->rcpts.n; i++) {
-		if (!tried[i] || queue_rcpt_reply(env, i) == NULL)
+	for (i = 0; i < env->env.rcpts.n; i++) {
+		if (!tried[i] || envelope_rcpt_reply(&env->env, i) == NULL)
 			continue;
-		if (queue_rcpt_state(env, i) == RCPT_FAILED)
+		if (envelope_rcpt_state(&env->env, i) == RCPT_FAILED)
 			log_warn("recipient <%s> refused: %s; %s",
-			    env->rcpts.v[i], queue_rcpt_reply(env, i),
+			    env->env.rcpts.v[i], envelope_rcpt_reply(&env->env, i),
 			    p > 0 ? "it will be reported to the sender" :
 			    "reported to the sender");
-		else if (queue_rcpt_state(env, i) == RCPT_PENDING &&
+		else if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING &&
 		    t->submission)
 			log_warn("recipient <%s> deferred: %s; it will be "
-			    "tried again", env->rcpts.v[i],
-			    queue_rcpt_reply(env, i));
-		else if (queue_rcpt_state(env, i) == RCPT_PENDING)
+			    "tried again", env->env.rcpts.v[i],
+			    envelope_rcpt_reply(&env->env, i));
+		else if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
 			log_info("recipient <%s> deferred: %s",
-			    env->rcpts.v[i], queue_rcpt_reply(env, i));
+			    env->env.rcpts.v[i], envelope_rcpt_reply(&env->env, i));
 	}
 }
 
@@ -290,10 +290,10 @@ first_reply(const struct queue_envelope *env, enum rcpt_state st, char *buf,
 {
 	size_t	i;
 
-	for (i = 0; i < env->rcpts.n; i++)
-		if (queue_rcpt_state(env, i) == st &&
-		    queue_rcpt_reply(env, i) != NULL) {
-			snprintf(buf, len, ": %s", queue_rcpt_reply(env, i));
+	for (i = 0; i < env->env.rcpts.n; i++)
+		if (envelope_rcpt_state(&env->env, i) == st &&
+		    envelope_rcpt_reply(&env->env, i) != NULL) {
+			snprintf(buf, len, ": %s", envelope_rcpt_reply(&env->env, i));
 			return;
 		}
 	buf[0] = '\0';
@@ -310,9 +310,9 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 	size_t				 d, p, n;
 
 	strlcpy(id, queue_entry_id(e), sizeof(id));
-	d = queue_rcpt_count(env, RCPT_DELIVERED);
-	p = queue_rcpt_count(env, RCPT_PENDING);
-	n = env->rcpts.n;
+	d = envelope_rcpt_count(&env->env, RCPT_DELIVERED);
+	p = envelope_rcpt_count(&env->env, RCPT_PENDING);
+	n = env->env.rcpts.n;
 	failure_clear(&qf);
 	if (p > 0) {
 		/* Mixed outcomes: the count says more than the last reply. */
@@ -328,7 +328,7 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 			    qf.text);
 		return -1;
 	}
-	if (queue_rcpt_count(env, RCPT_FAILED) > 0 && (d > 0 ||
+	if (envelope_rcpt_count(&env->env, RCPT_FAILED) > 0 && (d > 0 ||
 	    !t->submission))
 		attempt_report(t, env, queue_entry_fd(e), NULL, 0);
 	if (d > 0) {
@@ -385,9 +385,9 @@ report_envelope(const struct queue_envelope *env, struct queue_envelope *r,
 	memset(r, 0, sizeof(*r));
 	if ((env->config != NULL && (r->config = strdup(env->config)) ==
 	    NULL) || (r->account = strdup(env->account)) == NULL ||
-	    (r->from = strdup("")) == NULL)
+	    (r->env.from = strdup("")) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	return addrlist_add(&r->rcpts, env->from, f);
+	return addrlist_add(&r->env.rcpts, env->env.from, f);
 }
 
 void
@@ -426,7 +426,7 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 	    queue_commit(t->q, b, &renv, &f) == 0) {
 		strlcpy(id, queue_entry_id(b), sizeof(id));
 		log_info("%s: notification to <%s> queued as %s", env->id,
-		    env->from, id);
+		    env->env.from, id);
 		sub = *t;
 		sub.submission = 1;
 		if (attempt_run(&sub, b, &f) == -1 &&
@@ -439,7 +439,7 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 	}
 	if (f.kind != FAIL_NONE && b != NULL) {
 		log_warn("%s: cannot queue the notification to <%s>: %s",
-		    env->id, env->from, f.text);
+		    env->id, env->env.from, f.text);
 		queue_abort(t->q, b);
 	} else if (f.kind == FAIL_OS || f.kind == FAIL_IO)
 		log_warn("%s: no notification: %s", env->id, f.text);

@@ -133,11 +133,11 @@ static void	put_original(struct report *r);
 int
 bounce_wanted(const struct queue_envelope *env)
 {
-	if (env->from == NULL || addr_is_null(env->from))
+	if (env->env.from == NULL || addr_is_null(env->env.from))
 		return 0;
-	if (!notify_failure(env->dsn_notify))
+	if (!notify_failure(env->env.dsn_notify))
 		return 0;
-	return !automatic_sender(env->from);
+	return !automatic_sender(env->env.from);
 }
 
 /*
@@ -524,8 +524,8 @@ put_header(struct report *r)
 	char		 to[ADDR_MAX], from[ADDR_MAX], rnd[17];
 	uint32_t	 a = arc4random(), b = arc4random();
 
-	if (r->env->from != NULL)
-		clean(to, sizeof(to), r->env->from, strlen(r->env->from));
+	if (r->env->env.from != NULL)
+		clean(to, sizeof(to), r->env->env.from, strlen(r->env->env.from));
 	else
 		*to = '\0';
 	if (p->from_addr != NULL)
@@ -561,10 +561,10 @@ put_header(struct report *r)
 static int
 reported(const struct report *r, size_t i)
 {
-	enum rcpt_state	st = queue_rcpt_state(r->env, i);
+	enum rcpt_state	st = envelope_rcpt_state(&r->env->env, i);
 
-	if (queue_rcpt_count(r->env, RCPT_FAILED) == 0 &&
-	    queue_rcpt_count(r->env, RCPT_DELIVERED) == 0)
+	if (envelope_rcpt_count(&r->env->env, RCPT_FAILED) == 0 &&
+	    envelope_rcpt_count(&r->env->env, RCPT_DELIVERED) == 0)
 		return 1;
 	return st == RCPT_FAILED || (st == RCPT_PENDING && r->p->expired);
 }
@@ -573,10 +573,10 @@ reported(const struct report *r, size_t i)
 static void
 rcpt_reason(const struct report *r, size_t i, char *buf, size_t len)
 {
-	const char	*own = queue_rcpt_reply(r->env, i);
+	const char	*own = envelope_rcpt_reply(&r->env->env, i);
 
 	if (own != NULL && !(r->p->expired &&
-	    queue_rcpt_state(r->env, i) == RCPT_PENDING))
+	    envelope_rcpt_state(&r->env->env, i) == RCPT_PENDING))
 		clean(buf, len, own, strlen(own));
 	else
 		strlcpy(buf, r->reason, len);
@@ -605,17 +605,17 @@ put_text(struct report *r)
 	out_line(o, "submitted on %s could not be delivered", r->created);
 	out_line(o, "to the following recipients, and will not be tried again:");
 	out_line(o, "%s", "");
-	for (i = 0; i < env->rcpts.n; i++) {
+	for (i = 0; i < env->env.rcpts.n; i++) {
 		if (!reported(r, i))
 			continue;
-		clean(addr, sizeof(addr), env->rcpts.v[i],
-		    strlen(env->rcpts.v[i]));
+		clean(addr, sizeof(addr), env->env.rcpts.v[i],
+		    strlen(env->env.rcpts.v[i]));
 		out_line(o, "  <%s>", addr);
 		rcpt_reason(r, i, why, sizeof(why));
 		put_wrapped(o, "    ", "    ", why);
 	}
 	out_line(o, "%s", "");
-	if (queue_rcpt_count(env, RCPT_DELIVERED) > 0)
+	if (envelope_rcpt_count(&env->env, RCPT_DELIVERED) > 0)
 		out_line(o, "Its other recipients got it.");
 	if (r->p->expired) {
 		out_line(o, "It stayed in the queue for longer than allowed: "
@@ -652,17 +652,17 @@ put_status(struct report *r)
 	out_line(o, "%s", "");
 	out_line(o, "Reporting-MTA: dns; %s", r->host);
 	out_line(o, "X-Postie-Queue-ID: %s", env->id);
-	if (env->dsn_envid != NULL && *env->dsn_envid != '\0') {
-		clean(addr, sizeof(addr), env->dsn_envid,
-		    strlen(env->dsn_envid));
+	if (env->env.dsn_envid != NULL && *env->env.dsn_envid != '\0') {
+		clean(addr, sizeof(addr), env->env.dsn_envid,
+		    strlen(env->env.dsn_envid));
 		out_line(o, "Original-Envelope-Id: %s", addr);
 	}
 	out_line(o, "Arrival-Date: %s", r->created);
-	for (i = 0; i < env->rcpts.n; i++) {
+	for (i = 0; i < env->env.rcpts.n; i++) {
 		if (!reported(r, i))
 			continue;
-		clean(addr, sizeof(addr), env->rcpts.v[i],
-		    strlen(env->rcpts.v[i]));
+		clean(addr, sizeof(addr), env->env.rcpts.v[i],
+		    strlen(env->env.rcpts.v[i]));
 		rcpt_reason(r, i, why, sizeof(why));
 		if (!find_status(why, status, sizeof(status)))
 			strlcpy(status, r->status, sizeof(status));

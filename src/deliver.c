@@ -35,8 +35,6 @@ static void	cache_file(const struct account *a, struct deliver_session *d);
 static int	open_session(const struct account *a,
 		    struct deliver_session *d, struct failure *f);
 static int	send_rset(struct deliver_session *d, struct failure *f);
-static void	envelope_fill(const struct deliver_job *job,
-		    struct smtp_envelope *env);
 
 void
 deliver_helo_name(const struct account *a, char *name, size_t len)
@@ -206,24 +204,10 @@ send_rset(struct deliver_session *d, struct failure *f)
 	return 0;
 }
 
-static void
-envelope_fill(const struct deliver_job *job, struct smtp_envelope *env)
-{
-	memset(env, 0, sizeof(*env));
-	env->from = job->from;
-	env->rcpts = job->rcpts;
-	env->eight_bit = job->eight_bit;
-	env->size = job->size;
-	env->dsn_notify = job->dsn_notify;
-	env->dsn_ret = job->dsn_ret;
-	env->dsn_envid = job->dsn_envid;
-}
-
 int
 deliver_send(struct deliver_session *d, const struct deliver_job *job,
     struct failure *f)
 {
-	struct smtp_envelope	 env;
 	struct smtp_rcpt_result	*res;
 	int			 rc = -1;
 
@@ -235,11 +219,10 @@ deliver_send(struct deliver_session *d, const struct deliver_job *job,
 		    strerror(errno));
 	if (d->need_rset && send_rset(d, f) == -1)
 		return -1;
-	if ((res = job->results) == NULL && (res = calloc(job->rcpts->n > 0 ?
-	    job->rcpts->n : 1, sizeof(*res))) == NULL)
+	if ((res = job->results) == NULL && (res = calloc(job->env->rcpts.n >
+	    0 ? job->env->rcpts.n : 1, sizeof(*res))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	envelope_fill(job, &env);
-	if (smtp_send(d->smtp, &env, job->fd, res, f) == 0)
+	if (smtp_send(d->smtp, job->env, job->fd, res, f) == 0)
 		rc = 0;
 	else {
 		/* smtp.h: a session out of step must not carry more. */

@@ -16,15 +16,9 @@
 #include "tls.h"
 
 struct deliver_job {
-	const char		*from;	/* envelope sender */
-	const struct addrlist	*rcpts;
+	const struct envelope	*env;	/* every recipient in it is sent */
 	int			 fd;	/* the normalised message, from offset 0 */
-	off_t			 size;
-	int			 eight_bit;
-	const char		*dsn_notify;	/* RCPT NOTIFY=, or NULL */
-	const char		*dsn_ret;	/* MAIL RET=, or NULL */
-	const char		*dsn_envid;	/* MAIL ENVID=, or NULL */
-	struct smtp_rcpt_result	*results;	/* rcpts->n: each RCPT's
+	struct smtp_rcpt_result	*results;	/* env->rcpts.n: each RCPT's
 						   reply, or NULL */
 };
 

@@ -215,16 +215,16 @@ write_request(int fd, const struct submit_request *r, struct failure *f)
 	/* The queue envelope's strings are its own; these are borrowed. */
 	env.user = user;
 	env.account = (char *)(uintptr_t)r->account;
-	env.from = (char *)(uintptr_t)r->from;
+	env.env.from = (char *)(uintptr_t)r->from;
 	env.full_name = (char *)(uintptr_t)r->full_name;
-	env.dsn_notify = (char *)(uintptr_t)r->dsn_notify;
-	env.dsn_ret = (char *)(uintptr_t)r->dsn_ret;
-	env.dsn_envid = (char *)(uintptr_t)r->dsn_envid;
+	env.env.dsn_notify = (char *)(uintptr_t)r->dsn_notify;
+	env.env.dsn_ret = (char *)(uintptr_t)r->dsn_ret;
+	env.env.dsn_envid = (char *)(uintptr_t)r->dsn_envid;
 	env.extract_rcpts = r->extract_rcpts;
-	env.eight_bit = r->eight_bit;
+	env.env.eight_bit = r->eight_bit;
 	env.created = time(NULL);
 	for (i = 0; r->rcpts != NULL && i < r->rcpts->n; i++)
-		if (addrlist_add(&env.rcpts, r->rcpts->v[i], f) == -1)
+		if (addrlist_add(&env.env.rcpts, r->rcpts->v[i], f) == -1)
 			goto out;
 	if (queue_envelope_format(&env, &b) == -1 ||
 	    buf_append(&b, "\n", 1) == -1) {
@@ -244,7 +244,7 @@ write_request(int fd, const struct submit_request *r, struct failure *f)
 	}
 	rc = 0;
 out:
-	addrlist_free(&env.rcpts);
+	addrlist_free(&env.env.rcpts);
 	buf_free(&b, 0);
 	return rc;
 }
@@ -532,7 +532,7 @@ check_request(const struct queue_envelope *req, struct failure *why)
 	size_t			  i;
 	int			  argc = 0, rc;
 
-	if ((argv = reallocarray(NULL, req->rcpts.n + 16, sizeof(*argv))) ==
+	if ((argv = reallocarray(NULL, req->env.rcpts.n + 16, sizeof(*argv))) ==
 	    NULL)
 		return fail(why, FAIL_OS, "out of memory");
 	argv[argc++] = (char *)(uintptr_t)"sendmail";
@@ -545,15 +545,15 @@ check_request(const struct queue_envelope *req, struct failure *why)
 	}								\
 } while (0)
 	OPTION("-a", req->account);
-	OPTION("-f", req->from);
+	OPTION("-f", req->env.from);
 	OPTION("-F", req->full_name);
-	OPTION("-N", req->dsn_notify);
-	OPTION("-R", req->dsn_ret);
-	OPTION("-V", req->dsn_envid);
+	OPTION("-N", req->env.dsn_notify);
+	OPTION("-R", req->env.dsn_ret);
+	OPTION("-V", req->env.dsn_envid);
 #undef OPTION
 	argv[argc++] = (char *)(uintptr_t)"--";
-	for (i = 0; i < req->rcpts.n; i++)
-		argv[argc++] = req->rcpts.v[i];
+	for (i = 0; i < req->env.rcpts.n; i++)
+		argv[argc++] = req->env.rcpts.v[i];
 	argv[argc] = NULL;
 	failure_clear(&sub);
 	rc = cli_parse(&inv, argc, argv, &sub);
@@ -695,7 +695,7 @@ list_one_drop(const char *name, time_t now)
 	snprintf(path, sizeof(path), "%s/%s", SYSUSER_MAILDROP, name);
 	if (open_file(AT_FDCWD, path, &m, &f) == 0 &&
 	    fstat(m.fd, &st) == 0) {
-		m.req.size = m.size;
+		m.req.env.size = m.size;
 		m.req.created = st.st_mtime;
 		qrun_print_entry(name, &m.req, now);
 		printf("  (waiting in the maildrop for the system queue "
@@ -738,7 +738,7 @@ maildrop_list_waiting(void)
 		if (valid_name(names[i]) &&
 		    open_file(dfd, names[i], &m, &f) == 0 &&
 		    fstat(m.fd, &st) == 0) {
-			m.req.size = m.size;
+			m.req.env.size = m.size;
 			m.req.created = st.st_mtime;
 			qrun_print_entry(names[i], &m.req, now);
 			printf("  (waiting in the maildrop for the system "

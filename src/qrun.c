@@ -543,22 +543,22 @@ print_age(char *buf, size_t len, time_t secs)
 static void
 print_rcpt(const struct queue_envelope *env, size_t i)
 {
-	const char	*reply = queue_rcpt_reply(env, i);
+	const char	*reply = envelope_rcpt_reply(&env->env, i);
 
-	switch (queue_rcpt_state(env, i)) {
+	switch (envelope_rcpt_state(&env->env, i)) {
 	case RCPT_DELIVERED:
-		printf("  to %s (delivered)\n", env->rcpts.v[i]);
+		printf("  to %s (delivered)\n", env->env.rcpts.v[i]);
 		break;
 	case RCPT_FAILED:
-		printf("  to %s (failed: %s)\n", env->rcpts.v[i],
+		printf("  to %s (failed: %s)\n", env->env.rcpts.v[i],
 		    reply != NULL ? reply : "refused");
 		break;
 	case RCPT_PENDING:
 		if (reply != NULL)
-			printf("  to %s (deferred: %s)\n", env->rcpts.v[i],
+			printf("  to %s (deferred: %s)\n", env->env.rcpts.v[i],
 			    reply);
 		else
-			printf("  to %s\n", env->rcpts.v[i]);
+			printf("  to %s\n", env->env.rcpts.v[i]);
 		break;
 	}
 }
@@ -570,9 +570,9 @@ qrun_print_entry(const char *id, const struct queue_envelope *env,
 	char	size[16], age[16], next[24];
 	size_t	i;
 
-	if (humanize_number(size, 6, (int64_t)env->size, "", HN_AUTOSCALE,
+	if (humanize_number(size, 6, (int64_t)env->env.size, "", HN_AUTOSCALE,
 	    HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
-		snprintf(size, sizeof(size), "%lld", (long long)env->size);
+		snprintf(size, sizeof(size), "%lld", (long long)env->env.size);
 	print_age(age, sizeof(age), now - env->created);
 	if (env->failed)
 		strlcpy(next, "failed", sizeof(next));
@@ -583,11 +583,11 @@ qrun_print_entry(const char *id, const struct queue_envelope *env,
 		print_age(next + 3, sizeof(next) - 3, env->next_attempt - now);
 	}
 	printf("%s  %s  age %s  attempts %u  next %s  from %s\n", id,
-	    size, age, env->attempts, next, env->from == NULL ?
-	    "(the account's)" : env->from[0] != '\0' ? env->from : "<>");
+	    size, age, env->attempts, next, env->env.from == NULL ?
+	    "(the account's)" : env->env.from[0] != '\0' ? env->env.from : "<>");
 	if (env->user != NULL)
 		printf("  user %s\n", env->user);
-	for (i = 0; i < env->rcpts.n; i++)
+	for (i = 0; i < env->env.rcpts.n; i++)
 		print_rcpt(env, i);
 	if (env->last_error != NULL)
 		printf("  error %s\n", env->last_error);

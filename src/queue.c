@@ -154,16 +154,16 @@ static const struct env_key {
 	{ "user",	K_STR,	offsetof(struct queue_envelope, user) },
 	{ "name",	K_STR,	offsetof(struct queue_envelope, full_name) },
 	{ "drop",	K_STR,	offsetof(struct queue_envelope, drop) },
-	{ "from",	K_STR,	offsetof(struct queue_envelope, from) },
-	{ "rcpt",	K_RCPT,	offsetof(struct queue_envelope, rcpts) },
+	{ "from",	K_STR,	offsetof(struct queue_envelope, env.from) },
+	{ "rcpt",	K_RCPT,	offsetof(struct queue_envelope, env.rcpts) },
 	{ "rcpt_state",	K_RSTATE, 0 },
 	{ "rcpt_reply",	K_RREPLY, 0 },
-	{ "notify",	K_STR,	offsetof(struct queue_envelope, dsn_notify) },
-	{ "ret",	K_STR,	offsetof(struct queue_envelope, dsn_ret) },
-	{ "envid",	K_STR,	offsetof(struct queue_envelope, dsn_envid) },
-	{ "eight_bit",	K_BOOL,	offsetof(struct queue_envelope, eight_bit) },
+	{ "notify",	K_STR,	offsetof(struct queue_envelope, env.dsn_notify) },
+	{ "ret",	K_STR,	offsetof(struct queue_envelope, env.dsn_ret) },
+	{ "envid",	K_STR,	offsetof(struct queue_envelope, env.dsn_envid) },
+	{ "eight_bit",	K_BOOL,	offsetof(struct queue_envelope, env.eight_bit) },
 	{ "extract",	K_FLAG,	offsetof(struct queue_envelope, extract_rcpts) },
-	{ "size",	K_OFF,	offsetof(struct queue_envelope, size) },
+	{ "size",	K_OFF,	offsetof(struct queue_envelope, env.size) },
 	{ "created",	K_TIME,	offsetof(struct queue_envelope, created) },
 	{ "attempts",	K_UINT,	offsetof(struct queue_envelope, attempts) },
 	{ "next",	K_TIME,	offsetof(struct queue_envelope, next_attempt) },
@@ -548,10 +548,10 @@ static const char *const rcpt_state_names[] = {
 static int
 put_rcpt(struct buf *b, const struct queue_envelope *env, size_t i)
 {
-	enum rcpt_state	 st = queue_rcpt_state(env, i);
-	const char	*reply = queue_rcpt_reply(env, i);
+	enum rcpt_state	 st = envelope_rcpt_state(&env->env, i);
+	const char	*reply = envelope_rcpt_reply(&env->env, i);
 
-	if (put_str(b, "rcpt", env->rcpts.v[i]) == -1)
+	if (put_str(b, "rcpt", env->env.rcpts.v[i]) == -1)
 		return -1;
 	if (st != RCPT_PENDING && buf_appendf(b, "rcpt_state %s\n",
 	    rcpt_state_names[st]) == -1)
@@ -640,12 +640,12 @@ static int
 env_set_rcpt(struct queue_envelope *env, const struct env_key *k,
     const char *v)
 {
-	size_t		 i, last = env->rcpts.n - 1;
+	size_t		 i, last = env->env.rcpts.n - 1;
 	char		*s;
 
-	if (env->rcpts.n == 0 || queue_rcpt_set(env, last,
-	    queue_rcpt_state(env, last), NULL, NULL) == -1) {
-		errno = env->rcpts.n == 0 ? EINVAL : ENOMEM;
+	if (env->env.rcpts.n == 0 || envelope_rcpt_set(&env->env, last,
+	    envelope_rcpt_state(&env->env, last), NULL, NULL) == -1) {
+		errno = env->env.rcpts.n == 0 ? EINVAL : ENOMEM;
 		return -1;
 	}
 	if (k->kind == K_RSTATE) {
@@ -653,21 +653,21 @@ env_set_rcpt(struct queue_envelope *env, const struct env_key *k,
 			if (strcmp(v, rcpt_state_names[i]) == 0)
 				break;
 		if (i == POSTIE_NELEM(rcpt_state_names) ||
-		    env->rcpt_status[last].state != RCPT_PENDING ||
-		    env->rcpt_status[last].reply != NULL) {
+		    env->env.rcpt_status[last].state != RCPT_PENDING ||
+		    env->env.rcpt_status[last].reply != NULL) {
 			errno = EINVAL;
 			return -1;
 		}
-		env->rcpt_status[last].state = (enum rcpt_state)i;
+		env->env.rcpt_status[last].state = (enum rcpt_state)i;
 		return 0;
 	}
-	if (env->rcpt_status[last].reply != NULL ||
+	if (env->env.rcpt_status[last].reply != NULL ||
 	    (s = unvis_strict(v)) == NULL) {
-		if (env->rcpt_status[last].reply != NULL)
+		if (env->env.rcpt_status[last].reply != NULL)
 			errno = EINVAL;
 		return -1;
 	}
-	env->rcpt_status[last].reply = s;
+	env->env.rcpt_status[last].reply = s;
 	return 0;
 }
 
@@ -763,7 +763,7 @@ env_parse(char *text, size_t len, struct queue_envelope *env,
 			    "%s:%lu: %s", name, lineno, errno == ENOMEM ?
 			    strerror(errno) : "malformed line");
 	}
-	if (!request && (env->from == NULL || env->rcpts.n == 0))
+	if (!request && (env->env.from == NULL || env->env.rcpts.n == 0))
 		return fail(f, FAIL_DATA, "%s: no sender or no recipient",
 		    name);
 	return 0;
@@ -887,25 +887,20 @@ env_copy(struct queue_envelope *dst, const struct queue_envelope *src,
 {
 	const struct env_key	*k;
 	const char		*s;
-	size_t			 i, j;
+	size_t			 i;
 
 	*dst = *src;
 	for (i = 0; i < POSTIE_NELEM(env_keys); i++)
 		if (env_keys[i].kind == K_STR)
 			*(char **)(void *)((char *)dst + env_keys[i].off) =
 			    NULL;
-	memset(&dst->rcpts, 0, sizeof(dst->rcpts));
-	dst->rcpt_status = NULL;
-	dst->rcpt_status_n = 0;
+	memset(&dst->env.rcpts, 0, sizeof(dst->env.rcpts));
+	dst->env.rcpt_status = NULL;
+	dst->env.rcpt_status_n = 0;
+	if (envelope_copy_rcpts(&dst->env, &src->env, f) == -1)
+		goto bad;
 	for (i = 0; i < POSTIE_NELEM(env_keys); i++) {
 		k = &env_keys[i];
-		if (k->kind == K_RCPT) {
-			for (j = 0; j < src->rcpts.n; j++)
-				if (addrlist_add(&dst->rcpts, src->rcpts.v[j],
-				    f) == -1)
-					goto bad;
-			continue;
-		}
 		if (k->kind != K_STR || (s = *(char *const *)(const void *)
 		    ((const char *)src + k->off)) == NULL)
 			continue;
@@ -915,10 +910,6 @@ env_copy(struct queue_envelope *dst, const struct queue_envelope *src,
 			goto bad;
 		}
 	}
-	for (i = 0; src->rcpt_status != NULL && i < src->rcpts.n; i++)
-		if (queue_rcpt_set(dst, i, queue_rcpt_state(src, i),
-		    queue_rcpt_reply(src, i), f) == -1)
-			goto bad;
 	return 0;
 bad:
 	queue_envelope_free(dst);
@@ -1122,7 +1113,7 @@ queue_commit(struct queue *q, struct queue_entry *e,
 		goto undo;
 	}
 	strlcpy(env->id, e->id, sizeof(env->id));
-	env->size = st.st_size;
+	env->env.size = st.st_size;
 	env->created = time(NULL);
 	env->failed = 0;
 	if (env_copy(&e->env, env, f) == -1 ||
@@ -1270,73 +1261,9 @@ queue_envelope_free(struct queue_envelope *env)
 		free(*s);
 		*s = NULL;
 	}
-	for (i = 0; env->rcpt_status != NULL && i < env->rcpt_status_n; i++)
-		free(env->rcpt_status[i].reply);
-	free(env->rcpt_status);
-	env->rcpt_status = NULL;
-	env->rcpt_status_n = 0;
-	addrlist_free(&env->rcpts);
+	envelope_free(&env->env);
 }
 
-enum rcpt_state
-queue_rcpt_state(const struct queue_envelope *env, size_t i)
-{
-	if (env->rcpt_status == NULL || i >= env->rcpt_status_n)
-		return RCPT_PENDING;
-	return env->rcpt_status[i].state;
-}
-
-const char *
-queue_rcpt_reply(const struct queue_envelope *env, size_t i)
-{
-	if (env->rcpt_status == NULL || i >= env->rcpt_status_n)
-		return NULL;
-	return env->rcpt_status[i].reply;
-}
-
-/* The status array grows with the list, on first use. */
-int
-queue_rcpt_set(struct queue_envelope *env, size_t i, enum rcpt_state st,
-    const char *reply, struct failure *f)
-{
-	struct rcpt_status	*v;
-	char			*copy = NULL;
-
-	if (i >= env->rcpts.n)
-		return fail(f, FAIL_SOFTWARE, "no recipient %zu", i);
-	if (env->rcpt_status == NULL || env->rcpt_status_n < env->rcpts.n) {
-		if ((v = reallocarray(env->rcpt_status, env->rcpts.n,
-		    sizeof(*v))) == NULL)
-			return fail(f, FAIL_OS, "%s", strerror(errno));
-		memset(v + env->rcpt_status_n, 0, (env->rcpts.n -
-		    env->rcpt_status_n) * sizeof(*v));
-		env->rcpt_status = v;
-		env->rcpt_status_n = env->rcpts.n;
-	}
-	if (reply != NULL && (copy = strdup(reply)) == NULL)
-		return fail(f, FAIL_OS, "%s", strerror(errno));
-	env->rcpt_status[i].state = st;
-	if (st == RCPT_DELIVERED) {
-		/* What refused it before is no longer its story. */
-		free(env->rcpt_status[i].reply);
-		env->rcpt_status[i].reply = NULL;
-	}
-	if (copy != NULL) {
-		free(env->rcpt_status[i].reply);
-		env->rcpt_status[i].reply = copy;
-	}
-	return 0;
-}
-
-size_t
-queue_rcpt_count(const struct queue_envelope *env, enum rcpt_state st)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < env->rcpts.n; i++)
-		n += queue_rcpt_state(env, i) == st;
-	return n;
-}
 
 /*
  * Opens and locks w/ID.msg, waiting up to wait_ms. While we waited its

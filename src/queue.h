@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "envelope.h"
 #include "exitcode.h"
 
 #define QUEUE_ID_MAX	32	/* an id and its NUL */
@@ -26,18 +27,6 @@ struct queue {
 	int	 statusfd;	/* DIR/status when it exists, else -1 */
 };
 
-/* Where a recipient stands (issue: no recipient dropped in silence). */
-enum rcpt_state {
-	RCPT_PENDING,		/* to be sent (again) */
-	RCPT_DELIVERED,		/* the server took the message for it */
-	RCPT_FAILED,		/* refused for good: reported to the sender */
-};
-
-struct rcpt_status {
-	enum rcpt_state	 state;
-	char		*reply;		/* the last reply about it, or NULL */
-};
-
 /* What the envelope file holds. Strings are malloc'd, NULL when unset. */
 struct queue_envelope {
 	char		 id[QUEUE_ID_MAX];
@@ -46,17 +35,8 @@ struct queue_envelope {
 	char		*user;		/* who dropped it in the maildrop */
 	char		*full_name;	/* -F, in a maildrop request only */
 	char		*drop;		/* the maildrop file it came from */
-	char		*from;		/* envelope sender; "" is the null sender */
-	struct addrlist	 rcpts;
-	struct rcpt_status *rcpt_status; /* one per rcpts.v[i], or NULL:
-					   every recipient pending */
-	size_t		 rcpt_status_n;	/* entries in rcpt_status */
-	char		*dsn_notify;	/* NOTIFY= value */
-	char		*dsn_ret;	/* RET= value */
-	char		*dsn_envid;	/* ENVID= value, xtext-ready */
-	int		 eight_bit;
+	struct envelope	 env;		/* size: of the message file */
 	int		 extract_rcpts;	/* -t, in a maildrop request only */
-	off_t		 size;		/* of the message file */
 	time_t		 created;
 	unsigned	 attempts;
 	time_t		 next_attempt;	/* 0: due now */
@@ -204,17 +184,6 @@ void	queue_clean(struct queue *q, time_t now);
 time_t	queue_backoff(unsigned attempts);
 
 void	queue_envelope_free(struct queue_envelope *env);
-
-/*
- * Recipient i of env: its state, and the last reply about it (NULL:
- * none). queue_rcpt_set() changes both (reply NULL keeps the old one);
- * errors: FAIL_OS. queue_rcpt_count(): how many are in state s.
- */
-enum rcpt_state queue_rcpt_state(const struct queue_envelope *env, size_t i);
-const char *queue_rcpt_reply(const struct queue_envelope *env, size_t i);
-int	queue_rcpt_set(struct queue_envelope *env, size_t i,
-	    enum rcpt_state s, const char *reply, struct failure *f);
-size_t	queue_rcpt_count(const struct queue_envelope *env, enum rcpt_state s);
 
 /*
  * The taken entry's own envelope, to record each recipient's outcome

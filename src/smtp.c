@@ -104,7 +104,7 @@ struct smtp_session {
 	int			 dsn_warned;	/* DSN dropped: said once */
 
 	/* One smtp_send(). */
-	const struct smtp_envelope *env;
+	const struct envelope *env;
 	struct smtp_rcpt_result	*results;
 	int			 fd;
 	int			 batch;		/* commands already sent */
@@ -201,8 +201,8 @@ static int	smtp_addrs_prepare(struct smtp_session *, struct failure *);
 static void	smtp_addrs_free(struct smtp_session *);
 static int	smtp_size_check(struct smtp_session *, struct failure *);
 static void	smtp_humanize(char [SMTP_HUMAN_SIZE], long long);
-static int	smtp_dsn_asked(const struct smtp_envelope *);
-static int	smtp_envelope_ascii(const struct smtp_envelope *);
+static int	smtp_dsn_asked(const struct envelope *);
+static int	smtp_envelope_ascii(const struct envelope *);
 static int	smtp_is_ascii(const char *);
 static int	smtp_is_ascii_n(const char *, size_t);
 static int	smtp_append_upper(struct buf *, const char *);
@@ -254,7 +254,7 @@ smtp_caps(const struct smtp_session *s)
 }
 
 int
-smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
+smtp_send(struct smtp_session *s, const struct envelope *env, int fd,
     struct smtp_rcpt_result *results, struct failure *f)
 {
 	size_t	i;
@@ -262,7 +262,7 @@ smtp_send(struct smtp_session *s, const struct smtp_envelope *env, int fd,
 
 	if (s->dead)
 		return fail(f, FAIL_SOFTWARE, "smtp_send on a broken session");
-	for (i = 0; i < env->rcpts->n; i++) {
+	for (i = 0; i < env->rcpts.n; i++) {
 		results[i].code = 0;
 		results[i].reply[0] = '\0';
 	}
@@ -941,14 +941,14 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 static int
 smtp_envelope_check(struct smtp_session *s, struct failure *f)
 {
-	const struct smtp_envelope	*env = s->env;
+	const struct envelope	*env = s->env;
 	size_t				 i;
 
-	if (env->rcpts->n == 0)
+	if (env->rcpts.n == 0)
 		return fail(f, FAIL_DATA, "no recipient");
 	if (smtp_addrs_prepare(s, f) == -1)
 		return -1;
-	for (i = 0; i < env->rcpts->n; i++)
+	for (i = 0; i < env->rcpts.n; i++)
 		if (smtp_envelope_label(s, S_RCPT, i, f) == -1)
 			return -1;
 	if (smtp_envelope_label(s, S_MAIL, 0, f) == -1)
@@ -998,8 +998,8 @@ smtp_humanize(char out[SMTP_HUMAN_SIZE], long long n)
 static int
 smtp_addrs_prepare(struct smtp_session *s, struct failure *f)
 {
-	const struct smtp_envelope	*env = s->env;
-	size_t				 i, n = env->rcpts->n;
+	const struct envelope	*env = s->env;
+	size_t				 i, n = env->rcpts.n;
 	int				 utf8 = s->caps & SMTP_CAP_SMTPUTF8;
 
 	smtp_addrs_free(s);
@@ -1008,7 +1008,7 @@ smtp_addrs_prepare(struct smtp_session *s, struct failure *f)
 	if (smtp_address_out(env->from, utf8, &s->addr[0], f) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (smtp_address_out(env->rcpts->v[i], utf8, &s->addr[i + 1],
+		if (smtp_address_out(env->rcpts.v[i], utf8, &s->addr[i + 1],
 		    f) == -1)
 			return -1;
 	return 0;
@@ -1088,7 +1088,7 @@ smtp_xtext(const char *in, struct buf *out)
 }
 
 int
-smtp_mail_command(const struct smtp_envelope *env, const char *from,
+smtp_mail_command(const struct envelope *env, const char *from,
     unsigned caps, struct buf *out)
 {
 	int	dsn = (caps & SMTP_CAP_DSN) != 0;
@@ -1121,10 +1121,10 @@ smtp_mail_command(const struct smtp_envelope *env, const char *from,
 }
 
 int
-smtp_rcpt_command(const struct smtp_envelope *env, size_t i,
+smtp_rcpt_command(const struct envelope *env, size_t i,
     const char *rcpt, unsigned caps, struct buf *out)
 {
-	const char	*orig = env->rcpts->v[i];
+	const char	*orig = env->rcpts.v[i];
 	int		 dsn = (caps & SMTP_CAP_DSN) && smtp_dsn_asked(env);
 
 	buf_reset(out);
@@ -1145,21 +1145,21 @@ smtp_rcpt_command(const struct smtp_envelope *env, size_t i,
 }
 
 static int
-smtp_dsn_asked(const struct smtp_envelope *env)
+smtp_dsn_asked(const struct envelope *env)
 {
 	return env->dsn_notify != NULL || env->dsn_ret != NULL ||
 	    env->dsn_envid != NULL;
 }
 
 static int
-smtp_envelope_ascii(const struct smtp_envelope *env)
+smtp_envelope_ascii(const struct envelope *env)
 {
 	size_t	i;
 
 	if (!smtp_is_ascii(env->from))
 		return 0;
-	for (i = 0; i < env->rcpts->n; i++)
-		if (!smtp_is_ascii(env->rcpts->v[i]))
+	for (i = 0; i < env->rcpts.n; i++)
+		if (!smtp_is_ascii(env->rcpts.v[i]))
 			return 0;
 	return 1;
 }
@@ -1197,7 +1197,7 @@ static int
 smtp_envelope_label(struct smtp_session *s, enum smtp_state st, size_t i,
     struct failure *f)
 {
-	const struct smtp_envelope	*env = s->env;
+	const struct envelope	*env = s->env;
 	int				 dsn, rc;
 	size_t				 max = SMTP_CMD_MAX;
 
@@ -1222,7 +1222,7 @@ smtp_envelope_label(struct smtp_session *s, enum smtp_state st, size_t i,
 static int
 smtp_enter_mail(struct smtp_session *s, struct failure *f)
 {
-	size_t	i, n = s->env->rcpts->n;
+	size_t	i, n = s->env->rcpts.n;
 
 	/* smtp_envelope_check() has tried every label: none fails. */
 	s->batch = (s->caps & SMTP_CAP_PIPELINING) != 0;
@@ -1299,7 +1299,7 @@ smtp_on_rcpt(struct smtp_session *s, struct failure *f)
 		(void)smtp_refused(s, FAIL_NOUSER, &s->rcpt_fail);
 		s->rcpt_temp = s->rcpt_temp || code / 100 == 4;
 	}
-	if (s->rcpt < s->env->rcpts->n)
+	if (s->rcpt < s->env->rcpts.n)
 		return S_RCPT;
 	return smtp_after_rcpts(s, f);
 }
@@ -1337,7 +1337,7 @@ smtp_on_data(struct smtp_session *s, struct failure *f)
 static int
 smtp_verdict(struct smtp_session *s, struct failure *f)
 {
-	size_t	n = s->env->rcpts->n;
+	size_t	n = s->env->rcpts.n;
 
 	if (s->mail_fail.kind != FAIL_NONE) {
 		*f = s->mail_fail;

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "conn.h"
+#include "envelope.h"
 #include "exitcode.h"
 #include "sasl.h"
 #include "tls.h"
@@ -63,18 +64,6 @@ struct smtp_params {
 	struct smtp_probe	*probe;
 };
 
-struct smtp_envelope {
-	const char		*from;		/* "" is the null sender */
-	const struct addrlist	*rcpts;
-	int			 eight_bit;	/* BODY=8BITMIME when offered */
-	off_t			 size;		/* SIZE= when offered; 0: unknown */
-	/* RFC 3461, sent only when the server offers DSN; NULL: none.
-	 * Values are checked by the caller; smtp upper-cases them. */
-	const char		*dsn_notify;	/* "never" or a list of
-						   "success,failure,delay" */
-	const char		*dsn_ret;	/* "full" or "hdrs" */
-	const char		*dsn_envid;	/* any text; sent as xtext */
-};
 
 /* Per-recipient outcome of smtp_send(). */
 #define SMTP_RCPT_REPLY_MAX 512
@@ -164,7 +153,7 @@ unsigned smtp_caps(const struct smtp_session *s);
  * smtp_rset(); after those, a half-sent message must not be ended: the
  * caller closes the session and the conn (the server then drops it).
  */
-int	smtp_send(struct smtp_session *s, const struct smtp_envelope *env,
+int	smtp_send(struct smtp_session *s, const struct envelope *env,
 	    int fd, struct smtp_rcpt_result *results, struct failure *f);
 
 /*
@@ -225,9 +214,9 @@ int	smtp_dotstuff(int *at_bol, const char *in, size_t n, struct buf *out);
 int	smtp_address_out(const char *addr, int smtputf8, char **out,
 	    struct failure *f);
 int	smtp_xtext(const char *in, struct buf *out);
-int	smtp_mail_command(const struct smtp_envelope *env, const char *from,
+int	smtp_mail_command(const struct envelope *env, const char *from,
 	    unsigned caps, struct buf *out);
-int	smtp_rcpt_command(const struct smtp_envelope *env, size_t i,
+int	smtp_rcpt_command(const struct envelope *env, size_t i,
 	    const char *rcpt, unsigned caps, struct buf *out);
 
 #endif

@@ -50,6 +50,8 @@ static enum submit_outcome submit_direct(struct submission *s, char *context,
 		    size_t ctxlen, struct failure *f);
 static int	partly_refused(const struct addrlist *rcpts,
 		    const struct smtp_rcpt_result *res, struct failure *f);
+static int	transport_fill(const struct submission *s,
+		    struct envelope *e, struct failure *f);
 static int	envelope_fill(const struct submission *s,
 		    struct queue_envelope *env, struct failure *f);
 static enum submit_outcome submit_queued(struct submission *s, int quiet,
@@ -296,6 +298,7 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
     struct failure *f)
 {
 	struct message_opts	opts;
+	struct envelope		env = ENVELOPE_INIT;
 	struct deliver_job	job;
 	int			fd, rc = -1;
 
@@ -303,18 +306,11 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
 		return SUBMIT_FAILED;
 	message_opts_fill(s, &opts);
 	if (message_read(s->req->in_fd, fd, &opts, &s->info, f) == 0 &&
-	    collect_rcpts(s, f) == 0) {
+	    collect_rcpts(s, f) == 0 && transport_fill(s, &env, f) == 0) {
+		env.size = s->info.size;
 		memset(&job, 0, sizeof(job));
-		job.from = s->from;
-		job.rcpts = &s->rcpts;
+		job.env = &env;
 		job.fd = fd;
-		job.size = s->info.size;
-		job.eight_bit = s->info.eight_bit || s->req->eight_bit;
-		job.dsn_notify = s->req->dsn_notify != NULL ?
-		    s->req->dsn_notify : s->account->dsn_notify;
-		job.dsn_ret = s->req->dsn_ret != NULL ? s->req->dsn_ret :
-		    s->account->dsn_return;
-		job.dsn_envid = s->req->dsn_envid;
 		job.results = calloc(s->rcpts.n, sizeof(*job.results));
 		if (job.results == NULL)
 			fail(f, FAIL_OS, "out of memory");
@@ -325,6 +321,7 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
 		    s->info.size, context, rc == 0 ? NULL : f);
 		free(job.results);
 	}
+	envelope_free(&env);
 	close(fd);
 	return rc == 0 ? SUBMIT_DELIVERED : SUBMIT_FAILED;
 }
@@ -365,7 +362,6 @@ envelope_fill(const struct submission *s, struct queue_envelope *env,
 {
 	const struct submit_request	*r = s->req;
 	const struct account		*a = s->account;
-	size_t				 i;
 
 	memset(env, 0, sizeof(*env));
 	/* A queue run reads the same file, wherever it was found. */
@@ -376,18 +372,36 @@ envelope_fill(const struct submission *s, struct queue_envelope *env,
 	if ((r->user != NULL && (env->user = strdup(r->user)) == NULL) ||
 	    (r->drop != NULL && (env->drop = strdup(r->drop)) == NULL))
 		return fail(f, FAIL_OS, "out of memory");
-	if ((env->account = strdup(a->name)) == NULL ||
-	    (env->from = strdup(s->from)) == NULL)
+	if ((env->account = strdup(a->name)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	return transport_fill(s, &env->env, f);
+}
+
+/*
+ * The envelope the server sees: the sender, the recipients, and the DSN
+ * parameters from the command line, else the account's.
+ */
+static int
+transport_fill(const struct submission *s, struct envelope *e,
+    struct failure *f)
+{
+	const struct submit_request	*r = s->req;
+	const struct account		*a = s->account;
+	const char			*notify, *ret;
+	size_t				 i;
+
+	notify = r->dsn_notify != NULL ? r->dsn_notify : a->dsn_notify;
+	ret = r->dsn_ret != NULL ? r->dsn_ret : a->dsn_return;
+	if ((e->from = strdup(s->from)) == NULL ||
+	    (notify != NULL && (e->dsn_notify = strdup(notify)) == NULL) ||
+	    (ret != NULL && (e->dsn_ret = strdup(ret)) == NULL) ||
+	    (r->dsn_envid != NULL &&
+	    (e->dsn_envid = strdup(r->dsn_envid)) == NULL))
 		return fail(f, FAIL_OS, "out of memory");
 	for (i = 0; i < s->rcpts.n; i++)
-		if (addrlist_add(&env->rcpts, s->rcpts.v[i], f) == -1)
+		if (addrlist_add(&e->rcpts, s->rcpts.v[i], f) == -1)
 			return -1;
-	env->dsn_notify = r->dsn_notify != NULL ? strdup(r->dsn_notify) :
-	    a->dsn_notify != NULL ? strdup(a->dsn_notify) : NULL;
-	env->dsn_ret = r->dsn_ret != NULL ? strdup(r->dsn_ret) :
-	    a->dsn_return != NULL ? strdup(a->dsn_return) : NULL;
-	env->dsn_envid = r->dsn_envid != NULL ? strdup(r->dsn_envid) : NULL;
-	env->eight_bit = s->info.eight_bit || r->eight_bit;
+	e->eight_bit = s->info.eight_bit || r->eight_bit;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 static void
 check_out(const struct addrlist *l, size_t i, int utf8)
 {
-	struct smtp_envelope	 env;
+	struct envelope	 env;
 	struct failure		 f;
 	struct buf		 cmd = BUF_INIT;
 	char			*out = NULL;
@@ -32,7 +32,7 @@ check_out(const struct addrlist *l, size_t i, int utf8)
 			FUZZ_CHECK((unsigned char)out[k] < 0x80);
 	memset(&env, 0, sizeof(env));
 	env.from = "";
-	env.rcpts = l;
+	env.rcpts = *l;
 	env.dsn_notify = "success,failure";
 	FUZZ_CHECK(smtp_rcpt_command(&env, i, out, SMTP_CAP_DSN |
 	    (utf8 ? SMTP_CAP_SMTPUTF8 : 0), &cmd) == 0);

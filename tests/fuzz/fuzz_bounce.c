@@ -55,17 +55,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	rcpt = fuzz_strndup(part[2], len[2]);
 	memset(&env, 0, sizeof(env));
 	strlcpy(env.id, "0123456789abcdef01234567", sizeof(env.id));
-	env.from = from;
-	env.dsn_notify = len[0] % 2 ? "FAILURE" : NULL;
+	env.env.from = from;
+	env.env.dsn_notify = len[0] % 2 ? "FAILURE" : NULL;
 	env.created = 1700000000;
 	env.attempts = 3;
-	FUZZ_CHECK(addrlist_add(&env.rcpts, rcpt, &f) == 0);
+	FUZZ_CHECK(addrlist_add(&env.env.rcpts, rcpt, &f) == 0);
 	if (len[0] % 2) {
-		FUZZ_CHECK(addrlist_add(&env.rcpts, "second@example.test",
+		FUZZ_CHECK(addrlist_add(&env.env.rcpts, "second@example.test",
 		    &f) == 0);
-		FUZZ_CHECK(queue_rcpt_set(&env, 0, RCPT_DELIVERED, NULL,
+		FUZZ_CHECK(envelope_rcpt_set(&env.env, 0, RCPT_DELIVERED, NULL,
 		    &f) == 0);
-		FUZZ_CHECK(queue_rcpt_set(&env, 1, RCPT_FAILED, reason,
+		FUZZ_CHECK(envelope_rcpt_set(&env.env, 1, RCPT_FAILED, reason,
 		    &f) == 0);
 	}
 	(void)bounce_wanted(&env);
@@ -83,8 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		check_report(&out);
 	} else
 		FUZZ_CHECK(f.kind == FAIL_IO || f.kind == FAIL_OS);
-	env.from = NULL;
-	env.dsn_notify = NULL;
+	env.env.from = NULL;
+	env.env.dsn_notify = NULL;
 	queue_envelope_free(&env);
 	buf_free(&out, 0);
 	free(reason);

@@ -123,7 +123,7 @@ send_message(int fd, int chunking)
 		{ BYE, sizeof(BYE) - 1 },
 	};
 	struct smtp_params		 p;
-	struct smtp_envelope		 env;
+	struct envelope		 env;
 	struct smtp_rcpt_result		 res[1];
 	struct addrlist			 rcpts = ADDRLIST_INIT;
 	struct smtp_session		*s;
@@ -137,7 +137,7 @@ send_message(int fd, int chunking)
 	memset(&env, 0, sizeof(env));
 	FUZZ_CHECK(addrlist_add(&rcpts, "bob@example.test", &f) == 0);
 	env.from = "alice@example.test";
-	env.rcpts = &rcpts;
+	env.rcpts = rcpts;
 	if (chunking)
 		peer_connect(bdat_script, POSTIE_NELEM(bdat_script), &c);
 	else

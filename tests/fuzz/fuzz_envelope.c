@@ -33,19 +33,19 @@ check_same(const struct queue_envelope *a, const struct queue_envelope *b)
 	FUZZ_CHECK(same_str(a->user, b->user));
 	FUZZ_CHECK(same_str(a->full_name, b->full_name));
 	FUZZ_CHECK(same_str(a->drop, b->drop));
-	FUZZ_CHECK(same_str(a->from, b->from));
-	FUZZ_CHECK(same_str(a->dsn_notify, b->dsn_notify));
-	FUZZ_CHECK(same_str(a->dsn_ret, b->dsn_ret));
-	FUZZ_CHECK(same_str(a->dsn_envid, b->dsn_envid));
+	FUZZ_CHECK(same_str(a->env.from, b->env.from));
+	FUZZ_CHECK(same_str(a->env.dsn_notify, b->env.dsn_notify));
+	FUZZ_CHECK(same_str(a->env.dsn_ret, b->env.dsn_ret));
+	FUZZ_CHECK(same_str(a->env.dsn_envid, b->env.dsn_envid));
 	FUZZ_CHECK(same_str(a->last_error, b->last_error));
-	FUZZ_CHECK(a->rcpts.n == b->rcpts.n);
-	for (i = 0; i < a->rcpts.n; i++) {
-		FUZZ_CHECK(strcmp(a->rcpts.v[i], b->rcpts.v[i]) == 0);
-		FUZZ_CHECK(queue_rcpt_state(a, i) == queue_rcpt_state(b, i));
-		FUZZ_CHECK(same_str(queue_rcpt_reply(a, i),
-		    queue_rcpt_reply(b, i)));
+	FUZZ_CHECK(a->env.rcpts.n == b->env.rcpts.n);
+	for (i = 0; i < a->env.rcpts.n; i++) {
+		FUZZ_CHECK(strcmp(a->env.rcpts.v[i], b->env.rcpts.v[i]) == 0);
+		FUZZ_CHECK(envelope_rcpt_state(&a->env, i) == envelope_rcpt_state(&b->env, i));
+		FUZZ_CHECK(same_str(envelope_rcpt_reply(&a->env, i),
+		    envelope_rcpt_reply(&b->env, i)));
 	}
-	FUZZ_CHECK(a->eight_bit == b->eight_bit && a->size == b->size);
+	FUZZ_CHECK(a->env.eight_bit == b->env.eight_bit && a->env.size == b->env.size);
 	FUZZ_CHECK(a->created == b->created && a->attempts == b->attempts);
 	FUZZ_CHECK(a->next_attempt == b->next_attempt);
 	FUZZ_CHECK(a->extract_rcpts == b->extract_rcpts);
@@ -85,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		return 0;
 	memcpy(text, data, n);
 	if (queue_envelope_parse(text, n, "fuzz.env", &env, &f) == 0) {
-		FUZZ_CHECK(env.from != NULL && env.rcpts.n > 0);
+		FUZZ_CHECK(env.env.from != NULL && env.env.rcpts.n > 0);
 		round_trip(&env, 0);
 		queue_envelope_free(&env);
 	} else

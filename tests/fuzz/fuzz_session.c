@@ -106,7 +106,7 @@ params(int flags, struct smtp_params *p, struct tls_params *tp)
 }
 
 static void
-envelope(int flags, struct addrlist *rcpts, struct smtp_envelope *env)
+envelope(int flags, struct addrlist *rcpts, struct envelope *env)
 {
 	struct failure	f;
 
@@ -117,7 +117,7 @@ envelope(int flags, struct addrlist *rcpts, struct smtp_envelope *env)
 	if (flags & O_TWO)
 		FUZZ_CHECK(addrlist_add(rcpts, "carol@example.test", &f) == 0);
 	env->from = flags & O_AGAIN ? "" : "alice@example.test";
-	env->rcpts = rcpts;
+	env->rcpts = *rcpts;
 	if (flags & O_UTF8) {
 		env->eight_bit = 1;
 		env->size = (off_t)sizeof(MESSAGE) - 1;
@@ -134,7 +134,7 @@ dialogue(struct conn *c, int flags)
 {
 	struct smtp_params	 p;
 	struct tls_params	 tp;
-	struct smtp_envelope	 env;
+	struct envelope	 env;
 	struct smtp_rcpt_result	 res[2];
 	struct addrlist		 rcpts = ADDRLIST_INIT;
 	struct smtp_session	*s;

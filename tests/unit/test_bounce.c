@@ -68,9 +68,9 @@ setup_env(struct fixture *x, const char *from, const char *reason,
 
 	memset(x, 0, sizeof(*x));
 	strlcpy(x->env.id, "Q1234abcd", sizeof(x->env.id));
-	x->env.from = strdup(from);
-	assert_int_equal(addrlist_add(&x->env.rcpts, "a@example.net", &f), 0);
-	assert_int_equal(addrlist_add(&x->env.rcpts, "b@example.net", &f), 0);
+	x->env.env.from = strdup(from);
+	assert_int_equal(addrlist_add(&x->env.env.rcpts, "a@example.net", &f), 0);
+	assert_int_equal(addrlist_add(&x->env.env.rcpts, "b@example.net", &f), 0);
 	x->env.created = NOW - 3600;
 	x->env.attempts = 3;
 	x->p.env = &x->env;
@@ -113,8 +113,8 @@ static void
 done(struct fixture *x)
 {
 	close(x->p.msg_fd);
-	free(x->env.from);
-	addrlist_free(&x->env.rcpts);
+	free(x->env.env.from);
+	addrlist_free(&x->env.env.rcpts);
 	free(x->out);
 }
 
@@ -295,12 +295,12 @@ test_each_recipient_its_own(void **state)
 	(void)state;
 	setup_env(&x, "sender@example.org", "not the reason shown", original,
 	    sizeof(original) - 1);
-	assert_int_equal(addrlist_add(&x.env.rcpts, "c@example.net", &f), 0);
-	assert_int_equal(queue_rcpt_set(&x.env, 0, RCPT_FAILED,
+	assert_int_equal(addrlist_add(&x.env.env.rcpts, "c@example.net", &f), 0);
+	assert_int_equal(envelope_rcpt_set(&x.env.env, 0, RCPT_FAILED,
 	    "RCPT TO:<a@example.net>: 550 5.1.1 no such user", &f), 0);
-	assert_int_equal(queue_rcpt_set(&x.env, 1, RCPT_DELIVERED, NULL,
+	assert_int_equal(envelope_rcpt_set(&x.env.env, 1, RCPT_DELIVERED, NULL,
 	    &f), 0);
-	assert_int_equal(queue_rcpt_set(&x.env, 2, RCPT_FAILED,
+	assert_int_equal(envelope_rcpt_set(&x.env.env, 2, RCPT_FAILED,
 	    "RCPT TO:<c@example.net>: 552 5.2.2 mailbox full", &f), 0);
 	run(&x);
 	assert_lines_sane(x.out, x.len);
@@ -337,7 +337,7 @@ test_expired(void **state)
 	    "(192.0.2.1): Connection timed out", original,
 	    sizeof(original) - 1);
 	x.p.expired = 1;
-	x.env.dsn_envid = strdup("envid+2Bx");
+	x.env.env.dsn_envid = strdup("envid+2Bx");
 	run(&x);
 	assert_lines_sane(x.out, x.len);
 	p1 = part(x.out, 1);
@@ -347,7 +347,7 @@ test_expired(void **state)
 	assert_int_equal(count(p2, "\r\nStatus: 4.4.7\r\n"), 2);
 	assert_null(strstr(p2, "Diagnostic-Code"));
 	assert_non_null(strstr(p2, "\r\nOriginal-Envelope-Id: envid+2Bx\r\n"));
-	free(x.env.dsn_envid);
+	free(x.env.env.dsn_envid);
 	free(p1);
 	free(p2);
 	done(&x);
@@ -525,8 +525,8 @@ test_bounce_wanted(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&env, 0, sizeof(env));
-		env.from = (char *)cases[i].from;
-		env.dsn_notify = (char *)cases[i].notify;
+		env.env.from = (char *)cases[i].from;
+		env.env.dsn_notify = (char *)cases[i].notify;
 		if (bounce_wanted(&env) != cases[i].want)
 			print_error("bounce_wanted(%s, %s)\n", cases[i].from,
 			    cases[i].notify ? cases[i].notify : "-");

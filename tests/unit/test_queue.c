@@ -137,9 +137,9 @@ static void
 env_init(struct queue_envelope *env)
 {
 	memset(env, 0, sizeof(*env));
-	assert_non_null(env->from = strdup("sender@example.org"));
+	assert_non_null(env->env.from = strdup("sender@example.org"));
 	assert_non_null(env->account = strdup("work"));
-	assert_int_equal(addrlist_add(&env->rcpts, "a@example.org", NULL), 0);
+	assert_int_equal(addrlist_add(&env->env.rcpts, "a@example.org", NULL), 0);
 }
 
 /* A committed message; returns its id in id, entry released. */
@@ -176,15 +176,15 @@ test_roundtrip(void **state)
 	time_t			 before = time(NULL);
 
 	env_init(&env);
-	assert_int_equal(addrlist_add(&env.rcpts, odd_rcpt, NULL), 0);
-	assert_int_equal(addrlist_add(&env.rcpts, "c\r\nRCPT TO:<x@y>",
+	assert_int_equal(addrlist_add(&env.env.rcpts, odd_rcpt, NULL), 0);
+	assert_int_equal(addrlist_add(&env.env.rcpts, "c\r\nRCPT TO:<x@y>",
 	    NULL), 0);
 	env.config = strdup("/etc/postie conf");
-	env.dsn_notify = strdup("SUCCESS,FAILURE");
-	env.dsn_ret = strdup("HDRS");
-	env.dsn_envid = strdup("QQ+2Bx");
+	env.env.dsn_notify = strdup("SUCCESS,FAILURE");
+	env.env.dsn_ret = strdup("HDRS");
+	env.env.dsn_envid = strdup("QQ+2Bx");
 	env.last_error = strdup("first\nsecond\\");
-	env.eight_bit = 1;
+	env.env.eight_bit = 1;
 	env.attempts = 3;
 	env.next_attempt = 1234567890;
 	assert_int_equal(queue_create(&x->q, &e, &f), 0);
@@ -193,10 +193,10 @@ test_roundtrip(void **state)
 	write_all(queue_entry_fd(e), body, sizeof(body) - 1);
 	assert_int_equal(queue_commit(&x->q, e, &env, &f), 0);
 	assert_string_equal(env.id, queue_entry_id(e));
-	assert_int_equal(env.size, sizeof(body) - 1);
+	assert_int_equal(env.env.size, sizeof(body) - 1);
 	assert_true(env.created >= before && env.created <= time(NULL));
 	assert_non_null(queue_entry_envelope(e));
-	assert_int_equal(queue_entry_envelope(e)->rcpts.n, 3);
+	assert_int_equal(queue_entry_envelope(e)->env.rcpts.n, 3);
 	assert_int_equal(count_files(x, "tmp"), 0);
 	assert_int_equal(count_files(x, "queue"), 2);
 	queue_release(e);
@@ -217,16 +217,16 @@ test_roundtrip(void **state)
 	assert_string_equal(l[0].id, env.id);
 	assert_string_equal(l[0].config, env.config);
 	assert_string_equal(l[0].account, "work");
-	assert_string_equal(l[0].from, "sender@example.org");
-	assert_int_equal(l[0].rcpts.n, 3);
+	assert_string_equal(l[0].env.from, "sender@example.org");
+	assert_int_equal(l[0].env.rcpts.n, 3);
 	for (i = 0; i < 3; i++)
-		assert_string_equal(l[0].rcpts.v[i], env.rcpts.v[i]);
-	assert_string_equal(l[0].dsn_notify, "SUCCESS,FAILURE");
-	assert_string_equal(l[0].dsn_ret, "HDRS");
-	assert_string_equal(l[0].dsn_envid, "QQ+2Bx");
+		assert_string_equal(l[0].env.rcpts.v[i], env.env.rcpts.v[i]);
+	assert_string_equal(l[0].env.dsn_notify, "SUCCESS,FAILURE");
+	assert_string_equal(l[0].env.dsn_ret, "HDRS");
+	assert_string_equal(l[0].env.dsn_envid, "QQ+2Bx");
 	assert_string_equal(l[0].last_error, "first\nsecond\\");
-	assert_int_equal(l[0].eight_bit, 1);
-	assert_int_equal(l[0].size, env.size);
+	assert_int_equal(l[0].env.eight_bit, 1);
+	assert_int_equal(l[0].env.size, env.env.size);
 	assert_int_equal(l[0].created, env.created);
 	assert_int_equal(l[0].attempts, 3);
 	assert_int_equal(l[0].next_attempt, 1234567890);
@@ -247,8 +247,8 @@ test_null_sender_and_order(void **state)
 
 	queue_one(x, a, NULL);
 	memset(&env, 0, sizeof(env));
-	env.from = strdup("");
-	assert_int_equal(addrlist_add(&env.rcpts, "r@example.org", NULL), 0);
+	env.env.from = strdup("");
+	assert_int_equal(addrlist_add(&env.env.rcpts, "r@example.org", NULL), 0);
 	assert_int_equal(queue_create(&x->q, &e, &f), 0);
 	assert_int_equal(queue_commit(&x->q, e, &env, &f), 0);
 	strlcpy(b, env.id, sizeof(b));
@@ -259,9 +259,9 @@ test_null_sender_and_order(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(l[0].id, a);
 	assert_string_equal(l[1].id, b);
-	assert_string_equal(l[1].from, "");
+	assert_string_equal(l[1].env.from, "");
 	assert_null(l[1].account);
-	assert_int_equal(l[1].size, 0);
+	assert_int_equal(l[1].env.size, 0);
 	queue_envelopes_free(l, n);
 }
 
@@ -282,7 +282,7 @@ test_take_locked(void **state)
 	assert_int_equal(queue_take(&x->q, id, &t, &f), 1);
 	assert_non_null(t);
 	assert_string_equal(queue_entry_id(t), id);
-	assert_string_equal(queue_entry_envelope(t)->from,
+	assert_string_equal(queue_entry_envelope(t)->env.from,
 	    "sender@example.org");
 	got = read(queue_entry_fd(t), rd, sizeof(rd));
 	assert_int_equal(got, sizeof(body) - 1);
@@ -662,9 +662,9 @@ test_strict_envelope(void **state)
 	put_file(x, "queue", "A1", "env",
 	    "version 1\nfrom \nrcpt b\\\\c\\td\nrcpt d\nsize 3\n");
 	assert_int_equal(queue_take(&x->q, "A1", &t, &f), 1);
-	assert_string_equal(queue_entry_envelope(t)->from, "");
-	assert_string_equal(queue_entry_envelope(t)->rcpts.v[0], "b\\c\td");
-	assert_int_equal(queue_entry_envelope(t)->rcpts.n, 2);
+	assert_string_equal(queue_entry_envelope(t)->env.from, "");
+	assert_string_equal(queue_entry_envelope(t)->env.rcpts.v[0], "b\\c\td");
+	assert_int_equal(queue_entry_envelope(t)->env.rcpts.n, 2);
 	queue_release(t);
 }
 
@@ -732,7 +732,7 @@ test_clean(void **state)
 	assert_int_equal(queue_list(&x->q, 1, &l, &n, &f), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(l[0].id, "M1");
-	assert_string_equal(l[0].rcpts.v[0], "m");
+	assert_string_equal(l[0].env.rcpts.v[0], "m");
 	queue_envelopes_free(l, n);
 	assert_int_equal(queue_list(&x->q, 0, &l, &n, &f), 0);
 	assert_int_equal(n, 1);

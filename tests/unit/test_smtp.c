@@ -347,7 +347,7 @@ test_xtext(void **state)
 struct env_fixture {
 	char			*v[2];
 	struct addrlist		 rcpts;
-	struct smtp_envelope	 env;
+	struct envelope	 env;
 	struct buf		 out;
 };
 
@@ -362,8 +362,8 @@ env_init(struct env_fixture *e, const char *from, const char *rcpt)
 	e->v[0] = (char *)rcpt;
 	e->rcpts.v = e->v;
 	e->rcpts.n = 1;
-	e->env.from = from;
-	e->env.rcpts = &e->rcpts;
+	e->env.from = (char *)(uintptr_t)from;
+	e->env.rcpts = e->rcpts;
 	e->env.size = 1234;
 }
 
