@@ -38,6 +38,11 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
   send-raw TEXT    send TEXT exactly, nothing appended, in one write (to put
                    plaintext after the STARTTLS 220 in the same packet:
                    "send-raw 220 go ahead\\r\\n250 injected\\r\\n")
+  trickle SECONDS TEXT
+                   as send, but one byte at a time with a pause of SECONDS
+                   (fractions allowed) before each byte after the first
+  trickle-raw SECONDS TEXT
+                   as send-raw, one byte at a time (a TLS record, slowly)
   expect [WORDS]   read one line from the client; if WORDS are given, the line
                    must start with them (case-insensitive), else the server
                    stops with exit status 1
@@ -116,7 +121,7 @@ import ocspstaple
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
-COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
+COMMANDS = {"send", "send-raw", "trickle", "trickle-raw", "expect", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
             "drop-data-after", "rcpt-limit", "hang-after-messages", "serve"}
 
@@ -196,6 +201,15 @@ def parse_script(path):
                 raise ScriptError("%s:%d: %s N" % (path, n, cmd))
             if cmd == "drop-data-after" and not arg.isdigit():
                 raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
+            if cmd in ("trickle", "trickle-raw"):
+                secs, _, text = arg.partition(" ")
+                try:
+                    float(secs)
+                except ValueError:
+                    raise ScriptError("%s:%d: %s SECONDS TEXT" % (path, n, cmd))
+                if not text:
+                    raise ScriptError("%s:%d: %s SECONDS TEXT" % (path, n, cmd))
+                unescape(text)
             if cmd == "sleep":
                 try:
                     float(arg)
@@ -256,6 +270,13 @@ class Session:
         for l in lines:
             self.tr.write("S: ", l)
         self.sendall(b"".join(l + b"\r\n" for l in lines))
+
+    def trickle(self, pause, data):
+        """Sends data a byte at a time, pause seconds apart."""
+        for i in range(len(data)):
+            if i > 0:
+                time.sleep(pause)
+            self.sendall(data[i:i + 1])
 
     def recv_more(self):
         try:
@@ -343,6 +364,18 @@ class Session:
                 data = unescape(arg)
                 self.tr.write("S: ", "(raw) " + repr(data))
                 self.sendall(data)
+            elif cmd == "trickle":
+                secs, _, text = arg.partition(" ")
+                lines = unescape(text).split(b"\n")
+                for l in lines:
+                    self.tr.write("S: ", l)
+                self.tr.event("trickled, a byte each %s s" % secs)
+                self.trickle(float(secs), b"".join(l + b"\r\n" for l in lines))
+            elif cmd == "trickle-raw":
+                secs, _, text = arg.partition(" ")
+                data = unescape(text)
+                self.tr.write("S: ", "(raw, a byte each %s s) %r" % (secs, data))
+                self.trickle(float(secs), data)
             elif cmd == "expect":
                 line = self.client_line()
                 if arg and not line.decode("utf-8", "replace").upper().startswith(arg.upper()):
