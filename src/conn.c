@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -395,6 +396,41 @@ conn_starttls(struct conn *c, const struct tls_params *p, struct failure *f)
 		return -1;
 	quickack(c->fd);
 	return 0;
+}
+
+int
+conn_addr_is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		    sin6->sin6_addr.s6_addr[12] == 127);
+	default:
+		return 0;
+	}
+}
+
+int
+conn_peer_loopback(struct conn *c, char *addr, size_t size)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	strlcpy(addr, "an unknown address", size);
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (getnameinfo((struct sockaddr *)&ss, len, addr, size, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		strlcpy(addr, "an unknown address", size);
+	return conn_addr_is_loopback((struct sockaddr *)&ss);
 }
 
 int

@@ -61,6 +61,15 @@ int	conn_open_addrs(const struct addrinfo *list, int timeout_sec,
 int	conn_starttls(struct conn *c, const struct tls_params *p,
 	    struct failure *f);
 
+/*
+ * 1 when the connected peer's address is loopback (127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104), whatever name led there; 0 otherwise, or when
+ * it cannot be told. addr gets the peer's numeric address, for the error.
+ */
+int	conn_peer_loopback(struct conn *c, char *addr, size_t size);
+struct sockaddr;
+int	conn_addr_is_loopback(const struct sockaddr *sa);
+
 /* 1 when TLS is up. */
 int	conn_is_tls(const struct conn *c);
 struct tls_session *conn_tls(struct conn *c);

@@ -18,6 +18,8 @@ each with the same script, and exits. Python 3 standard library only.
 --auth-mechs LIST  the AUTH list serve offers once TLS is up ("PLAIN LOGIN");
                  SCRAM-*, OAUTHBEARER, XOAUTH2 and EXTERNAL are served by
                  fakesasl.py (see there), checking --password
+--auth-without-tls  serve offers --auth-mechs and answers AUTH before TLS
+                 too (a local relay with "tls off")
 --listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
@@ -462,7 +464,7 @@ class Session:
             lines.append("250-CHUNKING")
         if self.opts.cert and not self.tls:
             lines.append("250-STARTTLS")
-        if self.tls:
+        if self.tls or self.opts.auth_without_tls:
             lines.append("250-AUTH " + self.mechs())
         lines.append("250 HELP")
         return "\\n".join(lines)
@@ -512,7 +514,7 @@ class Session:
     def do_auth(self, verb, args):
         if verb in self.replies:
             code = self.say(verb, "")
-        elif not self.tls:
+        elif not self.tls and not self.opts.auth_without_tls:
             code = self.say(verb, "503 5.5.1 AUTH not available before TLS")
         elif self.authed:
             code = self.say(verb, "503 5.5.1 already authenticated")
@@ -699,6 +701,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
+    p.add_argument("--auth-without-tls", action="store_true")
     p.add_argument("--chunking", action="store_true")
     p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")
