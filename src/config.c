@@ -1863,8 +1863,16 @@ account_finish(struct account *a, struct failure *f)
 	if (!a->tls && !config_host_is_loopback(a->host))
 		return fail(f, FAIL_CONFIG, "%s: account %s: 'tls off' for "
 		    "%s: postie never sends mail in plaintext over the "
-		    "network (tls off is for localhost only)", a->origin,
-		    a->name, a->host);
+		    "network (tls off is for localhost only: the name "
+		    "localhost, 127.0.0.0/8 or ::1)", a->origin, a->name,
+		    a->host);
+	/* The proxy, not the host, is the peer: it may be on this machine
+	 * and still carry the plaintext off it. */
+	if (!a->tls && a->proxy_host != NULL)
+		return fail(f, FAIL_CONFIG, "%s: account %s: 'tls off' with "
+		    "proxy_host %s: the proxy would carry the plaintext off "
+		    "this machine (tls off is for a direct connection to "
+		    "localhost only)", a->origin, a->name, a->proxy_host);
 	if (a->port == 0)
 		a->port = !a->tls ? 25 : a->tls_starttls ? 587 : 465;
 	if (a->auth == AUTH_DEFAULT)
@@ -1937,8 +1945,9 @@ config_host_is_loopback(const char *host)
 
 	if (host == NULL)
 		return 0;
-	if (strcasecmp(host, "localhost") == 0 ||
-	    strcasecmp(host, "localhost.") == 0)
+	/* Not "localhost.": a name with a final dot skips /etc/hosts on
+	 * some resolvers and goes to DNS. */
+	if (strcasecmp(host, "localhost") == 0)
 		return 1;
 	if (inet_pton(AF_INET, host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) == 127;

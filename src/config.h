@@ -187,14 +187,16 @@ int	config_check_owner(int fd, const char *name, struct failure *f);
  * it chooses the account but is never used as an envelope sender.
  *
  * Errors: FAIL_CONFIG (no such account, no default, no host, "tls off"
- * for a host that is not loopback).
+ * for a host that is not literally loopback, "tls off" with proxy_host).
  */
 const struct account *config_account(const struct config *c,
 	    const char *name, const char *envelope_from, struct failure *f);
 
 /*
- * 1 when host names the loopback interface ("localhost", 127.0.0.0/8,
- * ::1, ::ffff:127.0.0.0/104), the only place "tls off" may talk to.
+ * 1 when host literally names the loopback interface: "localhost" (any
+ * case, without a final dot), 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104; the
+ * only place "tls off" may talk to. Only a name: the connected peer is
+ * checked too (conn_peer_loopback()).
  */
 int	config_host_is_loopback(const char *host);
 

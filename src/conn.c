@@ -1,9 +1,12 @@
 /*
  * conn: one byte stream to the server, plain or TLS (see conn.h).
  *
- * The socket is blocking with SO_RCVTIMEO/SO_SNDTIMEO, so every read and
- * write, TLS ones included, waits at most timeout_sec. Writes collect in
- * one buffer and leave as whole command groups.
+ * The socket is blocking with SO_RCVTIMEO/SO_SNDTIMEO, so every write
+ * waits at most timeout_sec. Reads are bounded by a deadline instead
+ * (conn_deadline()): before each one SO_RCVTIMEO (and GnuTLS's record
+ * timeout) is set to what is left of it, so a server that trickles a
+ * byte at a time cannot stretch a reply past timeout_sec. Writes collect
+ * in one buffer and leave as whole command groups.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -11,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +46,9 @@ struct conn {
 	char			*out;
 	size_t			 out_len;
 	int			 out_secret;	/* out holds a secret: wipe it */
+	struct timespec		 deadline;	/* reads end by then */
+	int			 has_deadline;
+	size_t			 since;		/* bytes read since it was set */
 };
 
 static int	resolve(const char *, int, struct addrinfo **,
@@ -60,6 +67,8 @@ static int	wait_connected(int, int);
 static int	set_options(int, int);
 static void	quickack(int);
 static int	fill(struct conn *, struct failure *);
+static int	read_budget(struct conn *, long *, struct failure *);
+static int	read_timeout(struct conn *, struct failure *);
 static int	send_all(struct conn *, const char *, size_t,
 		    struct failure *);
 static void	trace_secret(const char *);
@@ -390,6 +399,41 @@ conn_starttls(struct conn *c, const struct tls_params *p, struct failure *f)
 }
 
 int
+conn_addr_is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		    sin6->sin6_addr.s6_addr[12] == 127);
+	default:
+		return 0;
+	}
+}
+
+int
+conn_peer_loopback(struct conn *c, char *addr, size_t size)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	strlcpy(addr, "an unknown address", size);
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (getnameinfo((struct sockaddr *)&ss, len, addr, size, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		strlcpy(addr, "an unknown address", size);
+	return conn_addr_is_loopback((struct sockaddr *)&ss);
+}
+
+int
 conn_is_tls(const struct conn *c)
 {
 	return c->tls != NULL;
@@ -470,6 +514,7 @@ static int
 fill(struct conn *c, struct failure *f)
 {
 	ssize_t	r;
+	long	ms;
 
 	if (c->in_pos > 0) {
 		buf_consume(&c->in, c->in_pos);
@@ -479,9 +524,11 @@ fill(struct conn *c, struct failure *f)
 		return fail(f, FAIL_OS, "out of memory");
 	quickack(c->fd);
 	for (;;) {
+		if (read_budget(c, &ms, f) == -1)
+			return -1;
 		if (c->tls != NULL)
 			r = tls_read(c->tls, c->in.data + c->in.len,
-			    c->in.cap - c->in.len - 1, f);
+			    c->in.cap - c->in.len - 1, ms, f);
 		else
 			r = recv(c->fd, c->in.data + c->in.len,
 			    c->in.cap - c->in.len - 1, 0);
@@ -491,18 +538,63 @@ fill(struct conn *c, struct failure *f)
 			return fail(f, FAIL_DROPPED, "the server closed the "
 			    "connection");
 		if (c->tls != NULL)
-			return -1;
+			return f->kind == FAIL_TIMEOUT ? read_timeout(c, f) : -1;
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return fail(f, FAIL_TIMEOUT, "no answer within %d s",
-			    c->timeout_sec);
+			return read_timeout(c, f);
 		return fail(f, FAIL_DROPPED, "connection lost: %s",
 		    strerror(errno));
 	}
 	c->in.len += (size_t)r;
 	c->in.data[c->in.len] = '\0';
+	c->since += (size_t)r;
 	return 0;
+}
+
+void
+conn_deadline(struct conn *c)
+{
+	if (c->timeout_sec <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+	c->deadline.tv_sec += c->timeout_sec;
+	c->has_deadline = 1;
+	c->since = 0;
+}
+
+/*
+ * What is left of the deadline, in *ms, set as the socket's receive
+ * timeout for the next read (0: none, wait for ever). Without a deadline
+ * each read gets the whole timeout. FAIL_TIMEOUT when nothing is left.
+ */
+static int
+read_budget(struct conn *c, long *ms, struct failure *f)
+{
+	struct timeval	tv;
+
+	*ms = 0;
+	if (c->timeout_sec <= 0)
+		return 0;
+	*ms = c->has_deadline ? msec_left(&c->deadline) :
+	    (long)c->timeout_sec * 1000;
+	if (*ms <= 0)
+		return read_timeout(c, f);
+	tv.tv_sec = *ms / 1000;
+	tv.tv_usec = (*ms % 1000) * 1000;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		return fail(f, FAIL_OS, "socket options: %s", strerror(errno));
+	return 0;
+}
+
+/* A silent server, or one that began but did not finish in time. */
+static int
+read_timeout(struct conn *c, struct failure *f)
+{
+	if (c->has_deadline && c->since > 0)
+		return fail(f, FAIL_TIMEOUT, "no whole answer within %d s "
+		    "(the server sends too slowly)", c->timeout_sec);
+	return fail(f, FAIL_TIMEOUT, "no answer within %d s", c->timeout_sec);
 }
 
 int

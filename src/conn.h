@@ -16,8 +16,8 @@ struct conn;
 
 /*
  * Resolves host and connects to port, trying each address in turn, with
- * timeout_sec as the deadline for each attempt and for every later read
- * and write. TCP_NODELAY is set: postie always writes whole command
+ * timeout_sec as the deadline for each attempt, for every later write,
+ * and for reads as conn_deadline() says. TCP_NODELAY is set: postie always writes whole command
  * groups. Errors: FAIL_CONNECT (text names the resolver's or the
  * socket's reason), FAIL_TIMEOUT, FAIL_OS.
  */
@@ -61,6 +61,15 @@ int	conn_open_addrs(const struct addrinfo *list, int timeout_sec,
 int	conn_starttls(struct conn *c, const struct tls_params *p,
 	    struct failure *f);
 
+/*
+ * 1 when the connected peer's address is loopback (127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104), whatever name led there; 0 otherwise, or when
+ * it cannot be told. addr gets the peer's numeric address, for the error.
+ */
+int	conn_peer_loopback(struct conn *c, char *addr, size_t size);
+struct sockaddr;
+int	conn_addr_is_loopback(const struct sockaddr *sa);
+
 /* 1 when TLS is up. */
 int	conn_is_tls(const struct conn *c);
 struct tls_session *conn_tls(struct conn *c);
@@ -70,11 +79,20 @@ struct tls_session *conn_tls(struct conn *c);
  * connection's buffer (valid until the next read), NUL-terminated where
  * the line ending was; *len excludes the line ending (CRLF or bare LF).
  * With -v the line is traced. Lines longer than max are FAIL_PROTOCOL.
- * Errors: FAIL_TIMEOUT, FAIL_DROPPED (closed before a whole line),
+ * Errors: FAIL_TIMEOUT (past the deadline: "no answer within N s", or
+ * "no whole answer" when some bytes came), FAIL_DROPPED (closed before a whole line),
  * FAIL_PROTOCOL, FAIL_TLS.
  */
 int	conn_read_line(struct conn *c, const char **line, size_t *len,
 	    size_t max, struct failure *f);
+
+/*
+ * Starts a deadline: every read from now until the next conn_deadline()
+ * must end within the connection's timeout_sec of now, however the bytes
+ * trickle in (a whole SMTP reply, all its lines, is one wait). Before the
+ * first call each read waits at most timeout_sec on its own.
+ */
+void	conn_deadline(struct conn *c);
 
 /* Bytes received but not yet consumed (plain or TLS). */
 size_t	conn_pending(struct conn *c);

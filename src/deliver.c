@@ -3,6 +3,8 @@
  * The engines below return classified failures; this is where they meet
  * the account and become one error line.
  */
+#include <netdb.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,8 @@ static void	cache_file(const struct account *a, struct deliver_session *d);
 static int	open_session(const struct account *a,
 		    struct deliver_session *d, struct failure *f);
 static int	send_rset(struct deliver_session *d, struct failure *f);
+static int	plain_check(const struct account *a, struct conn *c,
+		    struct failure *f);
 
 void
 deliver_helo_name(const struct account *a, char *name, size_t len)
@@ -124,6 +128,24 @@ cache_file(const struct account *a, struct deliver_session *d)
 	log_info("TLS session cache: %s", d->cache_file);
 }
 
+/*
+ * "tls off" is for loopback, and config.c checked only the name: before
+ * a byte is read or sent, the peer's address must be loopback too (a
+ * name can resolve anywhere). A configuration that does not hold on this
+ * machine: FAIL_CONFIG.
+ */
+static int
+plain_check(const struct account *a, struct conn *c, struct failure *f)
+{
+	char	addr[NI_MAXHOST];
+
+	if (conn_peer_loopback(c, addr, sizeof(addr)))
+		return 0;
+	return fail(f, FAIL_CONFIG, "'tls off', but %s led to %s, which is "
+	    "not a loopback address: nothing was sent (tls off is for "
+	    "localhost only)", a->host, addr);
+}
+
 static int
 open_session(const struct account *a, struct deliver_session *d,
     struct failure *f)
@@ -155,6 +177,8 @@ open_session(const struct account *a, struct deliver_session *d,
 		    a->proxy_port > 0 ? a->proxy_port : 1080);
 	if (conn_open_route(a->host, a->port, a->timeout, &route, &d->conn,
 	    f) == -1)
+		return -1;
+	if (!a->tls && plain_check(a, d->conn, f) == -1)
 		return -1;
 	if (params.implicit_tls && conn_starttls(d->conn, tp, f) == -1)
 		return -1;

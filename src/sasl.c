@@ -44,6 +44,7 @@
 #define M_CB		0x08	/* can carry channel binding (SCRAM) */
 #define M_BEARER	0x10	/* built in: OAuth 2.0 */
 #define M_USER		0x20	/* needs the user name */
+#define M_CLEAR		0x40	/* shows the password to whoever listens */
 
 struct mech {
 	const char	*name;
@@ -109,6 +110,7 @@ static int	 mech_named(const struct sasl_params *, const struct mech **,
 		    struct failure *);
 static int	 mech_choose(struct sasl_client *, const struct sasl_params *,
 		    const struct mech **, struct failure *);
+static int	 clear_only(const struct sasl_params *);
 static int	 word_in(const char *, const char *);
 static int	 encode(struct sasl_client *, const char *, unsigned,
 		    struct failure *);
@@ -159,8 +161,8 @@ static const struct mech mechs[] = {
 	{ "SCRAM-SHA-256",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
 	{ "SCRAM-SHA-224",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
 	{ "SCRAM-SHA-1",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
-	{ "PLAIN",		PL_PLAIN, M_AUTO | M_SECRET | M_USER },
-	{ "LOGIN",		PL_LOGIN, M_AUTO | M_SECRET | M_USER },
+	{ "PLAIN",		PL_PLAIN, M_AUTO | M_SECRET | M_USER | M_CLEAR },
+	{ "LOGIN",		PL_LOGIN, M_AUTO | M_SECRET | M_USER | M_CLEAR },
 	{ "CRAM-MD5",		PL_CRAMMD5, M_SECRET | M_USER },
 	{ "DIGEST-MD5",		PL_DIGESTMD5, M_SECRET | M_USER },
 	{ "NTLM",		PL_NTLM, M_SECRET | M_USER },
@@ -591,9 +593,12 @@ cbind_set(struct sasl_client *s, const struct sasl_params *p,
 static int
 can_choose(const struct mech *m, const struct sasl_params *p)
 {
+	/* Without TLS ("tls off" to loopback) only a mechanism that never
+	 * shows the password is chosen by itself, as msmtp does. */
 	return (m->flags & M_AUTO) != 0 && p->offered != NULL &&
 	    word_in(p->offered, m->name) &&
-	    ((m->flags & M_PLUS) == 0 || p->cb_name != NULL);
+	    ((m->flags & M_PLUS) == 0 || p->cb_name != NULL) &&
+	    ((m->flags & M_CLEAR) == 0 || p->tls_active);
 }
 
 /* The mechanism the configuration names, which the server must offer. */
@@ -649,6 +654,11 @@ mech_choose(struct sasl_client *s, const struct sasl_params *p,
 			return 0;
 		}
 	}
+	if (!p->tls_active && clear_only(p))
+		return fail(f, FAIL_AUTH, "without TLS the server offers only "
+		    "%s, which would show the password; no password was sent "
+		    "(use TLS, or name the mechanism, e.g. 'auth plain', to "
+		    "allow it on this loopback connection)", offered);
 	if (plugins_wanted(p) != 0)
 		return fail(f, FAIL_AUTH, "the server offers %s, but libsasl2 "
 		    "has none of those postie would pick (install "
@@ -656,6 +666,25 @@ mech_choose(struct sasl_client *s, const struct sasl_params *p,
 	return fail(f, FAIL_AUTH, "no authentication mechanism in common: the "
 	    "server offers %s; postie picks by itself only SCRAM-SHA-* (-PLUS "
 	    "too), PLAIN and LOGIN (name another with auth)", offered);
+}
+
+/* 1 when the server offers a mechanism showing the password, none other
+ * that postie would choose by itself. */
+static int
+clear_only(const struct sasl_params *p)
+{
+	size_t	i;
+	int	clear = 0;
+
+	for (i = 0; i < POSTIE_NELEM(mechs); i++) {
+		if ((mechs[i].flags & M_AUTO) == 0 ||
+		    !word_in(p->offered, mechs[i].name))
+			continue;
+		if ((mechs[i].flags & M_CLEAR) == 0)
+			return 0;
+		clear = 1;
+	}
+	return clear;
 }
 
 /* 1 when word is one of the space-separated words of list. */

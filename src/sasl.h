@@ -36,7 +36,9 @@ struct sasl_client;
  * p->mech names must be offered by the server (else the error lists
  * both sides); without one, the first of this list that the server
  * offers and libsasl2 has: SCRAM-SHA-512, -384, -256, -224, -1, each
- * first as its -PLUS variant when p->cb_name is set, then PLAIN, LOGIN.
+ * first as its -PLUS variant when p->cb_name is set, then PLAIN, LOGIN
+ * (these two only with p->tls_active: without TLS a server offering only
+ * them is FAIL_AUTH with a hint).
  * CRAM-MD5, DIGEST-MD5, NTLM, GSSAPI, GS2-KRB5, EXTERNAL (which needs
  * p->client_cert) and ANONYMOUS are used only when named. OAUTHBEARER
  * and XOAUTH2 are built in, used only when named, with the password as

@@ -495,6 +495,9 @@ smtp_read_reply(struct smtp_session *s, struct failure *f)
 
 	buf_reset(&s->reply.text);
 	s->reply.code = 0;
+	/* One deadline for the whole reply, every line of it: a server
+	 * trickling a byte a second must not hold us for hours. */
+	conn_deadline(s->conn);
 	do {
 		if (conn_read_line(s->conn, &line, &len, SMTP_REPLY_LINE_MAX,
 		    f) == -1)

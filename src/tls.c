@@ -47,6 +47,8 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +98,9 @@ struct tls_session {
 	gnutls_typed_vdata_st vdata[2];
 	/* With a client certificate: this session's own credentials. */
 	gnutls_certificate_credentials_t own_cred;
+	/* Every receive ends by then (pull()), however bytes trickle. */
+	struct timespec	 deadline;
+	int		 has_deadline;
 };
 
 /* Credentials are loaded once per trust source and kept for the process. */
@@ -157,7 +162,11 @@ static void	 describe(struct tls_session *);
 static void	 peer_describe(struct tls_session *);
 static int	 io_fail(struct tls_session *, ssize_t, const char *,
 		    struct failure *);
-static int	 timed_out(const struct tls_session *, const struct timespec *);
+static int	 timed_out(const struct timespec *, long);
+static void	 deadline_set(struct tls_session *, long);
+static long	 deadline_left(const struct tls_session *);
+static ssize_t	 pull(gnutls_transport_ptr_t, void *, size_t);
+static int	 pull_wait(gnutls_transport_ptr_t, unsigned);
 static void	 session_offer(struct tls_session *, const struct tls_params *);
 static int	 session_recheck(struct tls_session *, const struct tls_params *,
 		    struct failure *);
@@ -664,7 +673,12 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 		verify_data(p, s->vdata);
 		gnutls_session_set_verify_cert2(s->session, s->vdata, 2, 0);
 	}
-	gnutls_transport_set_int(s->session, s->fd);
+	/* Receives go through pull() and its deadline; sends are GnuTLS's
+	 * own on the descriptor. */
+	gnutls_transport_set_ptr2(s->session, s,
+	    (gnutls_transport_ptr_t)(intptr_t)s->fd);
+	gnutls_transport_set_pull_function(s->session, pull);
+	gnutls_transport_set_pull_timeout_function(s->session, pull_wait);
 	gnutls_handshake_set_timeout(s->session, p->timeout_ms > 0 ?
 	    (unsigned)p->timeout_ms : GNUTLS_DEFAULT_HANDSHAKE_TIMEOUT);
 	return 0;
@@ -677,14 +691,19 @@ handshake(struct tls_session *s, const struct tls_params *p,
 	struct timespec	start;
 	int		r = GNUTLS_E_AGAIN, tries;
 
-	/* The socket is blocking with SO_RCVTIMEO: GNUTLS_E_AGAIN after the
-	 * deadline is a timeout; before it, a non-fatal condition. */
+	/*
+	 * The whole handshake has timeout_sec, however slowly its bytes come:
+	 * pull() says GNUTLS_E_AGAIN once the deadline has passed. Before it,
+	 * GNUTLS_E_AGAIN is a non-fatal condition.
+	 */
+	deadline_set(s, (long)s->timeout_sec * 1000);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (tries = 0; tries < TLS_RETRY_MAX; tries++) {
 		r = gnutls_handshake(s->session);
 		if (r == 0)
 			return 0;
-		if (r == GNUTLS_E_AGAIN && timed_out(s, &start))
+		if (r == GNUTLS_E_TIMEDOUT || (r == GNUTLS_E_AGAIN &&
+		    timed_out(&start, (long)s->timeout_sec * 1000)))
 			break;
 		if (r != GNUTLS_E_AGAIN && gnutls_error_is_fatal(r))
 			break;
@@ -1128,12 +1147,16 @@ peer_describe(struct tls_session *s)
 }
 
 ssize_t
-tls_read(struct tls_session *s, void *p, size_t n, struct failure *f)
+tls_read(struct tls_session *s, void *p, size_t n, long ms,
+    struct failure *f)
 {
 	struct timespec	start;
 	ssize_t		r = GNUTLS_E_AGAIN;
 	int		tries;
 
+	/* The socket's SO_RCVTIMEO bounds each recv(); the deadline bounds
+	 * the record however slowly its bytes come. */
+	deadline_set(s, ms);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (tries = 0; tries < TLS_RETRY_MAX; tries++) {
 		r = gnutls_record_recv(s->session, p, n);
@@ -1144,7 +1167,8 @@ tls_read(struct tls_session *s, void *p, size_t n, struct failure *f)
 		 * when the socket's deadline has passed is it a timeout. A
 		 * renegotiation request (TLS 1.2) or a warning alert is not
 		 * an error either; ignoring the request declines it. */
-		if (r == GNUTLS_E_AGAIN && timed_out(s, &start))
+		if (r == GNUTLS_E_TIMEDOUT || (r == GNUTLS_E_AGAIN && ms > 0 &&
+		    timed_out(&start, ms)))
 			break;
 		if (r != GNUTLS_E_AGAIN && gnutls_error_is_fatal((int)r))
 			break;
@@ -1152,9 +1176,79 @@ tls_read(struct tls_session *s, void *p, size_t n, struct failure *f)
 	return io_fail(s, r, "read", f);
 }
 
-/* 1 when a wait that began at start has used up the socket's timeout. */
+/* Every receive from now ends within ms (0: no deadline). */
+static void
+deadline_set(struct tls_session *s, long ms)
+{
+	s->has_deadline = ms > 0;
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+	s->deadline.tv_sec += ms / 1000;
+	s->deadline.tv_nsec += (ms % 1000) * 1000000;
+	if (s->deadline.tv_nsec >= 1000000000) {
+		s->deadline.tv_sec++;
+		s->deadline.tv_nsec -= 1000000000;
+	}
+}
+
+/* Milliseconds left before the deadline, 0 when past it. */
+static long
+deadline_left(const struct tls_session *s)
+{
+	struct timespec	now;
+	long long	ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(s->deadline.tv_sec - now.tv_sec) * 1000 +
+	    (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (long)ms;
+}
+
+/*
+ * GnuTLS's receive: waits for the socket at most until the deadline,
+ * then says EAGAIN. A blocking recv() alone would let a server hold a
+ * handshake or a record for hours by sending a byte a second.
+ */
+static ssize_t
+pull(gnutls_transport_ptr_t ptr, void *p, size_t n)
+{
+	struct tls_session	*s = ptr;
+	ssize_t			 r;
+
+	if (s->has_deadline &&
+	    pull_wait(ptr, GNUTLS_INDEFINITE_TIMEOUT) == 0) {
+		gnutls_transport_set_errno(s->session, EAGAIN);
+		return -1;
+	}
+	if ((r = recv(s->fd, p, n, 0)) == -1)
+		gnutls_transport_set_errno(s->session, errno);
+	return r;
+}
+
+/* Waits at most ms (and never past the deadline) for bytes: 1, 0, -1. */
 static int
-timed_out(const struct tls_session *s, const struct timespec *start)
+pull_wait(gnutls_transport_ptr_t ptr, unsigned ms)
+{
+	struct tls_session	*s = ptr;
+	struct pollfd		 pfd = { s->fd, POLLIN, 0 };
+	long			 left;
+	int			 r;
+
+	do {
+		left = ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+		    ms > INT_MAX ? INT_MAX : (long)ms;
+		if (s->has_deadline && (left < 0 || deadline_left(s) < left))
+			left = deadline_left(s);
+	} while ((r = poll(&pfd, 1, (int)left)) == -1 && errno == EINTR);
+	return r;
+}
+
+/* 1 when a wait that began at start has used up its budget of ms. */
+static int
+timed_out(const struct timespec *start, long budget)
 {
 	struct timespec	now;
 	long long	ms;
@@ -1163,7 +1257,7 @@ timed_out(const struct tls_session *s, const struct timespec *start)
 	ms = (long long)(now.tv_sec - start->tv_sec) * 1000 +
 	    (now.tv_nsec - start->tv_nsec) / 1000000;
 	/* SO_RCVTIMEO never fires early; leave room for clock rounding. */
-	return ms >= (long long)s->timeout_sec * 900;
+	return ms >= (long long)budget * 9 / 10;
 }
 
 ssize_t
@@ -1306,6 +1400,7 @@ tls_end(struct tls_session *s)
 	if (s == NULL)
 		return;
 	session_store(s);
+	s->has_deadline = 0;
 	/* close_notify is a courtesy: never wait long for it. */
 	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	(void)gnutls_bye(s->session, GNUTLS_SHUT_WR);

@@ -66,8 +66,11 @@ int	tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 /*
  * Each returns the number of bytes moved (>0), 0 on an orderly close by
  * the peer (read only), or -1 with FAIL_TIMEOUT, FAIL_DROPPED or FAIL_TLS.
+ * tls_read waits at most ms in all (0: the socket's timeout for each
+ * receive), however slowly the record's bytes come.
  */
-ssize_t	tls_read(struct tls_session *s, void *p, size_t n, struct failure *f);
+ssize_t	tls_read(struct tls_session *s, void *p, size_t n, long ms,
+	    struct failure *f);
 ssize_t	tls_write(struct tls_session *s, const void *p, size_t n,
 	    struct failure *f);
 

@@ -18,6 +18,8 @@ each with the same script, and exits. Python 3 standard library only.
 --auth-mechs LIST  the AUTH list serve offers once TLS is up ("PLAIN LOGIN");
                  SCRAM-*, OAUTHBEARER, XOAUTH2 and EXTERNAL are served by
                  fakesasl.py (see there), checking --password
+--auth-without-tls  serve offers --auth-mechs and answers AUTH before TLS
+                 too (a local relay with "tls off")
 --listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
@@ -38,6 +40,11 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
   send-raw TEXT    send TEXT exactly, nothing appended, in one write (to put
                    plaintext after the STARTTLS 220 in the same packet:
                    "send-raw 220 go ahead\\r\\n250 injected\\r\\n")
+  trickle SECONDS TEXT
+                   as send, but one byte at a time with a pause of SECONDS
+                   (fractions allowed) before each byte after the first
+  trickle-raw SECONDS TEXT
+                   as send-raw, one byte at a time (a TLS record, slowly)
   expect [WORDS]   read one line from the client; if WORDS are given, the line
                    must start with them (case-insensitive), else the server
                    stops with exit status 1
@@ -116,7 +123,7 @@ import ocspstaple
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
-COMMANDS = {"send", "send-raw", "expect", "expect-eof", "starttls", "data",
+COMMANDS = {"send", "send-raw", "trickle", "trickle-raw", "expect", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
             "drop-data-after", "rcpt-limit", "hang-after-messages", "serve"}
 
@@ -196,6 +203,15 @@ def parse_script(path):
                 raise ScriptError("%s:%d: %s N" % (path, n, cmd))
             if cmd == "drop-data-after" and not arg.isdigit():
                 raise ScriptError("%s:%d: drop-data-after LINES" % (path, n))
+            if cmd in ("trickle", "trickle-raw"):
+                secs, _, text = arg.partition(" ")
+                try:
+                    float(secs)
+                except ValueError:
+                    raise ScriptError("%s:%d: %s SECONDS TEXT" % (path, n, cmd))
+                if not text:
+                    raise ScriptError("%s:%d: %s SECONDS TEXT" % (path, n, cmd))
+                unescape(text)
             if cmd == "sleep":
                 try:
                     float(arg)
@@ -256,6 +272,13 @@ class Session:
         for l in lines:
             self.tr.write("S: ", l)
         self.sendall(b"".join(l + b"\r\n" for l in lines))
+
+    def trickle(self, pause, data):
+        """Sends data a byte at a time, pause seconds apart."""
+        for i in range(len(data)):
+            if i > 0:
+                time.sleep(pause)
+            self.sendall(data[i:i + 1])
 
     def recv_more(self):
         try:
@@ -343,6 +366,18 @@ class Session:
                 data = unescape(arg)
                 self.tr.write("S: ", "(raw) " + repr(data))
                 self.sendall(data)
+            elif cmd == "trickle":
+                secs, _, text = arg.partition(" ")
+                lines = unescape(text).split(b"\n")
+                for l in lines:
+                    self.tr.write("S: ", l)
+                self.tr.event("trickled, a byte each %s s" % secs)
+                self.trickle(float(secs), b"".join(l + b"\r\n" for l in lines))
+            elif cmd == "trickle-raw":
+                secs, _, text = arg.partition(" ")
+                data = unescape(text)
+                self.tr.write("S: ", "(raw, a byte each %s s) %r" % (secs, data))
+                self.trickle(float(secs), data)
             elif cmd == "expect":
                 line = self.client_line()
                 if arg and not line.decode("utf-8", "replace").upper().startswith(arg.upper()):
@@ -429,7 +464,7 @@ class Session:
             lines.append("250-CHUNKING")
         if self.opts.cert and not self.tls:
             lines.append("250-STARTTLS")
-        if self.tls:
+        if self.tls or self.opts.auth_without_tls:
             lines.append("250-AUTH " + self.mechs())
         lines.append("250 HELP")
         return "\\n".join(lines)
@@ -479,7 +514,7 @@ class Session:
     def do_auth(self, verb, args):
         if verb in self.replies:
             code = self.say(verb, "")
-        elif not self.tls:
+        elif not self.tls and not self.opts.auth_without_tls:
             code = self.say(verb, "503 5.5.1 AUTH not available before TLS")
         elif self.authed:
             code = self.say(verb, "503 5.5.1 already authenticated")
@@ -666,6 +701,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
+    p.add_argument("--auth-without-tls", action="store_true")
     p.add_argument("--chunking", action="store_true")
     p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")

@@ -523,12 +523,16 @@ static void
 test_tls_off(void **state)
 {
 	static const char *const loopback[] = {
-		"localhost", "LOCALHOST", "localhost.", "127.0.0.1",
+		"localhost", "LOCALHOST", "127.0.0.1",
 		"127.1.2.3", "::1", "::ffff:127.0.0.1",
 	};
+	/* Names only a resolver can say are loopback are not: "localhost."
+	 * may go to DNS. */
 	static const char *const remote[] = {
 		"smtp.example.org", "128.0.0.1", "10.0.0.1", "::2",
-		"localhost.example.org", "::ffff:10.0.0.1",
+		"localhost.example.org", "::ffff:10.0.0.1", "localhost.",
+		"localhost.localdomain", "localhost6", "ip6-localhost",
+		"0177.0.0.1x",
 	};
 	char	text[256];
 	size_t	i;
@@ -553,6 +557,15 @@ test_tls_off(void **state)
 		assert_non_null(strstr(fl.text, remote[i]));
 		config_free(&cfg);
 	}
+	/* Through a proxy the peer is the proxy: refused, even on loopback. */
+	parse_ok("account a\ntls off\nhost 127.0.0.1\n"
+	    "proxy_host 127.0.0.1\n");
+	failure_clear(&fl);
+	assert_null(config_account(&cfg, "a", NULL, &fl));
+	assert_int_equal(fl.kind, FAIL_CONFIG);
+	assert_non_null(strstr(fl.text, "proxy_host 127.0.0.1"));
+	assert_non_null(strstr(fl.text, "account a"));
+	config_free(&cfg);
 	/* "tls" with no value is on, as in msmtp. */
 	parse_ok("account a\nhost h.example\ntls off\ntls\n");
 	assert_int_equal(account("a")->tls, 1);
@@ -565,6 +578,10 @@ test_loopback(void **state)
 	assert_true(config_host_is_loopback("localhost"));
 	assert_true(config_host_is_loopback("127.255.255.254"));
 	assert_true(config_host_is_loopback("::1"));
+	assert_true(config_host_is_loopback("127.0.0.1"));
+	assert_true(config_host_is_loopback("::ffff:127.0.0.2"));
+	assert_false(config_host_is_loopback("localhost."));
+	assert_false(config_host_is_loopback("localhost.localdomain"));
 	assert_false(config_host_is_loopback("127.example.org"));
 	assert_false(config_host_is_loopback("0.0.0.0"));
 	assert_false(config_host_is_loopback("::"));

@@ -7,7 +7,11 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <sys/un.h>
+
 #include <netinet/in.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -465,6 +469,114 @@ test_source_ip(void **state)
 	close(ls);
 }
 
+static int
+is_loop4(const char *a)
+{
+	struct sockaddr_in	sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, a, &sin.sin_addr), 1);
+	return conn_addr_is_loopback((struct sockaddr *)&sin);
+}
+
+static int
+is_loop6(const char *a)
+{
+	struct sockaddr_in6	sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, a, &sin6.sin6_addr), 1);
+	return conn_addr_is_loopback((struct sockaddr *)&sin6);
+}
+
+/* "tls off": the peer's address decides, not the name. */
+static void
+test_addr_loopback(void **state)
+{
+	struct sockaddr_un	sun;
+
+	(void)state;
+	assert_true(is_loop4("127.0.0.1"));
+	assert_true(is_loop4("127.255.0.9"));
+	assert_false(is_loop4("128.0.0.1"));
+	assert_false(is_loop4("10.0.0.1"));
+	assert_false(is_loop4("0.0.0.0"));
+	assert_false(is_loop4("192.0.2.2"));
+	assert_true(is_loop6("::1"));
+	assert_true(is_loop6("::ffff:127.0.0.1"));
+	assert_false(is_loop6("::ffff:10.0.0.1"));
+	assert_false(is_loop6("::"));
+	assert_false(is_loop6("::2"));
+	assert_false(is_loop6("fe80::1"));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_false(conn_addr_is_loopback((struct sockaddr *)&sun));
+}
+
+static void
+test_peer_loopback(void **state)
+{
+	struct pair	*p = *state;
+	char		 addr[64];
+
+	assert_true(conn_peer_loopback(p->c, addr, sizeof(addr)));
+	assert_string_equal(addr, "127.0.0.1");
+}
+
+/* A local address that is not loopback, or 0. */
+static int
+local_other(struct in_addr *out)
+{
+	struct ifaddrs	*ifs, *i;
+	int		 found = 0;
+
+	if (getifaddrs(&ifs) == -1)
+		return 0;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		*out = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		found = (ntohl(out->s_addr) >> 24) != 127;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* A connection to this machine's own non-loopback address never leaves
+ * it, but its peer is not loopback: refused all the same. */
+static void
+test_peer_not_loopback(void **state)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	struct failure		 f;
+	struct conn		*c;
+	char			 addr[64], want[64];
+	int			 ls, fd;
+
+	(void)state;
+	memset(&sin, 0, sizeof(sin));
+	if (!local_other(&sin.sin_addr))
+		skip();
+	sin.sin_family = AF_INET;
+	assert_int_not_equal(ls = socket(AF_INET, SOCK_STREAM, 0), -1);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sin, &len), 0);
+	assert_non_null(inet_ntop(AF_INET, &sin.sin_addr, want,
+	    sizeof(want)));
+	failure_clear(&f);
+	assert_int_equal(conn_open(want, ntohs(sin.sin_port), 1, &c, &f), 0);
+	assert_int_not_equal(fd = accept(ls, NULL, NULL), -1);
+	assert_false(conn_peer_loopback(c, addr, sizeof(addr)));
+	assert_string_equal(addr, want);
+	conn_close(c);
+	close(fd);
+	close(ls);
+}
+
 int
 main(void)
 {
@@ -489,6 +601,10 @@ main(void)
 		cmocka_unit_test(test_blackhole_then_next),
 		cmocka_unit_test(test_all_fail_named),
 		cmocka_unit_test(test_source_ip),
+		cmocka_unit_test(test_addr_loopback),
+		cmocka_unit_test_setup_teardown(test_peer_loopback, setup,
+		    teardown),
+		cmocka_unit_test(test_peer_not_loopback),
 		cmocka_unit_test_setup_teardown(test_trace_masks_secrets, setup,
 		    teardown),
 	};

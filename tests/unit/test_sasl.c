@@ -137,11 +137,33 @@ static void
 test_tls_required(void **state)
 {
 	struct sasl_params	p = params(NULL, "PLAIN");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i;
 
 	(void)state;
 	p.tls_active = 0;
 	expect_fail(&p, FAIL_AUTH, "without TLS");
+	/* "tls off" to loopback: chosen by itself, never a mechanism that
+	 * shows the password; named, it is the user's choice. */
 	p.loopback = 1;
+	expect_fail(&p, FAIL_AUTH, "without TLS the server offers only PLAIN, "
+	    "which would show the password; no password was sent (use TLS, "
+	    "or name the mechanism");
+	p.offered = "LOGIN PLAIN CRAM-MD5";
+	expect_fail(&p, FAIL_AUTH, "offers only LOGIN PLAIN CRAM-MD5, which");
+	p.offered = "PLAIN LOGIN SCRAM-SHA-256";
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256");
+	sasl_end(s);
+	p.offered = "PLAIN";
+	p.mech = "PLAIN";
+	expect_start(&p, "PLAIN", "AHVzZXIAcGFzcw==");
+	/* Over TLS PLAIN is chosen by itself, as before. */
+	p.mech = NULL;
+	p.tls_active = 1;
+	p.loopback = 0;
 	expect_start(&p, "PLAIN", "AHVzZXIAcGFzcw==");
 }
 
