@@ -21,6 +21,25 @@ header() {
 		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
 }
 
+# root_traced ARG...: $SYS_BIN ARG... as root with a login's environment,
+# its setuid and connect calls in $T/strace; sets $rc and $err
+root_traced() {
+	(cd "$T" && strace -f -qq -e trace=setuid,setresuid,connect \
+	    -o "$T/strace" env -i PATH=/usr/bin:/bin HOME=/root "$SYS_BIN" \
+	    "$@" >"$T/stdout" 2>"$T/stderr")
+	rc=$? err=$(cat "$T/stderr")
+}
+# check_became_postie DESC: in $T/strace, the first setuid or network
+# connect is the change to the postie user
+check_became_postie() {
+	cbp_first=$(grep -nE 'setuid|setresuid|connect\(' "$T/strace" |
+	    grep -vE 'connect\([0-9]+, \{sa_family=AF_UNIX' | head -n 1)
+	case $cbp_first in
+	*"setuid($(id -u postie))"*|*"setresuid($(id -u postie),"*) ok "$1" ;;
+	*) fail "$1" "first of setuid/connect: $cbp_first" ;;
+	esac
+}
+
 check "the account file is root:postie 0640 after install-system" \
     test "$(stat -c '%U:%G %a' "$SYS_CONF")" = "root:postie 640"
 as_user ptcarol cat "$SYS_CONF" >/dev/null 2>&1
@@ -54,20 +73,9 @@ check_eq "nothing is sent before the queue run" 0 \
 
 # Root's queue run: it must be postie's before any connect().
 log_from=$(($(wc -l <"$PF_DIR/maillog") + 1))
-(cd "$T" && strace -f -qq -e trace=setuid,setresuid,connect \
-    -o "$T/strace" env -i PATH=/usr/bin:/bin HOME=/root "$SYS_BIN" -q \
-    >"$T/stdout" 2>"$T/stderr")
-rc=$? err=$(cat "$T/stderr")
+root_traced -q </dev/null
 check_rc "root's postie -q: exit 0" 0
-postie_uid=$(id -u postie)
-first=$(grep -nE 'setuid|setresuid|connect\(' "$T/strace" |
-    grep -vE 'connect\([0-9]+, \{sa_family=AF_UNIX' | head -n 1)
-case $first in
-*"setuid($postie_uid)"*|*"setresuid($postie_uid,"*)
-	ok "root became postie (uid $postie_uid) before connecting" ;;
-*)	fail "root became postie (uid $postie_uid) before connecting" \
-	    "first of setuid/connect: $first" ;;
-esac
+check_became_postie "root became postie before connecting"
 check_eq "the maildrop is empty after the run" 0 \
     "$(find "$SYS_SPOOL/maildrop" -type f | wc -l | tr -d ' ')"
 
@@ -124,19 +132,9 @@ check "it arrives" delivered 4
 
 # Root's own submission: delivered at once, as postie, sent as root.
 printf 'Subject: from root\n\nroot here\n' >"$T/root.msg"
-(cd "$T" && strace -f -qq -e trace=setuid,setresuid,connect \
-    -o "$T/strace" env -i PATH=/usr/bin:/bin HOME=/root "$SYS_BIN" -i root \
-    <"$T/root.msg" >"$T/stdout" 2>"$T/stderr")
-rc=$? err=$(cat "$T/stderr")
+root_traced -i root <"$T/root.msg"
 check_rc "root's own submission: exit 0" 0
-first=$(grep -nE 'setuid|setresuid|connect\(' "$T/strace" |
-    grep -vE 'connect\([0-9]+, \{sa_family=AF_UNIX' | head -n 1)
-case $first in
-*"setuid($postie_uid)"*|*"setresuid($postie_uid,"*)
-	ok "root's submission became postie before connecting" ;;
-*)	fail "root's submission became postie before connecting" \
-	    "first of setuid/connect: $first" ;;
-esac
+check_became_postie "root's submission became postie before connecting"
 check "it is delivered at once, without a queue run" delivered 5
 f=$(tail -n 1 "$T/delivered")
 check_eq "its sender is root's %U address" "<root@example.test>" \
