@@ -364,31 +364,8 @@ file_age(int fd, time_t now)
 int
 queue_default_dir(char *buf, size_t len, struct failure *f)
 {
-	const char	*base, *tail;
-	struct passwd	*pw;
-	int		 n;
-
-	if (sysuser_is_system()) {
-		base = POSTIE_LOCALSTATEDIR;
-		tail = "/spool/postie";
-	} else if ((base = getenv("XDG_STATE_HOME")) != NULL &&
-	    base[0] == '/')
-		tail = "/postie/queue";	/* relative ones are ignored */
-	else {
-		tail = "/.local/state/postie/queue";
-		if ((base = getenv("HOME")) == NULL || base[0] != '/') {
-			if ((pw = getpwuid(getuid())) == NULL ||
-			    pw->pw_dir == NULL || pw->pw_dir[0] != '/')
-				return fail(f, FAIL_CONFIG, "no home directory "
-				    "for the queue (set HOME)");
-			base = pw->pw_dir;
-		}
-	}
-	n = snprintf(buf, len, "%s%s", base, tail);
-	if (n < 0 || (size_t)n >= len)
-		return fail(f, FAIL_SOFTWARE, "queue directory name too "
-		    "long: %s%s", base, tail);
-	return 0;
+	return sysuser_state_dir("/spool/postie", "/queue", "queue", buf, len,
+	    f);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,37 @@ sysuser_is_system(void)
 	if (geteuid() == 0)
 		return !found;
 	return found && geteuid() == u.uid;
+}
+
+int
+sysuser_state_dir(const char *system_rel, const char *user_rel,
+    const char *what, char *buf, size_t len, struct failure *f)
+{
+	const char	*base, *mid = "";
+	struct passwd	*pw;
+	int		 n;
+
+	if (sysuser_is_system()) {
+		base = POSTIE_LOCALSTATEDIR;
+		user_rel = system_rel;
+	} else if ((base = getenv("XDG_STATE_HOME")) != NULL &&
+	    base[0] == '/')
+		mid = "/postie";
+	else {
+		mid = "/.local/state/postie";
+		if ((base = getenv("HOME")) == NULL || base[0] != '/') {
+			if ((pw = getpwuid(getuid())) == NULL ||
+			    pw->pw_dir == NULL || pw->pw_dir[0] != '/')
+				return fail(f, FAIL_CONFIG, "no home directory "
+				    "for the %s (set HOME)", what);
+			base = pw->pw_dir;
+		}
+	}
+	n = snprintf(buf, len, "%s%s%s", base, mid, user_rel);
+	if (n < 0 || (size_t)n >= len)
+		return fail(f, FAIL_SOFTWARE, "%s directory name too long: "
+		    "%s%s%s", what, base, mid, user_rel);
+	return 0;
 }
 
 int

@@ -52,6 +52,18 @@ int	sysuser_lookup(struct sysuser *u);
 int	sysuser_is_system(void);
 
 /*
+ * Where postie keeps a kind of state: LOCALSTATEDIR followed by
+ * system_rel for the system (sysuser_is_system()), otherwise the user's
+ * $XDG_STATE_HOME/postie (a relative one is ignored, as the XDG
+ * specification says), else ~/.local/state/postie, followed by user_rel
+ * (home from $HOME, else the password database). what names the state
+ * in errors. Errors: FAIL_CONFIG (no home directory), FAIL_SOFTWARE
+ * (buf too small).
+ */
+int	sysuser_state_dir(const char *system_rel, const char *user_rel,
+	    const char *what, char *buf, size_t len, struct failure *f);
+
+/*
  * Root only: becomes u for good (supplementary groups, group, user, in
  * that order, then checks that root cannot be had back), with HOME set
  * to u's home and the XDG variables dropped, so that every default

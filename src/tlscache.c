@@ -79,35 +79,12 @@ tlscache_path(const char *dir, const struct tlscache_key *k, char *path,
 	return 0;
 }
 
-/* As queue_default_dir(): root's is system-wide, a user's is private. */
+/* As queue_default_dir(): the system's is system-wide, a user's private. */
 static int
 default_dir(char *buf, size_t len, struct failure *f)
 {
-	const char	*base, *tail;
-	struct passwd	*pw;
-	int		 n;
-
-	if (sysuser_is_system()) {
-		base = POSTIE_LOCALSTATEDIR;
-		tail = "/lib/postie/tls";
-	} else if ((base = getenv("XDG_STATE_HOME")) != NULL &&
-	    base[0] == '/')
-		tail = "/postie/tls";	/* relative ones are ignored */
-	else {
-		tail = "/.local/state/postie/tls";
-		if ((base = getenv("HOME")) == NULL || base[0] != '/') {
-			if ((pw = getpwuid(getuid())) == NULL ||
-			    pw->pw_dir == NULL || pw->pw_dir[0] != '/')
-				return fail(f, FAIL_CONFIG, "no home directory "
-				    "for the TLS session cache (set HOME)");
-			base = pw->pw_dir;
-		}
-	}
-	n = snprintf(buf, len, "%s%s", base, tail);
-	if (n < 0 || (size_t)n >= len)
-		return fail(f, FAIL_SOFTWARE, "TLS session cache directory "
-		    "name too long: %s%s", base, tail);
-	return 0;
+	return sysuser_state_dir("/lib/postie/tls", "/tls",
+	    "TLS session cache", buf, len, f);
 }
 
 /*
