@@ -19,27 +19,29 @@
 /* One transaction: the pending recipients not yet tried this attempt. */
 struct batch {
 	struct addrlist		 rcpts;
-	size_t			*idx;		/* into the envelope's */
+	size_t			*idx;	/* into the envelope's */
 	struct smtp_rcpt_result	*res;
 };
 
-static int	batch_fill(struct batch *b, const struct queue_envelope *env,
+static int	batch_fill(struct batch *b, const struct envelope *e,
 		    const unsigned char *tried, struct failure *f);
 static void	batch_free(struct batch *b);
 static int	send_batch(struct attempt *t, struct queue_entry *e,
 		    unsigned char *tried, int *again, struct failure *f);
-static int	settle(struct queue_envelope *env, size_t i,
+static int	settle(struct envelope *e, size_t i,
 		    const struct smtp_rcpt_result *r, int sent,
 		    const struct failure *f, int *again);
+static enum fail_kind outcome_kind(enum rcpt_state st,
+		    const struct failure *f);
 static void	log_outcomes(const struct attempt *t, const char *id,
-		    const struct queue_envelope *env,
+		    const struct envelope *e,
 		    const unsigned char *tried, const struct failure *f);
 static void	warn_rcpts(const struct attempt *t,
-		    const struct queue_envelope *env,
+		    const struct envelope *e,
 		    const unsigned char *tried);
 static int	finish(struct attempt *t, struct queue_entry *e,
 		    struct failure *f);
-static void	first_reply(const struct queue_envelope *env,
+static void	first_reply(const struct envelope *e,
 		    enum rcpt_state st, char *buf, size_t len);
 
 int
@@ -55,9 +57,9 @@ attempt_unreached(struct attempt *t, struct queue_entry *e,
 	memset(&none, 0, sizeof(none));
 	for (i = 0; i < env->env.rcpts.n; i++)
 		if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
-			(void)settle(env, i, &none, 0, f, &again);
-	attempt_log(t->account, queue_entry_id(e), env->env.from, &env->env.rcpts,
-	    env->env.size, t->context, f);
+			(void)settle(&env->env, i, &none, 0, f, &again);
+	attempt_log(t->account, queue_entry_id(e), env->env.from,
+	    &env->env.rcpts, env->env.size, t->context, f);
 	return finish(t, e, f);
 }
 
@@ -87,27 +89,27 @@ attempt_run(struct attempt *t, struct queue_entry *e, struct failure *f)
 		}
 	}
 	env = queue_entry_envelope(e);
-	log_outcomes(t, queue_entry_id(e), env, tried, f);
-	warn_rcpts(t, env, tried);
+	log_outcomes(t, queue_entry_id(e), &env->env, tried, f);
+	warn_rcpts(t, &env->env, tried);
 	free(tried);
 	return finish(t, e, f);
 }
 
 static int
-batch_fill(struct batch *b, const struct queue_envelope *env,
+batch_fill(struct batch *b, const struct envelope *e,
     const unsigned char *tried, struct failure *f)
 {
 	size_t	i;
 
 	memset(b, 0, sizeof(*b));
-	if ((b->idx = calloc(env->env.rcpts.n + 1, sizeof(*b->idx))) == NULL ||
-	    (b->res = calloc(env->env.rcpts.n + 1, sizeof(*b->res))) == NULL)
+	if ((b->idx = calloc(e->rcpts.n + 1, sizeof(*b->idx))) == NULL ||
+	    (b->res = calloc(e->rcpts.n + 1, sizeof(*b->res))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	for (i = 0; i < env->env.rcpts.n; i++) {
-		if (tried[i] || envelope_rcpt_state(&env->env, i) != RCPT_PENDING)
+	for (i = 0; i < e->rcpts.n; i++) {
+		if (tried[i] || envelope_rcpt_state(e, i) != RCPT_PENDING)
 			continue;
 		b->idx[b->rcpts.n] = i;
-		if (addrlist_add(&b->rcpts, env->env.rcpts.v[i], f) == -1)
+		if (addrlist_add(&b->rcpts, e->rcpts.v[i], f) == -1)
 			return -1;
 	}
 	return 0;
@@ -138,7 +140,7 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 	size_t			 k;
 	int			 rc = -1;
 
-	if (batch_fill(&b, env, tried, f) == -1 || b.rcpts.n == 0) {
+	if (batch_fill(&b, &env->env, tried, f) == -1 || b.rcpts.n == 0) {
 		rc = b.rcpts.n == 0 && f->kind == FAIL_NONE ? 0 : -1;
 		batch_free(&b);
 		return rc;
@@ -149,10 +151,11 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 		/* Unreached: the failure is every recipient's. */
 		for (k = 0; k < b.rcpts.n; k++) {
 			tried[b.idx[k]] = 1;
-			(void)settle(env, b.idx[k], &b.res[k], 0, f, again);
+			(void)settle(&env->env, b.idx[k], &b.res[k], 0, f,
+			    again);
 		}
 	} else {
-		/* The message's envelope, with this transaction's recipients. */
+		/* The message's envelope, this transaction's recipients. */
 		sub = env->env;
 		sub.rcpts = b.rcpts;
 		sub.rcpt_status = NULL;
@@ -164,7 +167,7 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 		rc = deliver_send(*t->d, &job, f);
 		for (k = 0; k < b.rcpts.n; k++) {
 			tried[b.idx[k]] = 1;
-			if (settle(env, b.idx[k], &b.res[k], rc == 0, f,
+			if (settle(&env->env, b.idx[k], &b.res[k], rc == 0, f,
 			    again) == 1)
 				tried[b.idx[k]] = 0;
 		}
@@ -183,27 +186,38 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
  * that others got), else 0; -1 when memory ran out (it stays pending).
  */
 static int
-settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
+settle(struct envelope *e, size_t i, const struct smtp_rcpt_result *r,
     int sent, const struct failure *f, int *again)
 {
 	const char	*own = r->reply[0] != '\0' ? r->reply : NULL;
 	int		 klass = r->code / 100;
 
 	if (sent && klass == 2)
-		return envelope_rcpt_set(&env->env, i, RCPT_DELIVERED, NULL, NULL);
+		return envelope_rcpt_set(e, i, RCPT_DELIVERED, NULL, NULL);
 	if (klass == 5)
-		return envelope_rcpt_set(&env->env, i, RCPT_FAILED, own, NULL);
+		return envelope_rcpt_set(e, i, RCPT_FAILED, own, NULL);
 	if (klass == 4) {
 		if (sent && r->code == 452) {
 			*again = 1;
-			return envelope_rcpt_set(&env->env, i, RCPT_PENDING, own,
+			return envelope_rcpt_set(e, i, RCPT_PENDING, own,
 			    NULL) == -1 ? -1 : 1;
 		}
-		return envelope_rcpt_set(&env->env, i, RCPT_PENDING, own, NULL);
+		return envelope_rcpt_set(e, i, RCPT_PENDING, own, NULL);
 	}
 	/* Taken at RCPT, then the message was not: its fate is the DATA's. */
-	return envelope_rcpt_set(&env->env, i, fail_is_temporary(f->kind) ?
+	return envelope_rcpt_set(e, i, fail_is_temporary(f->kind) ?
 	    RCPT_PENDING : RCPT_FAILED, f->text, NULL);
+}
+
+/* The kind a log line shows for recipients that ended in state st. */
+static enum fail_kind
+outcome_kind(enum rcpt_state st, const struct failure *f)
+{
+	if (st == RCPT_PENDING)
+		return FAIL_TEMPFAIL;
+	if (f->kind == FAIL_NONE || fail_is_temporary(f->kind))
+		return FAIL_REJECTED;
+	return f->kind;
 }
 
 /*
@@ -212,7 +226,7 @@ settle(struct queue_envelope *env, size_t i, const struct smtp_rcpt_result *r,
  */
 static void
 log_outcomes(const struct attempt *t, const char *id,
-    const struct queue_envelope *env, const unsigned char *tried,
+    const struct envelope *e, const unsigned char *tried,
     const struct failure *f)
 {
 	static const enum rcpt_state	 order[] = {
@@ -226,23 +240,20 @@ log_outcomes(const struct attempt *t, const char *id,
 	for (k = 0; k < POSTIE_NELEM(order); k++) {
 		memset(&l, 0, sizeof(l));
 		first = NULL;
-		for (i = 0; i < env->env.rcpts.n; i++) {
-			if (!tried[i] || envelope_rcpt_state(&env->env, i) != order[k])
+		for (i = 0; i < e->rcpts.n; i++) {
+			if (!tried[i] || envelope_rcpt_state(e, i) != order[k])
 				continue;
-			if (addrlist_add(&l, env->env.rcpts.v[i], NULL) == -1)
+			if (addrlist_add(&l, e->rcpts.v[i], NULL) == -1)
 				break;
 			if (first == NULL)
-				first = envelope_rcpt_reply(&env->env, i);
+				first = envelope_rcpt_reply(e, i);
 		}
 		if (l.n > 0) {
 			failure_clear(&why);
 			if (order[k] != RCPT_DELIVERED)
-				fail(&why, order[k] == RCPT_PENDING ?
-				    FAIL_TEMPFAIL : fail_is_temporary(f->kind) ||
-				    f->kind == FAIL_NONE ? FAIL_REJECTED :
-				    f->kind, "%s", first != NULL ? first :
-				    f->text);
-			attempt_log(t->account, id, env->env.from, &l, env->env.size,
+				fail(&why, outcome_kind(order[k], f), "%s",
+				    first != NULL ? first : f->text);
+			attempt_log(t->account, id, e->from, &l, e->size,
 			    t->context, &why);
 		}
 		addrlist_free(&l);
@@ -255,45 +266,45 @@ log_outcomes(const struct attempt *t, const char *id,
  * line instead.
  */
 static void
-warn_rcpts(const struct attempt *t, const struct queue_envelope *env,
+warn_rcpts(const struct attempt *t, const struct envelope *e,
     const unsigned char *tried)
 {
-	size_t	i, d = envelope_rcpt_count(&env->env, RCPT_DELIVERED);
-	size_t	p = envelope_rcpt_count(&env->env, RCPT_PENDING);
-	size_t	x = envelope_rcpt_count(&env->env, RCPT_FAILED);
+	size_t	i, d = envelope_rcpt_count(e, RCPT_DELIVERED);
+	size_t	p = envelope_rcpt_count(e, RCPT_PENDING);
+	size_t	x = envelope_rcpt_count(e, RCPT_FAILED);
 
 	if (d == 0 && (p == 0 || x == 0))
 		return;
-	for (i = 0; i < env->env.rcpts.n; i++) {
-		if (!tried[i] || envelope_rcpt_reply(&env->env, i) == NULL)
+	for (i = 0; i < e->rcpts.n; i++) {
+		if (!tried[i] || envelope_rcpt_reply(e, i) == NULL)
 			continue;
-		if (envelope_rcpt_state(&env->env, i) == RCPT_FAILED)
+		if (envelope_rcpt_state(e, i) == RCPT_FAILED)
 			log_warn("recipient <%s> refused: %s; %s",
-			    env->env.rcpts.v[i], envelope_rcpt_reply(&env->env, i),
+			    e->rcpts.v[i], envelope_rcpt_reply(e, i),
 			    p > 0 ? "it will be reported to the sender" :
 			    "reported to the sender");
-		else if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING &&
+		else if (envelope_rcpt_state(e, i) == RCPT_PENDING &&
 		    t->submission)
 			log_warn("recipient <%s> deferred: %s; it will be "
-			    "tried again", env->env.rcpts.v[i],
-			    envelope_rcpt_reply(&env->env, i));
-		else if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
+			    "tried again", e->rcpts.v[i],
+			    envelope_rcpt_reply(e, i));
+		else if (envelope_rcpt_state(e, i) == RCPT_PENDING)
 			log_info("recipient <%s> deferred: %s",
-			    env->env.rcpts.v[i], envelope_rcpt_reply(&env->env, i));
+			    e->rcpts.v[i], envelope_rcpt_reply(e, i));
 	}
 }
 
 /* The first reply about a recipient in state st, for a summary. */
 static void
-first_reply(const struct queue_envelope *env, enum rcpt_state st, char *buf,
+first_reply(const struct envelope *e, enum rcpt_state st, char *buf,
     size_t len)
 {
 	size_t	i;
 
-	for (i = 0; i < env->env.rcpts.n; i++)
-		if (envelope_rcpt_state(&env->env, i) == st &&
-		    envelope_rcpt_reply(&env->env, i) != NULL) {
-			snprintf(buf, len, ": %s", envelope_rcpt_reply(&env->env, i));
+	for (i = 0; i < e->rcpts.n; i++)
+		if (envelope_rcpt_state(e, i) == st &&
+		    envelope_rcpt_reply(e, i) != NULL) {
+			snprintf(buf, len, ": %s", envelope_rcpt_reply(e, i));
 			return;
 		}
 	buf[0] = '\0';
@@ -317,7 +328,8 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 	if (p > 0) {
 		/* Mixed outcomes: the count says more than the last reply. */
 		if (!fail_is_temporary(f->kind) || p < n) {
-			first_reply(env, RCPT_PENDING, first, sizeof(first));
+			first_reply(&env->env, RCPT_PENDING, first,
+			    sizeof(first));
 			fail(f, FAIL_TEMPFAIL, "%zu of %zu recipient%s deferred"
 			    "%s", p, n, n == 1 ? "" : "s", first);
 		}
@@ -339,7 +351,7 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 		return 0;
 	}
 	if (fail_is_temporary(f->kind) || f->kind == FAIL_NONE) {
-		first_reply(env, RCPT_FAILED, first, sizeof(first));
+		first_reply(&env->env, RCPT_FAILED, first, sizeof(first));
 		fail(f, FAIL_NOUSER, "every recipient was refused%s", first);
 	}
 	snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
