@@ -82,10 +82,15 @@ static int	read_request(struct maildrop_file *m, off_t size,
 		    struct failure *why);
 static int	check_request(const struct queue_envelope *req,
 		    struct failure *why);
-static void	pickup_one(int dfd, const char *name,
+static enum maildrop_verdict pickup_one(int dfd, const char *name,
 		    enum maildrop_verdict (*take)(void *,
 		    const struct maildrop_file *, struct failure *), void *arg,
 		    int *taken);
+static size_t	list_dir_waiting(const char *dir, const char *why);
+static int	pickup_dir(int dfd, int holdfd,
+		    enum maildrop_verdict (*take)(void *,
+		    const struct maildrop_file *, struct failure *), void *arg,
+		    int *taken, struct failure *f);
 
 int
 maildrop_exists(void)
@@ -310,26 +315,57 @@ maildrop_pickup(enum maildrop_verdict (*take)(void *arg,
     const struct maildrop_file *m, struct failure *why), void *arg,
     struct failure *f)
 {
-	char		**names = NULL;
-	size_t		  n = 0, i;
-	int		  dfd, taken = 0;
+	struct failure	sub;
+	int		holdfd, rc = 0, taken = 0;
 
 	sweep_incoming(time(NULL));
-	if ((dfd = open_spool_dir(SYSUSER_MAILDROP, f)) == -1)
+	failure_clear(&sub);
+	/* Without hold/ (an older set-up) a kept file stays where it is. */
+	if ((holdfd = open_spool_dir(SYSUSER_HOLD, &sub)) != -1)
+		rc = pickup_dir(holdfd, -1, take, arg, &taken, f);
+	if (rc == 0)
+		rc = pickup_dir(-1, holdfd, take, arg, &taken, f);
+	if (holdfd != -1)
+		close(holdfd);
+	return rc == -1 ? -1 : taken;
+}
+
+/*
+ * Each file of the directory open on dfd (-1: the maildrop), a kept one
+ * moved to holdfd's directory (-1: left), *taken counting those taken.
+ * Returns 0, or -1 (f) when the directory cannot be read.
+ */
+static int
+pickup_dir(int dfd, int holdfd, enum maildrop_verdict (*take)(void *,
+    const struct maildrop_file *, struct failure *), void *arg, int *taken,
+    struct failure *f)
+{
+	char	**names = NULL;
+	size_t	  n = 0, i;
+	int	  own = dfd == -1;
+
+	if (own && (dfd = open_spool_dir(SYSUSER_MAILDROP, f)) == -1)
 		return -1;
 	if (list_names(dfd, &names, &n, f) == -1) {
-		close(dfd);
+		if (own)
+			close(dfd);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		pickup_one(dfd, names[i], take, arg, &taken);
+		if (pickup_one(dfd, names[i], take, arg, taken) ==
+		    MAILDROP_KEEP && holdfd != -1 &&
+		    renameat(dfd, names[i], holdfd, names[i]) == -1)
+			log_warn("maildrop %s: cannot hold it: %s", names[i],
+			    strerror(errno));
 		free(names[i]);
 	}
 	free(names);
-	if (taken > 0)
-		fsync(dfd);
-	close(dfd);
-	return taken;
+	fsync(dfd);
+	if (holdfd != -1)
+		fsync(holdfd);
+	if (own)
+		close(dfd);
+	return 0;
 }
 
 /* The names first: the loop renames and removes as it goes. */
@@ -565,42 +601,39 @@ check_request(const struct queue_envelope *req, struct failure *why)
 	return 0;
 }
 
-static void
+static enum maildrop_verdict
 pickup_one(int dfd, const char *name, enum maildrop_verdict (*take)(void *,
     const struct maildrop_file *, struct failure *), void *arg, int *taken)
 {
 	struct maildrop_file	m;
 	struct failure		why;
+	enum maildrop_verdict	v = MAILDROP_REFUSE;
 
 	memset(&m, 0, sizeof(m));
 	failure_clear(&why);
 	if (!valid_name(name)) {
 		quarantine(dfd, name, "not a name the maildrop gives");
-		return;
+		return v;
 	}
 	if (open_file(dfd, name, &m, &why) == 0) {
 		strlcpy(m.name, name, sizeof(m.name));
-		switch (take(arg, &m, &why)) {
-		case MAILDROP_TAKEN:
-			if (unlinkat(dfd, name, 0) == -1)
-				log_warn("maildrop %s: queued, but cannot be "
-				    "removed: %s", name, strerror(errno));
-			(*taken)++;
-			break;
-		case MAILDROP_KEEP:
-			break;
-		case MAILDROP_REFUSE:
-			quarantine(dfd, name, why.text);
-			break;
-		}
-	} else if (why.kind == FAIL_DATA)
-		quarantine(dfd, name, why.text);
-	else
+		v = take(arg, &m, &why);
+	} else if (why.kind != FAIL_DATA) {
 		log_warn("maildrop %s: kept for the next pickup: %s", name,
 		    why.text);
+		v = MAILDROP_KEEP;
+	}
+	if (v == MAILDROP_TAKEN) {
+		if (unlinkat(dfd, name, 0) == -1)
+			log_warn("maildrop %s: queued, but cannot be removed: "
+			    "%s", name, strerror(errno));
+		(*taken)++;
+	} else if (v == MAILDROP_REFUSE)
+		quarantine(dfd, name, why.text);
 	if (m.fd > 0)
 		close(m.fd);
 	queue_envelope_free(&m.req);
+	return v;
 }
 
 /*
@@ -687,14 +720,21 @@ list_one_drop(const char *name, time_t now)
 	struct failure		f;
 	struct stat		st;
 	char			path[PATH_LEN];
-	int			r = -1;
+	int			ok, r = -1;
 
 	memset(&m, 0, sizeof(m));
 	failure_clear(&f);
 	/* The user may not list the maildrop, but may open a file by name. */
 	snprintf(path, sizeof(path), "%s/%s", SYSUSER_MAILDROP, name);
-	if (open_file(AT_FDCWD, path, &m, &f) == 0 &&
-	    fstat(m.fd, &st) == 0) {
+	if ((ok = open_file(AT_FDCWD, path, &m, &f) == 0) == 0) {
+		queue_envelope_free(&m.req);
+		if (m.fd > 0)
+			close(m.fd);
+		memset(&m, 0, sizeof(m));
+		snprintf(path, sizeof(path), "%s/%s", SYSUSER_HOLD, name);
+		ok = open_file(AT_FDCWD, path, &m, &f) == 0;
+	}
+	if (ok && fstat(m.fd, &st) == 0) {
 		m.req.env.size = m.size;
 		m.req.created = st.st_mtime;
 		qrun_print_entry(name, &m.req, now);
@@ -720,6 +760,14 @@ list_one_drop(const char *name, time_t now)
 size_t
 maildrop_list_waiting(void)
 {
+	return list_dir_waiting(SYSUSER_HOLD, "held after a failed pickup") +
+	    list_dir_waiting(SYSUSER_MAILDROP, "waiting in the maildrop for "
+	    "the system queue run");
+}
+
+static size_t
+list_dir_waiting(const char *dir, const char *why)
+{
 	struct maildrop_file	  m;
 	struct failure		  f;
 	struct stat		  st;
@@ -729,7 +777,7 @@ maildrop_list_waiting(void)
 	int			  dfd;
 
 	failure_clear(&f);
-	if ((dfd = open_spool_dir(SYSUSER_MAILDROP, &f)) == -1)
+	if ((dfd = open_spool_dir(dir, &f)) == -1)
 		return 0;
 	if (list_names(dfd, &names, &n, &f) == -1)
 		n = 0;
@@ -741,8 +789,7 @@ maildrop_list_waiting(void)
 			m.req.env.size = m.size;
 			m.req.created = st.st_mtime;
 			qrun_print_entry(names[i], &m.req, now);
-			printf("  (waiting in the maildrop for the system "
-			    "queue run)\n\n");
+			printf("  (%s)\n\n", why);
 			listed++;
 		}
 		if (m.fd > 0)

@@ -212,6 +212,13 @@ run_queue_mode(const struct invocation *inv)
 	int			rc = EX_SOFTWARE;
 
 	failure_clear(&f);
+	/*
+	 * The maildrop first, and whatever the configuration: a message
+	 * it cannot take now goes to hold/, so that a broken file does not
+	 * make the path unit start run after run.
+	 */
+	if (inv->mode == CLI_QUEUE_RUN)
+		pickup_if_system(inv);
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
 		return exitcode_report(&f, NULL);
@@ -232,7 +239,6 @@ run_queue_mode(const struct invocation *inv)
 		rc = qrun_retry(&c, &p, inv->queue_id);
 		break;
 	case CLI_QUEUE_RUN:
-		pickup_if_system(inv);
 		rc = qrun_run(&c, &p);
 		break;
 	default:

@@ -13,6 +13,11 @@
  *   SPOOL/maildrop	the same: files are renamed in from incoming/ once
  *			complete, so it is empty when nothing is to do
  *   SPOOL/quarantine	postie 0700: maildrop files the pickup refused
+ *   SPOOL/hold		postie 1711: maildrop files the pickup could not
+ *			queue for a reason not theirs (the configuration,
+ *			a full disk): every run tries them again, but the
+ *			path unit watches only maildrop/, so they do not
+ *			start run after run
  *   SPOOL/status	postie 0711: for each message from the maildrop, a
  *			copy of its envelope named by the maildrop file's
  *			random name, which only its user knows (mailq)
@@ -32,6 +37,7 @@
 #define SYSUSER_INCOMING	SYSUSER_SPOOL "/incoming"
 #define SYSUSER_MAILDROP	SYSUSER_SPOOL "/maildrop"
 #define SYSUSER_QUARANTINE	SYSUSER_SPOOL "/quarantine"
+#define SYSUSER_HOLD		SYSUSER_SPOOL "/hold"
 #define SYSUSER_STATUS		SYSUSER_SPOOL "/status"
 #define SYSUSER_CONFIG		POSTIE_SYSCONFDIR "/postie.conf"
 

@@ -6,7 +6,7 @@
 # speak SMTP to "sendmail -bs" drop their messages the same way.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 21
+plan 23
 
 system_setup
 system_user ptcarol
@@ -41,9 +41,15 @@ check "carol's file is still there, whole" \
 usermod -a -G postie ptmallory
 as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
 rc=$? err=$(cat "$T/stderr")
-check_eq "a postie group with another member: the file is refused" 1 \
-    "$(grep -c "contains a password but others can read it" "$T/stderr")"
-check_eq "the message waits in the maildrop" "$name" "$(ls "$md")"
+check_eq "a postie group with another member: the file is refused, exit 78" \
+    "78 1" "$rc $(grep -c "^postie: $SYS_CONF: contains a password but others can read it" "$T/stderr")"
+check_eq "the pickup says it holds carol's message for the next run" 1 \
+    "$(grep -c "^postie: warning: maildrop $name: from user ptcarol, kept for the next pickup: .*contains a password" "$T/stderr")"
+check_eq "the message waits, held out of the maildrop (no run after run)" \
+    "|$name" "$(ls "$md")|$(ls "$SYS_SPOOL/hold")"
+sys_run ptcarol -bp
+check_eq "carol's mailq shows it held" 1 \
+    "$(grep -c 'held after a failed pickup\|waiting in the maildrop' "$T/stdout")"
 gpasswd -d ptmallory postie >/dev/null
 # So does a user whose primary group it is.
 userdel ptprimary 2>/dev/null
@@ -51,7 +57,7 @@ useradd -M -N -g postie -d /nonexistent ptprimary
 SYS_USERS="$SYS_USERS ptprimary"
 as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"
 check_eq "a user whose primary group is postie's: refused too" 1 \
-    "$(grep -c "contains a password but others can read it" "$T/stderr")"
+    "$(grep -c "^postie: $SYS_CONF: contains a password but others can read it" "$T/stderr")"
 userdel ptprimary
 
 as_user postie "$SYS_BIN" -q >"$T/stdout" 2>"$T/stderr"

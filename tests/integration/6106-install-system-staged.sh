@@ -15,9 +15,10 @@ check_eq "make install-system DESTDIR=...: exit 0" 0 "$?"
 spool=$("$POSTIE" --version |
     sed -n 's/^system queue and maildrop: \([^ ]*\) .*/\1/p')
 check_eq "the spool and its maildrop, with their modes" \
-    "711 3733 3733 700 711" \
+    "711 3733 3733 1711 700 711" \
     "$(stat -c %a "$stage$spool" "$stage$spool/incoming" \
-    "$stage$spool/maildrop" "$stage$spool/quarantine" "$stage$spool/status" |
+    "$stage$spool/maildrop" "$stage$spool/hold" "$stage$spool/quarantine" \
+    "$stage$spool/status" |
     tr '\n' ' ' | sed 's/ $//')"
 check_eq "the TLS session cache's directory, 700" 700 \
     "$(stat -c %a "$stage${spool%/spool/postie}/lib/postie")"
