@@ -113,8 +113,7 @@ static void
 done(struct fixture *x)
 {
 	close(x->p.msg_fd);
-	free(x->env.env.from);
-	addrlist_free(&x->env.env.rcpts);
+	queue_envelope_free(&x->env);
 	free(x->out);
 }
 
@@ -347,7 +346,6 @@ test_expired(void **state)
 	assert_int_equal(count(p2, "\r\nStatus: 4.4.7\r\n"), 2);
 	assert_null(strstr(p2, "Diagnostic-Code"));
 	assert_non_null(strstr(p2, "\r\nOriginal-Envelope-Id: envid+2Bx\r\n"));
-	free(x.env.env.dsn_envid);
 	free(p1);
 	free(p2);
 	done(&x);
