@@ -131,16 +131,16 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 
 	memset(&r, 0, sizeof(r));
 	r.account = st->inv->account;
-	r.from = m->from;
+	r.from = m->env.from;
 	r.full_name = st->inv->full_name;
-	r.rcpts = m->rcpts;
+	r.rcpts = &m->env.rcpts;
 	r.in_fd = m->fd;
 	/* The dots are unstuffed already: a lone "." is data now. */
 	r.ignore_dots = 1;
-	r.eight_bit = m->eight_bit;
-	r.dsn_notify = m->dsn_notify;
-	r.dsn_ret = m->dsn_ret;
-	r.dsn_envid = m->dsn_envid;
+	r.eight_bit = m->env.eight_bit;
+	r.dsn_notify = m->env.dsn_notify;
+	r.dsn_ret = m->env.dsn_ret;
+	r.dsn_envid = m->env.dsn_envid;
 	failure_clear(&sub);
 	if (st->config == NULL) {
 		if (maildrop_submit(&r, &sub) == -1)

@@ -1018,14 +1018,14 @@ smtpd_accepted(struct smtpd *s)
 	struct failure		cf;
 
 	memset(&m, 0, sizeof(m));
-	m.from = s->from;
-	m.rcpts = &s->rcpts;
+	m.env.from = s->from;
+	m.env.rcpts = s->rcpts;
+	m.env.size = s->size;
+	m.env.eight_bit = s->eight_bit;
+	m.env.dsn_ret = s->ret;
+	m.env.dsn_envid = s->envid;
+	m.env.dsn_notify = s->notify;
 	m.fd = s->fd;
-	m.size = s->size;
-	m.eight_bit = s->eight_bit;
-	m.dsn_ret = s->ret;
-	m.dsn_envid = s->envid;
-	m.dsn_notify = s->notify;
 	failure_clear(&cf);
 	if (s->p->accept(s->p->arg, &m, &cf) == 0)
 		return smtpd_reply(s, 250, "2.0.0 Ok%s%.*s",

@@ -14,20 +14,20 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "envelope.h"
 #include "exitcode.h"
 
 /* One message as the client sent it. */
 struct smtpd_message {
-	const char		*from;		/* MAIL FROM, "" for <> */
-	const struct addrlist	*rcpts;		/* RCPT TO, in order */
+	/*
+	 * The client's envelope, the session's strings (not to be freed):
+	 * MAIL FROM ("" for <>), RCPT TO in order, SIZE (of the content),
+	 * BODY=8BITMIME, RET=, ENVID= (decoded), and NOTIFY= of the first
+	 * RCPT that had one.
+	 */
+	struct envelope		 env;
 	int			 fd;		/* the content, dots unstuffed,
 						   CRLF lines, at offset 0 */
-	off_t			 size;
-	int			 eight_bit;	/* BODY=8BITMIME was given */
-	const char		*dsn_ret;	/* RET=, or NULL */
-	const char		*dsn_envid;	/* ENVID=, decoded, or NULL */
-	const char		*dsn_notify;	/* NOTIFY= of the first RCPT
-						   that had one, or NULL */
 };
 
 /*

@@ -26,12 +26,12 @@ accept_msg(void *arg, const struct smtpd_message *m, struct failure *f)
 	int	flags = *(int *)arg;
 	size_t	i, col = 0;
 
-	FUZZ_CHECK(m->from != NULL && strpbrk(m->from, "\r\n") == NULL);
-	FUZZ_CHECK(m->rcpts->n > 0);
-	for (i = 0; i < m->rcpts->n; i++)
-		FUZZ_CHECK(strpbrk(m->rcpts->v[i], "\r\n") == NULL);
+	FUZZ_CHECK(m->env.from != NULL && strpbrk(m->env.from, "\r\n") == NULL);
+	FUZZ_CHECK(m->env.rcpts.n > 0);
+	for (i = 0; i < m->env.rcpts.n; i++)
+		FUZZ_CHECK(strpbrk(m->env.rcpts.v[i], "\r\n") == NULL);
 	fuzz_slurp(m->fd, &content);
-	FUZZ_CHECK((off_t)content.len == m->size);
+	FUZZ_CHECK((off_t)content.len == m->env.size);
 	/* A bare CR is a byte of its line here; message_read() makes it a
 	 * line ending on the way into the queue. */
 	for (i = 0; i < content.len; i++) {

@@ -91,20 +91,20 @@ accept_cb(void *arg, const struct smtpd_message *m, struct failure *f)
 
 	assert_true(r->calls < MAXMSG);
 	k = r->calls++;
-	r->from[k] = strdup(m->from);
-	for (i = 0; i < m->rcpts->n; i++)
+	r->from[k] = strdup(m->env.from);
+	for (i = 0; i < m->env.rcpts.n; i++)
 		assert_int_equal(buf_appendf(&b, "%s%s", i > 0 ? " " : "",
-		    m->rcpts->v[i]), 0);
+		    m->env.rcpts.v[i]), 0);
 	assert_int_equal(buf_append(&b, "", 0), 0);
 	r->rcpts[k] = b.data;
 	assert_int_equal(lseek(m->fd, 0, SEEK_CUR), 0);
 	r->content[k] = slurp_fd(m->fd, &len);
-	assert_int_equal((off_t)len, m->size);
-	r->size[k] = m->size;
-	r->eight_bit[k] = m->eight_bit;
-	r->ret[k] = dup_or_null(m->dsn_ret);
-	r->envid[k] = dup_or_null(m->dsn_envid);
-	r->notify[k] = dup_or_null(m->dsn_notify);
+	assert_int_equal((off_t)len, m->env.size);
+	r->size[k] = m->env.size;
+	r->eight_bit[k] = m->env.eight_bit;
+	r->ret[k] = dup_or_null(m->env.dsn_ret);
+	r->envid[k] = dup_or_null(m->env.dsn_envid);
+	r->notify[k] = dup_or_null(m->env.dsn_notify);
 	if (r->mode == FAIL_NONE) {
 		/* Success text goes into the 250 reply. */
 		strlcpy(f->text, "queued as TEST", sizeof(f->text));
