@@ -9,19 +9,11 @@ plan 17
 
 printf 'From: sender@example.test\nDate: Sat, 28 Nov 2026 12:00:00 +0000\nSubject: x\n\nbody\n' >"$T/msg"
 
-now() { date +%s.%N; }
-
 # stall DESC KIND TEXT...: run postie (timeout 2) against the script on
 # stdin; exit 75 within 3 s and an error holding each TEXT
 stall() {
 	sd=$1 kind=$2; shift 2
-	fake_start -
-	config_fake "$T/rc" "$FAKE_PORT" "$kind" "timeout 2" "queue off"
-	start=$(now)
-	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
-	took=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-	kill "$FAKE_PID" 2>/dev/null
-	wait "$FAKE_PID" 2>/dev/null
+	timed_fake_run "$kind"
 	check_rc "$sd: exit 75" 75
 	check "$sd: gave up within timeout + 1 s (took ${took}s)" \
 	    awk -v t="$took" 'BEGIN { exit !(t < 3) }'

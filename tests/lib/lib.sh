@@ -179,6 +179,20 @@ fake_start() {
 	done
 	FAKE_PORT=$(cat "$T/fake.port")
 }
+# timed_fake_run KIND [LINE...]: a fake server running the script on
+# stdin, postie (timeout 2, queue off, config LINEs) sending $T/msg to
+# it, the fake stopped after; sets $rc, $err and $took (seconds, 0.01)
+timed_fake_run() {
+	tfr_kind=$1; shift
+	fake_start -
+	config_fake "$T/rc" "$FAKE_PORT" "$tfr_kind" "timeout 2" "queue off" "$@"
+	tfr_start=$(date +%s.%N)
+	postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
+	took=$(awk -v a="$tfr_start" -v b="$(date +%s.%N)" \
+	    'BEGIN { printf "%.2f", b - a }')
+	kill "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID" 2>/dev/null
+}
 # fake_wait: wait for the fake server to finish; sets $fake_rc. A fake
 # server that timed out, was misused or crashed (status 2 or more) adds a
 # failed assertion with its stderr.
