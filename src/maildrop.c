@@ -78,6 +78,7 @@ static void	sweep_incoming(time_t now);
 static void	quarantine(int dfd, const char *name, const char *why);
 static int	open_file(int dfd, const char *name, struct maildrop_file *m,
 		    struct failure *why);
+static void	file_close(struct maildrop_file *m);
 static int	read_request(struct maildrop_file *m, off_t size,
 		    struct failure *why);
 static int	check_request(const struct queue_envelope *req,
@@ -508,6 +509,16 @@ open_file(int dfd, const char *name, struct maildrop_file *m,
 	return read_request(m, st.st_size, why);
 }
 
+/* Whatever open_file() left, even halfway; m is empty (fd 0) after. */
+static void
+file_close(struct maildrop_file *m)
+{
+	if (m->fd > 0)
+		close(m->fd);
+	queue_envelope_free(&m->req);
+	memset(m, 0, sizeof(*m));
+}
+
 /* The request ends at the first empty line; the message follows it. */
 static int
 read_request(struct maildrop_file *m, off_t size, struct failure *why)
@@ -630,9 +641,7 @@ pickup_one(int dfd, const char *name, enum maildrop_verdict (*take)(void *,
 		(*taken)++;
 	} else if (v == MAILDROP_REFUSE)
 		quarantine(dfd, name, why.text);
-	if (m.fd > 0)
-		close(m.fd);
-	queue_envelope_free(&m.req);
+	file_close(&m);
 	return v;
 }
 
@@ -727,10 +736,7 @@ list_one_drop(const char *name, time_t now)
 	/* The user may not list the maildrop, but may open a file by name. */
 	snprintf(path, sizeof(path), "%s/%s", SYSUSER_MAILDROP, name);
 	if ((ok = open_file(AT_FDCWD, path, &m, &f) == 0) == 0) {
-		queue_envelope_free(&m.req);
-		if (m.fd > 0)
-			close(m.fd);
-		memset(&m, 0, sizeof(m));
+		file_close(&m);
 		snprintf(path, sizeof(path), "%s/%s", SYSUSER_HOLD, name);
 		ok = open_file(AT_FDCWD, path, &m, &f) == 0;
 	}
@@ -746,9 +752,7 @@ list_one_drop(const char *name, time_t now)
 		r = env.failed ? 2 : 1;
 		queue_envelope_free(&env);
 	}
-	if (m.fd > 0)
-		close(m.fd);
-	queue_envelope_free(&m.req);
+	file_close(&m);
 	return r;
 }
 
@@ -792,9 +796,7 @@ list_dir_waiting(const char *dir, const char *why)
 			printf("  (%s)\n\n", why);
 			listed++;
 		}
-		if (m.fd > 0)
-			close(m.fd);
-		queue_envelope_free(&m.req);
+		file_close(&m);
 		free(names[i]);
 	}
 	free(names);
