@@ -43,7 +43,7 @@ static int	run_mode(const struct invocation *inv, int maildrop);
 static void	print_version(void);
 static int	needs_route(enum cli_mode mode);
 static int	not_the_system_user(void);
-static void	pickup_if_system(const struct invocation *inv);
+static int	pickup_if_system(const struct invocation *inv);
 static int	runs_system_queue(const struct invocation *inv);
 static void	list_maildrop_if_system(const struct invocation *inv);
 
@@ -209,13 +209,12 @@ run_queue_mode(const struct invocation *inv)
 	struct config		c;
 	struct qrun_params	p;
 	struct failure		f;
-	int			rc = EX_SOFTWARE;
+	int			rc = EX_SOFTWARE, passes;
 
 	failure_clear(&f);
 	/*
 	 * The maildrop first, and whatever the configuration: a message
-	 * it cannot take now goes to hold/, so that a broken file does not
-	 * make the path unit start run after run.
+	 * it cannot take now goes to hold/.
 	 */
 	if (inv->mode == CLI_QUEUE_RUN)
 		pickup_if_system(inv);
@@ -240,6 +239,14 @@ run_queue_mode(const struct invocation *inv)
 		break;
 	case CLI_QUEUE_RUN:
 		rc = qrun_run(&c, &p);
+		/*
+		 * The path unit starts a run when the maildrop changes, and a
+		 * change during a run starts none: what came meanwhile goes
+		 * now (a few passes; the timer takes what is left).
+		 */
+		for (passes = 0; rc == EX_OK && passes < 3 &&
+		    pickup_if_system(inv) > 0; passes++)
+			rc = qrun_run(&c, &p);
 		break;
 	default:
 		break;
@@ -313,21 +320,24 @@ list_maildrop_if_system(const struct invocation *inv)
 /*
  * The system queue run starts with the maildrop, so that what users
  * dropped goes out in the same run (and over the same connection).
+ * Returns how many messages it took (0 when not the system queue or
+ * when the maildrop cannot be read).
  */
-static void
+static int
 pickup_if_system(const struct invocation *inv)
 {
 	struct failure	f;
 	int		n;
 
 	if (!runs_system_queue(inv))
-		return;
+		return 0;
 	failure_clear(&f);
 	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1)
 		exitcode_report(&f, "maildrop");
 	else if (n > 0)
 		log_info("picked up %d message%s from the maildrop", n,
 		    n == 1 ? "" : "s");
+	return n;
 }
 
 static void

@@ -28,7 +28,7 @@ check "it runs as postie" grep -qx 'User=postie' "$svc"
 check "its paths are the real ones, not the staging tree's" \
     sh -c "grep -q '^ExecStart=/' '$svc' && ! grep -q '$stage' '$svc'"
 check "the path unit watches the maildrop" \
-    grep -qx "DirectoryNotEmpty=$spool/maildrop" \
+    grep -qx "PathChanged=$spool/maildrop" \
     "$(dirname "$svc")/postie-queue.path"
 check_eq "no user was created on this machine" "$had_user" \
     "$(getent passwd postie >/dev/null && echo yes || echo no)"
