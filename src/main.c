@@ -395,6 +395,7 @@ version_files(void)
 			found = 1;
 		free(path);
 	}
+	printf("system configuration: %s\n", SYSUSER_CONFIG);
 	failure_clear(&f);
 	if (queue_default_dir(queue, sizeof(queue), &f) == 0)
 		printf("queue: %s\n", queue);

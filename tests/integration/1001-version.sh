@@ -5,7 +5,7 @@
 # would be read marked) and the queue. Run as nobody, so that the queue
 # is the user's, under $XDG_STATE_HOME.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 13
+plan 14
 
 want_version=$(sed -n 's/^VERSION=//p' "$TESTS_DIR/../configure")
 chmod 755 "$T"
@@ -45,6 +45,8 @@ configuration: $T/home/.config/msmtp/config (msmtp's)
 configuration: $T/home/.msmtprc (msmtp's) (read)" "$(head -n 3 "$T/conf")"
 check "then the system's postie.conf" \
     grep -qE '^configuration: /.*/postie\.conf$' "$T/conf"
+check "the system's configuration, which the 61xx tests read" grep -qE \
+    '^system configuration: /.*/postie\.conf$' "$T/stdout"
 check_eq "the user's queue" "queue: $T/state/postie/queue" \
     "$(grep '^queue: ' "$T/stdout")"
 check "the system queue" grep -qE \
