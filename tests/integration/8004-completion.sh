@@ -40,29 +40,33 @@ check_eq "bash: --s completes --serverinfo" "--serverinfo " \
     "$(bash_complete postie --s)"
 check_eq "bash: -R's values" "full hdrs " "$(bash_complete postie -R '')"
 
-# zsh: type the line and TAB twice, read what it lists.
+# zsh: type the line and TAB twice, read what it shows until WANT (an
+# extended regex) is there or 15 s have passed; print its last lines.
 mkdir "$T/fpath"
 cp "$top/contrib/completion/_postie" "$T/fpath/"
 zsh_complete() {
-	HOME=$T/home PATH="$bin:$PATH" FP=$T/fpath LINE=$1 zsh -f -c '
+	HOME=$T/home PATH="$bin:$PATH" FP=$T/fpath LINE=$1 WANT=$2 zsh -f -c '
 	zmodload zsh/zpty || exit 1
 	zpty z "zsh -f -i"
 	zpty -w z "fpath=(\$FP \$fpath); autoload -Uz compinit; compinit -u -D"
 	zpty -w -n z "$LINE"$'"'"'\t\t'"'"'
-	sleep 2
-	all=
-	while zpty -r -t z out; do all+=$out; done
+	all= i=0
+	while (( i++ < 30 )); do
+		sleep 0.5
+		while zpty -r -t z out; do all+=$out; done
+		[[ ${all//$'"'"'\r'"'"'/} =~ $WANT ]] && break
+	done
 	zpty -d z
 	print -r -- "$all"' 2>&1 | tr -d '\r' |
 	    sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tail -n 2
 }
-zsh_complete "postie -C $T/file.conf -a " >"$T/zsh1"
+zsh_complete "postie -C $T/file.conf -a " 'default +home +work' >"$T/zsh1"
 diag "$(cat "$T/zsh1")"
 check "zsh: -a with -C FILE lists FILE's accounts" \
     grep -qE '^default +home +work' "$T/zsh1"
-zsh_complete "postie -a " >"$T/zsh2"
+zsh_complete "postie -a " 'rc-one +rc-two' >"$T/zsh2"
 diag "$(cat "$T/zsh2")"
 check "zsh: -a alone lists the accounts of the file postie would read" \
     grep -qE '^rc-one +rc-two' "$T/zsh2"
-zsh_complete "postie --ser" >"$T/zsh3"
+zsh_complete "postie --ser" 'serverinfo' >"$T/zsh3"
 check "zsh: --ser completes --serverinfo" grep -q -- '--serverinfo' "$T/zsh3"
