@@ -10,6 +10,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <sasl/sasl.h>
+
 #include "build.h"
 #include "cli.h"
 #include "config.h"
@@ -20,6 +23,7 @@
 #include "password.h"
 #include "pickup.h"
 #include "qrun.h"
+#include "queue.h"
 #include "serverinfo.h"
 #include "smtpd.h"
 #include "submit.h"
@@ -40,6 +44,9 @@ static int	bs_accept(void *arg, const struct smtpd_message *m,
 static int	run_smtp_server(const struct invocation *inv, int maildrop);
 static int	run_queue_mode(const struct invocation *inv);
 static int	run_mode(const struct invocation *inv, int maildrop);
+static void	version_libraries(void);
+static void	version_mechanisms(void);
+static void	version_files(void);
 static void	print_version(void);
 static int	needs_route(enum cli_mode mode);
 static int	not_the_system_user(void);
@@ -340,14 +347,81 @@ pickup_if_system(const struct invocation *inv)
 	return n;
 }
 
+/* The libraries as loaded, which may be newer than those built against. */
+static void
+version_libraries(void)
+{
+	const char	*impl = NULL, *ver = NULL;
+
+	printf("GnuTLS %s (built with %s)\n", gnutls_check_version(NULL),
+	    GNUTLS_VERSION);
+	sasl_version_info(&impl, &ver, NULL, NULL, NULL, NULL);
+	printf("libsasl2 %s (%s)\n", ver != NULL ? ver : "unknown",
+	    impl != NULL ? impl : "unknown");
+}
+
+/*
+ * What this machine can authenticate with: postie's own mechanisms
+ * (keep in step with sasl.c's table), then what libsasl2's client
+ * plugins offer here, for which libsasl2 is initialised with them all.
+ */
+static void
+version_mechanisms(void)
+{
+	const char	**m;
+
+	printf("SASL built in: OAUTHBEARER XOAUTH2\n");
+	printf("SASL from libsasl2:");
+	if (sasl_client_init(NULL) != SASL_OK)
+		printf(" none (libsasl2 did not start)");
+	else if ((m = sasl_global_listmech()) == NULL || *m == NULL)
+		printf(" none");
+	else
+		for (; *m != NULL; m++)
+			printf(" %s", *m);
+	printf("\n");
+	/*
+	 * No sasl_client_done(): the process ends here, and libsasl2's GS2
+	 * plugin loses memory in it (LeakSanitizer reports it).
+	 */
+}
+
+/* Where the configuration is looked for, and where the queue would be. */
+static void
+version_files(void)
+{
+	struct failure	 f;
+	char		*path, queue[1024];
+	size_t		 i;
+	int		 msmtp, r, found = 0;
+
+	for (i = 0; (r = config_search_path(i, &path, &msmtp)) == 1; i++) {
+		if (path == NULL)
+			continue;
+		printf("configuration: %s%s%s\n", path,
+		    msmtp ? " (msmtp's)" : "",
+		    !found && access(path, F_OK) == 0 ? " (read)" : "");
+		if (access(path, F_OK) == 0)
+			found = 1;
+		free(path);
+	}
+	printf("system configuration: %s\n", SYSUSER_CONFIG);
+	failure_clear(&f);
+	if (queue_default_dir(queue, sizeof(queue), &f) == 0)
+		printf("queue: %s\n", queue);
+	else
+		printf("queue: none (%s)\n", f.text);
+	printf("system queue and maildrop: %s (user %s)\n", SYSUSER_SPOOL,
+	    SYSUSER_NAME);
+}
+
 static void
 print_version(void)
 {
 	printf("postie %s\n", POSTIE_VERSION);
-	printf("TLS: GnuTLS; SASL: Cyrus libsasl2\n");
-	printf("system configuration: %s\n", SYSUSER_CONFIG);
-	printf("system queue and maildrop: %s (user %s)\n", SYSUSER_SPOOL,
-	    SYSUSER_NAME);
+	version_libraries();
+	version_mechanisms();
+	version_files();
 }
 
 static int
