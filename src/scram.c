@@ -211,7 +211,7 @@ scram_server_first(struct scram *s, const char *msg, size_t len,
 	if (s->state != ST_FIRST)
 		return fail(f, FAIL_PROTOCOL, "a SCRAM server-first message "
 		    "out of turn");
-	if (len > SCRAM_MSG_MAX || memchr(msg, '\0', len) != NULL)
+	if (len > SCRAM_MSG_MAX || (len > 0 && memchr(msg, '\0', len) != NULL))
 		return fail(f, FAIL_PROTOCOL, "the server's SCRAM message is "
 		    "too long or holds a NUL");
 	/* RFC 5802 section 5.1: "m" is an extension we cannot know. */
@@ -480,7 +480,7 @@ scram_server_final(struct scram *s, const char *msg, size_t len,
 	if (s->state != ST_SIGNATURE)
 		return fail(f, FAIL_PROTOCOL, "a SCRAM server-final message "
 		    "out of turn");
-	if (len > SCRAM_MSG_MAX || memchr(msg, '\0', len) != NULL)
+	if (len > SCRAM_MSG_MAX || (len > 0 && memchr(msg, '\0', len) != NULL))
 		return fail(f, FAIL_PROTOCOL, "the server's SCRAM message is "
 		    "too long or holds a NUL");
 	if ((v = attr(msg, len, &at, 'e', &vlen)) != NULL)
