@@ -15,12 +15,13 @@
  *
  * sasl_client_init() would dlopen every plugin in the plugin directory
  * (GSSAPI's pulls in the Kerberos libraries); its SASL_CB_VERIFYFILE
- * callback is asked about each file first, and skips those whose
- * mechanisms cannot be chosen for this server.
+ * callback is asked about each file first, and skips all but the one of
+ * the mechanism being tried.
  *
  * The password is fetched before the exchange starts and kept in one
- * sasl_secret_t, the only copy, wiped by sasl_end(). Each base64
- * response is wiped when the next one replaces it.
+ * sasl_secret_t, the only copy, wiped by sasl_end() (by SCRAM once its
+ * keys are derived). Each base64 response is wiped when the next one
+ * replaces it.
  */
 #include <errno.h>
 #include <stdio.h>
