@@ -466,11 +466,11 @@ scram_keys_get(struct sasl_client *s, struct failure *f)
 }
 
 int
-sasl_finish(struct sasl_client *s, int accepted, struct failure *f)
+sasl_finish(struct sasl_client *s, int code, struct failure *f)
 {
-	if (s == NULL || s->scram == NULL)
+	if (s == NULL || s->scram == NULL || code / 100 == 4)
 		return 0;
-	if (!accepted) {
+	if (code / 100 != 2) {
 		/* The keys, or the password they came from, are refused. */
 		if (s->key_cache && s->key_path[0] != '\0') {
 			scramcache_remove(s->key_path);

@@ -86,13 +86,14 @@ int	sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 const char *sasl_server_error(const struct sasl_client *s);
 
 /*
- * The server's verdict on AUTH: accepted (2xx) or not. For a built-in
- * SCRAM, an accepted login must have verified the server's signature
- * (else FAIL_PROTOCOL: the server did not prove it knows the password),
- * and its keys are then cached, with -v saying where; a refused one
- * removes the cached keys it used. 0 for every other mechanism.
+ * The server's verdict on AUTH, its reply code. For a built-in SCRAM, an
+ * accepted login (2xx) must have verified the server's signature (else
+ * FAIL_PROTOCOL: the server did not prove it knows the password), and
+ * its keys are then cached, with -v saying where; a refused one (5xx)
+ * removes the cached keys of this server, salt and password; a 4xx
+ * changes nothing. 0 for every other mechanism.
  */
-int	sasl_finish(struct sasl_client *s, int accepted, struct failure *f);
+int	sasl_finish(struct sasl_client *s, int code, struct failure *f);
 
 /* Wipes and frees everything, the password included. */
 void	sasl_end(struct sasl_client *s);

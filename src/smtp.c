@@ -924,7 +924,7 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 	if (code == 334)
 		return S_AUTH_CONT;
 	if (code / 100 == 2) {
-		if (sasl_finish(s->sasl, 1, f) == -1)
+		if (sasl_finish(s->sasl, code, f) == -1)
 			return smtp_prefix(f, s->what);
 		log_info("authenticated (%s)", s->what);
 		/* The password is not needed again: wipe it now. */
@@ -932,7 +932,7 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 		s->sasl = NULL;
 		return S_READY;
 	}
-	(void)sasl_finish(s->sasl, 0, NULL);
+	(void)sasl_finish(s->sasl, code, NULL);
 	/* OAuth: the 535 alone does not say why; the JSON status does. */
 	if (code / 100 == 5 && (err = sasl_server_error(s->sasl)) != NULL)
 		return fail(f, FAIL_AUTH, "%s: %d %s (the server said: %s)",
