@@ -3,6 +3,7 @@
  * section 5 (SHA-1) and RFC 7677 section 3 (SHA-256), and what it must
  * refuse from a server: a nonce that does not extend ours, counts out of
  * bounds, a wrong signature, malformed messages; channel binding's c=.
+ * And the key cache's names and files (scramcache).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <gnutls/gnutls.h>
 
 /* Before cmocka.h, whose fail() macro would swallow exitcode.h's. */
 #include "scram.h"
+#include "scramcache.h"
 
 #include <cmocka.h>
 
@@ -420,6 +427,131 @@ test_known(void **state)
 	assert_false(scram_known(NULL));
 }
 
+static const unsigned char salt[] = "salt";
+
+static struct scramcache_key
+cache_key(void)
+{
+	struct scramcache_key	k;
+
+	memset(&k, 0, sizeof(k));
+	k.host = "mx.example";
+	k.user = "user";
+	k.mech = "SCRAM-SHA-256";
+	k.salt = salt;
+	k.salt_len = 4;
+	k.iterations = 4096;
+	k.password = "pencil";
+	k.password_len = 6;
+	return k;
+}
+
+static void
+expect_path(const struct scramcache_key *k, char *out, size_t len)
+{
+	struct failure	f;
+
+	assert_int_equal(scramcache_path("/d", k, out, len, &f), 0);
+	assert_int_equal(strncmp(out, "/d/scram-", 9), 0);
+	assert_int_equal(strlen(out), 9 + 64);
+}
+
+/* One name for the same key, -PLUS or not; another for any change. */
+static void
+test_cache_names(void **state)
+{
+	struct scramcache_key	k = cache_key(), o;
+	char			a[256], b[256];
+
+	(void)state;
+	expect_path(&k, a, sizeof(a));
+	expect_path(&k, b, sizeof(b));
+	assert_string_equal(a, b);
+	o = k;
+	o.mech = "scram-sha-256-plus";
+	expect_path(&o, b, sizeof(b));
+	assert_string_equal(a, b);
+	o = k;
+	o.password = "pencil2";
+	o.password_len = 7;
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	o = k;
+	o.iterations = 4097;
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	o = k;
+	o.salt_len = 3;
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	o = k;
+	o.host = "mx.other";
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	o = k;
+	o.user = "user2";
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	o = k;
+	o.mech = "SCRAM-SHA-1";
+	expect_path(&o, b, sizeof(b));
+	assert_string_not_equal(a, b);
+}
+
+/* Stored 0600 in a 0700 directory made for it, read back; a file of
+ * the wrong size or mode is not used, and removed. */
+static void
+test_cache_files(void **state)
+{
+	struct scramcache_key	 k = cache_key();
+	struct scram_keys	 keys, got;
+	struct failure		 f;
+	struct stat		 st;
+	char			 tmpl[] = "/tmp/test_scram.XXXXXX", dir[64],
+				 path[256];
+	size_t			 i;
+	FILE			*fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(dir, sizeof(dir), "%s/cache", tmpl);
+	assert_int_equal(scramcache_path(dir, &k, path, sizeof(path), &f), 0);
+	assert_int_equal(scramcache_load(path, &got), -1);
+	memset(&keys, 0, sizeof(keys));
+	keys.len = 32;
+	for (i = 0; i < 32; i++) {
+		keys.client[i] = (unsigned char)i;
+		keys.server[i] = (unsigned char)(255 - i);
+	}
+	assert_int_equal(scramcache_store(path, &keys), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(scramcache_load(path, &got), 0);
+	assert_int_equal(got.len, 32);
+	assert_memory_equal(got.client, keys.client, 32);
+	assert_memory_equal(got.server, keys.server, 32);
+	/* Another user's mode: not used, removed. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	/* A size no hash has: removed. */
+	keys.len = 13;
+	assert_int_equal(scramcache_store(path, &keys), 0);
+	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	/* Not ours to trust: the first line is not the format's. */
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("garbage that is long enough to be a pair of keys, surely\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(scramcache_load(path, &got), -1);
+	scramcache_remove(path);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 int
 main(void)
 {
@@ -438,6 +570,8 @@ main(void)
 		cmocka_unit_test(test_channel_binding),
 		cmocka_unit_test(test_saslprep),
 		cmocka_unit_test(test_known),
+		cmocka_unit_test(test_cache_names),
+		cmocka_unit_test(test_cache_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
