@@ -91,6 +91,10 @@ smtp_params_fill(const struct account *a, int loopback,
 	sp->sasl.passwordeval = a->passwordeval;
 	sp->sasl.mech = a->auth == AUTH_MECH ? a->auth_mech : NULL;
 	sp->sasl.loopback = loopback;
+	/* SCRAM keys live beside the TLS sessions, or nowhere. */
+	sp->sasl.key_cache = a->tls_session_cache == NULL ||
+	    strcmp(a->tls_session_cache, "off") != 0;
+	sp->sasl.key_cache_dir = a->tls_session_cache;
 	sp->chunking = a->chunking;
 }
 

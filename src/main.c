@@ -361,16 +361,20 @@ version_libraries(void)
 }
 
 /*
- * What this machine can authenticate with: postie's own mechanisms
- * (keep in step with sasl.c's table), then what libsasl2's client
+ * What this machine can authenticate with: postie's own mechanisms,
+ * then what libsasl2's client
  * plugins offer here, for which libsasl2 is initialised with them all.
  */
 static void
 version_mechanisms(void)
 {
-	const char	**m;
+	const char	**m, *b;
+	size_t		  i;
 
-	printf("SASL built in: OAUTHBEARER XOAUTH2\n");
+	printf("SASL built in:");
+	for (i = 0; (b = sasl_builtin(i)) != NULL; i++)
+		printf(" %s", b);
+	printf("\n");
 	printf("SASL from libsasl2:");
 	if (sasl_client_init(NULL) != SASL_OK)
 		printf(" none (libsasl2 did not start)");

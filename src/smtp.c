@@ -924,12 +924,15 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 	if (code == 334)
 		return S_AUTH_CONT;
 	if (code / 100 == 2) {
+		if (sasl_finish(s->sasl, code, f) == -1)
+			return smtp_prefix(f, s->what);
 		log_info("authenticated (%s)", s->what);
 		/* The password is not needed again: wipe it now. */
 		sasl_end(s->sasl);
 		s->sasl = NULL;
 		return S_READY;
 	}
+	(void)sasl_finish(s->sasl, code, NULL);
 	/* OAuth: the 535 alone does not say why; the JSON status does. */
 	if (code / 100 == 5 && (err = sasl_server_error(s->sasl)) != NULL)
 		return fail(f, FAIL_AUTH, "%s: %d %s (the server said: %s)",
