@@ -14,8 +14,6 @@
 #include "localname.h"
 #include "log.h"
 
-#define ERROR_MAX	(512 + FAILURE_TEXT_MAX)
-
 /* One transaction: the pending recipients not yet tried this attempt. */
 struct batch {
 	struct addrlist		 rcpts;
@@ -59,7 +57,7 @@ attempt_unreached(struct attempt *t, struct queue_entry *e,
 		if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
 			(void)settle(&env->env, i, &none, 0, f, &again);
 	attempt_log(t->account, queue_entry_id(e), env->env.from,
-	    &env->env.rcpts, env->env.size, t->context, f);
+	    &env->env.rcpts, env->env.size, f);
 	return finish(t, e, f);
 }
 
@@ -145,8 +143,7 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 		batch_free(&b);
 		return rc;
 	}
-	if (*t->d == NULL && deliver_open(t->account, t->d, t->context,
-	    t->ctxlen, f) == -1) {
+	if (*t->d == NULL && deliver_open(t->account, t->d, f) == -1) {
 		*t->d = NULL;
 		/* Unreached: the failure is every recipient's. */
 		for (k = 0; k < b.rcpts.n; k++) {
@@ -249,12 +246,14 @@ log_outcomes(const struct attempt *t, const char *id,
 				first = envelope_rcpt_reply(e, i);
 		}
 		if (l.n > 0) {
-			failure_clear(&why);
-			if (order[k] != RCPT_DELIVERED)
+			why = *f;	/* where it was tried: f's context */
+			if (order[k] == RCPT_DELIVERED)
+				why.kind = FAIL_NONE;
+			else
 				fail(&why, outcome_kind(order[k], f), "%s",
 				    first != NULL ? first : f->text);
 			attempt_log(t->account, id, e->from, &l, e->size,
-			    t->context, &why);
+			    &why);
 		}
 		addrlist_free(&l);
 	}
@@ -316,10 +315,13 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 {
 	const struct queue_envelope	*env = queue_entry_envelope(e);
 	struct failure			 qf;
-	char				 error[ERROR_MAX], id[QUEUE_ID_MAX];
+	char				 error[FAILURE_LINE_MAX];
+	char				 id[QUEUE_ID_MAX];
 	char				 first[FAILURE_TEXT_MAX];
 	size_t				 d, p, n;
 
+	/* Even when nothing was left to send: the outcome is the account's. */
+	deliver_context(t->account, f);
 	strlcpy(id, queue_entry_id(e), sizeof(id));
 	d = envelope_rcpt_count(&env->env, RCPT_DELIVERED);
 	p = envelope_rcpt_count(&env->env, RCPT_PENDING);
@@ -333,8 +335,8 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 			fail(f, FAIL_TEMPFAIL, "%zu of %zu recipient%s deferred"
 			    "%s", p, n, n == 1 ? "" : "s", first);
 		}
-		snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
-		if (queue_defer(t->q, e, error, time(NULL), &t->next,
+		if (queue_defer(t->q, e, failure_line(f, error,
+		    sizeof(error)), time(NULL), &t->next,
 		    &qf) == -1)
 			log_warn("%s: cannot record the attempt: %s", id,
 			    qf.text);
@@ -354,19 +356,18 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 		first_reply(&env->env, RCPT_FAILED, first, sizeof(first));
 		fail(f, FAIL_NOUSER, "every recipient was refused%s", first);
 	}
-	snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
-	if (queue_fail(t->q, e, error, &qf) == -1)
+	if (queue_fail(t->q, e, failure_line(f, error, sizeof(error)),
+	    &qf) == -1)
 		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
 	return -1;
 }
 
 void
 attempt_log(const struct account *a, const char *id, const char *from,
-    const struct addrlist *rcpts, off_t size, const char *context,
-    const struct failure *f)
+    const struct addrlist *rcpts, off_t size, const struct failure *f)
 {
 	struct log_delivery	d;
-	char			error[ERROR_MAX];
+	char			error[FAILURE_LINE_MAX];
 	int			ok = f == NULL || f->kind == FAIL_NONE;
 
 	memset(&d, 0, sizeof(d));
@@ -382,10 +383,8 @@ attempt_log(const struct account *a, const char *id, const char *from,
 	d.size = (long long)size;
 	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
 	    "deferred" : "failed";
-	if (!ok) {
-		snprintf(error, sizeof(error), "%s: %s", context, f->text);
-		d.error = error;
-	}
+	if (!ok)
+		d.error = failure_line(f, error, sizeof(error));
 	log_delivery(a->logfile, &d);
 }
 
@@ -412,6 +411,7 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 	struct attempt		 sub;
 	struct failure		 f;
 	char			 host[256], from[512], id[QUEUE_ID_MAX];
+	char			 line[FAILURE_LINE_MAX];
 
 	if (!t->account->queue_bounce || !bounce_wanted(env))
 		return;
@@ -443,9 +443,11 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 		sub.submission = 1;
 		if (attempt_run(&sub, b, &f) == -1 &&
 		    fail_is_temporary(f.kind))
-			log_info("%s: %s: %s", id, t->context, f.text);
+			log_info("%s: %s", id, failure_line(&f, line,
+			    sizeof(line)));
 		else if (f.kind != FAIL_NONE)
-			log_warn("%s: %s: %s", id, t->context, f.text);
+			log_warn("%s: %s", id, failure_line(&f, line,
+			    sizeof(line)));
 		failure_clear(&f);
 		b = NULL;
 	}

@@ -29,8 +29,6 @@ struct attempt {
 	const struct account	 *account;
 	struct deliver_session	**d;	/* opened when *d is NULL; closed
 					   and set to NULL when it breaks */
-	char			 *context;	/* "ACCOUNT: HOST:PORT" */
-	size_t			  ctxlen;
 	int			  submission;	/* the caller shows a total
 					   failure itself: no report */
 	time_t			  next;	/* out: after a deferral, when */
@@ -46,7 +44,8 @@ struct attempt {
  *
  * Returns 0 when no recipient is pending and at least one was
  * delivered; -1 with f otherwise: temporary (t->next set) when some
- * recipient is pending, permanent when every one was refused.
+ * recipient is pending, permanent when every one was refused. f is
+ * stamped with the account's context (deliver_context()).
  */
 int	attempt_run(struct attempt *t, struct queue_entry *e,
 	    struct failure *f);
@@ -73,10 +72,10 @@ void	attempt_report(struct attempt *t, const struct queue_envelope *env,
 /*
  * Writes one attempt to the delivery log (the account's logfile):
  * delivered when f is NULL or FAIL_NONE, else deferred or failed by the
- * kind, with "CONTEXT: TEXT" as the error. id may be NULL.
+ * kind, with failure_line() as the error. id may be NULL.
  */
 void	attempt_log(const struct account *a, const char *id,
 	    const char *from, const struct addrlist *rcpts, off_t size,
-	    const char *context, const struct failure *f);
+	    const struct failure *f);
 
 #endif

@@ -26,8 +26,6 @@
 #include "qrun.h"
 #include "queue.h"
 
-#define CONTEXT_MAX	512
-
 /* The configurations a queue run needs, by real path. */
 struct config_cache {
 	char		**paths;
@@ -42,7 +40,6 @@ struct group {
 	const struct config	*config;
 	const struct account	*account;
 	struct deliver_session	*d;
-	char			 context[CONTEXT_MAX];
 	int			 open_failed;
 	struct failure		 open_failure;
 	time_t			 now;
@@ -74,8 +71,8 @@ static void	expire_deferred(struct group *g,
 		    const struct queue_envelope *env);
 static void	expire(struct group *g, struct queue_entry *e,
 		    const struct queue_envelope *env);
-static void	report(const char *id, const char *context,
-		    const struct failure *f, time_t next, time_t now);
+static void	report(const char *id, const struct failure *f, time_t next,
+		    time_t now);
 static void	run_dir(const char *dir, struct config_cache *cc,
 		    const struct qrun_params *p, time_t now);
 static void	print_age(char *buf, size_t len, time_t secs);
@@ -115,8 +112,7 @@ session_open(struct group *g)
 	if (g->open_failed)
 		return -1;
 	failure_clear(&g->open_failure);
-	if (deliver_open(g->account, &g->d, g->context, sizeof(g->context),
-	    &g->open_failure) == 0)
+	if (deliver_open(g->account, &g->d, &g->open_failure) == 0)
 		return 0;
 	g->d = NULL;
 	g->open_failed = 1;
@@ -124,9 +120,9 @@ session_open(struct group *g)
 }
 
 static void
-report(const char *id, const char *context, const struct failure *f,
-    time_t next, time_t now)
+report(const char *id, const struct failure *f, time_t next, time_t now)
 {
+	char	line[FAILURE_LINE_MAX];
 	long	minutes;
 
 	/*
@@ -135,11 +131,12 @@ report(const char *id, const char *context, const struct failure *f,
 	 */
 	if (fail_is_temporary(f->kind)) {
 		minutes = (long)((next - now + 59) / 60);
-		log_info("%s: %s: %s; next attempt in %ld min", id, context,
-		    f->text, minutes > 0 ? minutes : 1);
+		log_info("%s: %s; next attempt in %ld min", id,
+		    failure_line(f, line, sizeof(line)),
+		    minutes > 0 ? minutes : 1);
 	} else
-		log_warn("%s: %s: %s; moved to failed/", id, context,
-		    f->text);
+		log_warn("%s: %s; moved to failed/", id,
+		    failure_line(f, line, sizeof(line)));
 }
 
 static void
@@ -149,8 +146,6 @@ attempt_init(struct group *g, struct attempt *t)
 	t->q = g->q;
 	t->account = g->account;
 	t->d = &g->d;
-	t->context = g->context;
-	t->ctxlen = sizeof(g->context);
 }
 
 static void
@@ -190,7 +185,7 @@ group_one(struct group *g, const struct queue_envelope *env)
 		expire_deferred(g, env);
 		return;
 	}
-	report(env->id, g->context, &f, next, g->now);
+	report(env->id, &f, next, g->now);
 }
 
 /* Deferred just now: taken again to move it to failed/. */
@@ -450,10 +445,6 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 			    g.account->tls_certcheck_off, g.account->name);
 			g.account = NULL;
 		}
-		if (g.account != NULL)
-			snprintf(g.context, sizeof(g.context), "%s: %s:%d",
-			    g.account->name, g.account->host,
-			    g.account->port);
 		for (j = i; j < n; j++) {
 			if (done[j] || !same_group(&envs[i], &envs[j]))
 				continue;
@@ -481,11 +472,11 @@ qrun_run(const struct config *c, const struct qrun_params *p)
 	if (cache_seed(&cc, c) == -1) {
 		cache_free(&cc);
 		fail(&f, FAIL_OS, "out of memory");
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	if (queue_dirs(c, p->account, &dirs, &f) == -1) {
 		cache_free(&cc);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	for (i = 0; i < dirs.n; i++)
 		run_dir(dirs.v[i], &cc, p, now);
@@ -514,8 +505,6 @@ qrun_flush_account(struct queue *q, const struct config *c,
 	g.account = a;
 	g.d = *d;
 	g.now = time(NULL);
-	snprintf(g.context, sizeof(g.context), "%s: %s:%d", a->name, a->host,
-	    a->port);
 	for (i = 0; i < n; i++)
 		if (strcmp(envs[i].account, a->name) == 0 && key != NULL &&
 		    envs[i].config != NULL &&
@@ -607,11 +596,11 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 
 	failure_clear(&f);
 	if (queue_dirs(c, p->account, &dirs, &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	for (i = 0; i < dirs.n; i++) {
 		if (queue_open(&q, dirs.v[i], &f) == -1) {
 			dirlist_free(&dirs);
-			return exitcode_report(&f, NULL);
+			return exitcode_report(&f);
 		}
 		for (failed = 0; failed <= 1; failed++) {
 			envs = NULL;
@@ -619,7 +608,7 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 			if (queue_list(&q, failed, &envs, &n, &f) == -1) {
 				queue_close(&q);
 				dirlist_free(&dirs);
-				return exitcode_report(&f, NULL);
+				return exitcode_report(&f);
 			}
 			for (j = 0; j < n; j++)
 				qrun_print_entry(envs[j].id, &envs[j], now);
@@ -649,7 +638,7 @@ by_id(const struct config *c, const struct qrun_params *p, const char *id,
 
 	failure_clear(&f);
 	if (queue_dirs(c, p->account, &dirs, &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	for (i = 0; i < dirs.n; i++) {
 		failure_clear(&f);
 		if (queue_open(&q, dirs.v[i], &f) == -1)
@@ -669,7 +658,7 @@ by_id(const struct config *c, const struct qrun_params *p, const char *id,
 		failure_clear(&f);
 		fail(&f, FAIL_USAGE, "no message %s in the queue", id);
 	}
-	return exitcode_report(&f, NULL);
+	return exitcode_report(&f);
 }
 
 int

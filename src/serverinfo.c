@@ -45,7 +45,7 @@ static int	certline_of(struct tls_session *t, struct certline *out,
 static void	certline_warn(const struct account *a,
 		    const struct certline *cl);
 static int	dialogue(const struct account *a, struct serverinfo *si,
-		    struct conn *c, const char *context);
+		    struct conn *c);
 static void	print_reply(const char *title, const struct buf *b);
 static void	print_auth(const struct buf *b);
 static void	print_chain(struct tls_session *t);
@@ -54,8 +54,8 @@ static void	print_pins(const struct account *a, struct tls_session *t);
 static void	print_time(const char *title, time_t t);
 static void	print_tls(const struct account *a, struct conn *c);
 static void	print_choice(const struct account *a);
-static int	finish(struct conn *c, const struct failure *f,
-		    const char *context);
+static int	finish(const struct account *a, struct conn *c,
+		    const struct failure *f);
 
 /* Each line of a reply ("250 a / b / c") on its own, indented. */
 static void
@@ -209,18 +209,22 @@ print_choice(const struct account *a)
 
 /* The verdict line and the exit status; the failure, if any, on stderr. */
 static int
-finish(struct conn *c, const struct failure *f, const char *context)
+finish(const struct account *a, struct conn *c, const struct failure *f)
 {
 	const struct failure	*vf = NULL;
+	struct failure		 shown;
 
 	if (c != NULL && conn_is_tls(c))
 		vf = tls_verify_failure(conn_tls(c));
 	if (vf != NULL) {
 		printf("verification: failed: %s\n", vf->text);
-		return exitcode_report(vf, context);
+		f = vf;
 	}
-	if (f != NULL)
-		return exitcode_report(f, context);
+	if (f != NULL) {
+		shown = *f;
+		deliver_context(a, &shown);
+		return exitcode_report(&shown);
+	}
 	if (c != NULL && conn_is_tls(c))
 		printf("verification: ok\n");
 	else
@@ -250,8 +254,7 @@ params_fill(const struct account *a, struct serverinfo *si)
 
 /* The SMTP part, over a connection with TLS up when it is implicit. */
 static int
-dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
-    const char *context)
+dialogue(const struct account *a, struct serverinfo *si, struct conn *c)
 {
 	struct smtp_session	*smtp = NULL;
 	struct failure		 f;
@@ -272,7 +275,7 @@ dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
 		print_choice(a);
 	}
 	smtp_close(smtp);
-	return finish(c, rc == -1 ? &f : NULL, context);
+	return finish(a, c, rc == -1 ? &f : NULL);
 }
 
 int
@@ -281,28 +284,25 @@ serverinfo_run(const struct account *a)
 	struct serverinfo	 si;
 	struct conn		*c = NULL;
 	struct failure		 f;
-	char			 context[512];
 	int			 rc;
 
 	failure_clear(&f);
-	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
-	    a->port);
 	params_fill(a, &si);
 	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
 	    a->name, si.sp.implicit_tls ? "implicit TLS" : si.sp.starttls ?
 	    "STARTTLS" : "no TLS");
 	if (conn_open_route(a->host, a->port, a->timeout, &si.route, &c,
 	    &f) == -1)
-		return finish(NULL, &f, context);
+		return finish(a, NULL, &f);
 	if (si.sp.implicit_tls && conn_starttls(c, &si.tp, &f) == -1)
-		rc = finish(NULL, &f, context);
+		rc = finish(a, NULL, &f);
 	else if (si.sp.implicit_tls &&
 	    tls_verify_failure(conn_tls(c)) != NULL) {
 		/* Implicit TLS that did not verify: close without a word. */
 		print_tls(a, c);
-		rc = finish(c, NULL, context);
+		rc = finish(a, c, NULL);
 	} else
-		rc = dialogue(a, &si, c, context);
+		rc = dialogue(a, &si, c);
 	conn_close(c);
 	probe_free(&si);
 	return rc;
