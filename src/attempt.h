@@ -1,7 +1,9 @@
 /*
  * attempt: one delivery attempt of one queued message, the same for a
- * submission (submit.h) and a queue run (qrun.h). Only the recipients
- * still pending are sent; each one's outcome is recorded in the queue:
+ * submission (submit.h) and a queue run (qrun.h); an account's queued
+ * messages one after the other over one session, and their expiry; the
+ * report to the sender (bounce.h builds it). Only the recipients still
+ * pending are sent; each one's outcome is recorded in the queue:
  * delivered, refused for good (5xx: reported to the sender once no
  * recipient is pending any more, in one RFC 3464 report), or deferred
  * (4xx: sent again after the queue's backoff). A 452 after some
@@ -49,6 +51,41 @@ struct attempt {
  */
 int	attempt_run(struct attempt *t, struct queue_entry *e,
 	    struct failure *f);
+
+/*
+ * The queued messages of one account taken one after the other over one
+ * session, as a queue run (qrun.h) and the flush after a submission take
+ * them. Zero it, then set q, account, now and force.
+ */
+struct attempt_group {
+	struct queue		*q;
+	const struct account	*account;
+	time_t			 now;
+	int			 force;		/* due or not (-qf) */
+	struct deliver_session	*d;	/* opened by the first due message */
+	int			 open_failed;	/* then every other one is */
+	struct failure		 open_failure;	/* unreached, for this */
+};
+
+/*
+ * The message env (a listed copy) when it is due or past the account's
+ * queue_lifetime: taken, attempted (attempt_run()), ended, and said
+ * (a deferral with -v only). A message past its lifetime gets that one
+ * more attempt, and when it fails for now too, it expires: moved to
+ * failed/ and reported to the sender.
+ */
+void	attempt_due(struct attempt_group *g, const struct queue_envelope *env);
+
+/*
+ * After a delivered submission: the due messages of g's account queued
+ * with the configuration config (its real path, as the envelopes name
+ * it; NULL: none), each as attempt_due() takes it. Best effort: the
+ * outcomes are recorded in the queue.
+ */
+void	attempt_flush(struct attempt_group *g, const char *config);
+
+/* Closes the group's session. */
+void	attempt_group_end(struct attempt_group *g);
 
 /*
  * As attempt_run() for a message whose server could not be reached for

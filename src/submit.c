@@ -22,7 +22,6 @@
 #include "localname.h"
 #include "log.h"
 #include "message.h"
-#include "qrun.h"
 #include "queue.h"
 #include "serverinfo.h"
 #include "submit.h"
@@ -58,8 +57,8 @@ static enum submit_outcome submit_queued(struct submission *s, int quiet,
 		    struct failure *f);
 static void	queue_full(const struct queue *q, struct failure *f);
 static enum submit_outcome submit_now(struct submission *s,
-		    struct queue *q, struct queue_entry *e, int quiet,
-		    struct failure *f);
+		    struct queue *q, struct queue_entry *e, const char *config,
+		    int quiet, struct failure *f);
 
 enum submit_outcome
 submit_message(const struct config *c, const struct submit_request *r,
@@ -412,7 +411,7 @@ submit_queued(struct submission *s, int quiet, struct failure *f)
 	enum submit_outcome	 out = SUBMIT_FAILED;
 
 	memset(&env, 0, sizeof(env));
-	if (qrun_queue_dir(s->account, dir, sizeof(dir), f) == -1 ||
+	if (queue_dir_named(s->account->queue_dir, dir, sizeof(dir), f) == -1 ||
 	    queue_open(&q, dir, f) == -1)
 		return SUBMIT_FAILED;
 	message_opts_fill(s, &opts);
@@ -438,7 +437,7 @@ submit_queued(struct submission *s, int quiet, struct failure *f)
 		queue_release(e);
 		out = SUBMIT_QUEUED;
 	} else
-		out = submit_now(s, &q, e, quiet, f);
+		out = submit_now(s, &q, e, env.config, quiet, f);
 done:
 	queue_envelope_free(&env);
 	queue_close(&q);
@@ -456,12 +455,15 @@ queue_full(const struct queue *q, struct failure *f)
 	    q->dir, text);
 }
 
-/* The first attempt, and the account's backlog after a success. */
+/*
+ * The first attempt, and the account's backlog after a success (the
+ * messages queued with the same configuration, config).
+ */
 static enum submit_outcome
 submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
-    int quiet, struct failure *f)
+    const char *config, int quiet, struct failure *f)
 {
-	struct deliver_session	*d = NULL;
+	struct attempt_group	 g;
 	struct attempt		 t;
 	char			 id[QUEUE_ID_MAX], hint[80];
 	char			 line[FAILURE_LINE_MAX];
@@ -470,19 +472,21 @@ submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
 	int			 rc;
 
 	strlcpy(id, queue_entry_id(e), sizeof(id));
+	memset(&g, 0, sizeof(g));
+	g.q = q;
+	g.account = s->account;
 	memset(&t, 0, sizeof(t));
 	t.q = q;
 	t.account = s->account;
-	t.d = &d;
+	t.d = &g.d;
 	t.submission = 1;
 	rc = attempt_run(&t, e, f);
 	next = t.next;
-	if (rc == 0) {
-		qrun_flush_account(q, s->config, s->account, &d);
-		deliver_close(d);
+	if (rc == 0)
+		attempt_flush(&g, config);
+	attempt_group_end(&g);
+	if (rc == 0)
 		return SUBMIT_DELIVERED;
-	}
-	deliver_close(d);
 	if (!fail_is_temporary(f->kind)) {
 		/* Nobody resends it: say where it is. */
 		snprintf(hint, sizeof(hint), " (kept as %s in the queue's "
