@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "deliver.h"
+#include "localname.h"
 #include "log.h"
 #include "smtp.h"
 #include "tls.h"
@@ -52,9 +53,8 @@ deliver_helo_name(const struct account *a, char *name, size_t len)
 	}
 	/* RFC 5321 4.1.1.1: the client's FQDN; the host name is the best
 	 * a machine without a mail server knows of itself. */
-	if (gethostname(name, len) == -1 || name[0] == '\0')
+	if (localname_host(name, len) == -1)
 		strlcpy(name, "localhost", len);
-	name[len - 1] = '\0';
 }
 
 void
