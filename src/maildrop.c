@@ -663,10 +663,10 @@ maildrop_list(void)
 
 	failure_clear(&f);
 	if (queue_user_file(RECEIPTS, path, sizeof(path), &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	if (read_receipts(path, &b) == -1) {
 		fail(&f, FAIL_IO, "%s: %s", path, strerror(errno));
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	for (line = b.data; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)

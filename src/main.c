@@ -24,6 +24,7 @@
 #include "pickup.h"
 #include "qrun.h"
 #include "queue.h"
+#include "sasl.h"
 #include "serverinfo.h"
 #include "smtpd.h"
 #include "submit.h"
@@ -107,22 +108,20 @@ run_send(const struct invocation *inv, int maildrop)
 	struct config		c;
 	struct submit_request	r;
 	struct failure		f;
-	char			context[512] = "";
 	int			rc;
 
 	failure_clear(&f);
 	request_fill(&r, inv);
 	if (maildrop)
 		return maildrop_submit(&r, &f) == -1 ?
-		    exitcode_report(&f, NULL) : EX_OK;
+		    exitcode_report(&f) : EX_OK;
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	rc = EX_OK;
-	if (submit_message(&c, &r, 0, context, sizeof(context), &f) ==
-	    SUBMIT_FAILED)
-		rc = exitcode_report(&f, context[0] != '\0' ? context : NULL);
+	if (submit_message(&c, &r, 0, &f) == SUBMIT_FAILED)
+		rc = exitcode_report(&f);
 	config_free(&c);
 	return rc;
 }
@@ -134,7 +133,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 	const struct bs_state	*st = arg;
 	struct submit_request	 r;
 	struct failure		 sub;
-	char			 context[512] = "";
+	char			 line[FAILURE_LINE_MAX];
 
 	memset(&r, 0, sizeof(r));
 	r.account = st->inv->account;
@@ -155,8 +154,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 		strlcpy(f->text, "queued", sizeof(f->text));
 		return 0;
 	}
-	switch (submit_message(st->config, &r, 1, context, sizeof(context),
-	    &sub)) {
+	switch (submit_message(st->config, &r, 1, &sub)) {
 	case SUBMIT_DELIVERED:
 		/* smtpd says "250 2.0.0 Ok: " and this text. */
 		strlcpy(f->text, "delivered", sizeof(f->text));
@@ -171,9 +169,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 	case SUBMIT_FAILED:
 		break;
 	}
-	if (context[0] != '\0')
-		return fail(f, sub.kind, "%s: %s", context, sub.text);
-	return fail(f, sub.kind, "%s", sub.text);
+	return fail(f, sub.kind, "%s", failure_line(&sub, line, sizeof(line)));
 }
 
 static int
@@ -190,7 +186,7 @@ run_smtp_server(const struct invocation *inv, int maildrop)
 	memset(&c, 0, sizeof(c));
 	if (!maildrop && config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	if (localname_host(host, sizeof(host)) == -1)
 		strlcpy(host, "localhost", sizeof(host));
@@ -204,8 +200,10 @@ run_smtp_server(const struct invocation *inv, int maildrop)
 	p.hostname = host;
 	p.accept = bs_accept;
 	p.arg = &st;
-	if (smtpd_run(&p, &f) == -1)
-		rc = exitcode_report(&f, "-bs");
+	if (smtpd_run(&p, &f) == -1) {
+		failure_context(&f, "-bs");
+		rc = exitcode_report(&f);
+	}
 	config_free(&c);
 	return rc;
 }
@@ -227,7 +225,7 @@ run_queue_mode(const struct invocation *inv)
 		pickup_if_system(inv);
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	memset(&p, 0, sizeof(p));
 	p.config_file = inv->config_file;
@@ -275,7 +273,7 @@ run_serverinfo(const struct invocation *inv)
 	if (config_load(&c, inv->config_file, &f) == -1 ||
 	    (a = config_account(&c, inv->account, inv->from, &f)) == NULL) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	rc = serverinfo_run(a);
 	config_free(&c);
@@ -292,7 +290,7 @@ not_the_system_user(void)
 	fail(&f, FAIL_NOPERM, "the system queue is run by root and the %s "
 	    "user (postie-queue.timer); yours is the maildrop's: mailq "
 	    "shows it", SYSUSER_NAME);
-	return exitcode_report(&f, NULL);
+	return exitcode_report(&f);
 }
 
 /* The modes that read the configuration. */
@@ -339,9 +337,10 @@ pickup_if_system(const struct invocation *inv)
 	if (!runs_system_queue(inv))
 		return 0;
 	failure_clear(&f);
-	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1)
-		exitcode_report(&f, "maildrop");
-	else if (n > 0)
+	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1) {
+		failure_context(&f, "maildrop");
+		exitcode_report(&f);
+	} else if (n > 0)
 		log_info("picked up %d message%s from the maildrop", n,
 		    n == 1 ? "" : "s");
 	return n;
@@ -474,7 +473,7 @@ main(int argc, char *argv[])
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
 		/* One line, as every error: the synopsis is behind --help. */
 		strlcat(f.text, " (see postie --help)", sizeof(f.text));
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 		cli_free(&inv);
 		return rc;
 	}
@@ -485,7 +484,7 @@ main(int argc, char *argv[])
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	if (needs_route(inv.mode) && choose_route(&inv, &maildrop, &f) == -1)
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 	else
 		rc = run_mode(&inv, maildrop);
 	cli_free(&inv);
