@@ -3,7 +3,7 @@
  *
  * A user's file, SYSUSER_MAILDROP/NAME (NAME: 32 random hex digits):
  *
- *   version 1		a queue envelope (queue.c) used as the request:
+ *   version 2		a queue envelope (queue.c) used as the request:
  *   user alice		who wrote it (checked against the file's owner)
  *   account NAME	-a, when given
  *   from ADDR		-f, when given
@@ -12,6 +12,7 @@
  *   extract 1		-t: the headers' recipients too
  *   ...		the DSN parameters, and keys the pickup ignores
  *			(size, created, attempts, next)
+ *   end		the envelope's last line (version 1 had none)
  *   (an empty line)
  *   the message, CRLF, as the message pass wrote it (Bcc kept)
  *

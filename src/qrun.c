@@ -49,6 +49,7 @@ static int	cache_seed(struct config_cache *cc, const struct config *c);
 static void	cache_free(struct config_cache *cc);
 static int	same_group(const struct queue_envelope *a,
 		    const struct queue_envelope *b);
+static void	log_damaged(const char *id, const char *text, void *arg);
 static void	run_dir(const char *dir, struct config_cache *cc,
 		    const struct qrun_params *p, time_t now);
 static void	print_age(char *buf, size_t len, time_t secs);
@@ -225,6 +226,14 @@ cache_free(struct config_cache *cc)
 	memset(cc, 0, sizeof(*cc));
 }
 
+/* A power loss cut it before it was accepted: the run says so. */
+static void
+log_damaged(const char *id, const char *text, void *arg)
+{
+	(void)arg;
+	log_warn("%s: %s", id, text);
+}
+
 static void
 run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
     time_t now)
@@ -242,7 +251,7 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 		log_warn("%s", f.text);
 		return;
 	}
-	queue_clean(&q, now);
+	queue_clean(&q, now, log_damaged, NULL);
 	if (queue_list(&q, 0, &envs, &n, &f) == -1 ||
 	    (done = calloc(n + 1, 1)) == NULL) {
 		log_warn("%s: %s", dir, f.kind != FAIL_NONE ? f.text :
@@ -381,6 +390,26 @@ qrun_print_entry(const char *id, const struct queue_envelope *env,
 	printf("\n");
 }
 
+/*
+ * damaged/: listed after the rest, each with why and where. Returns how
+ * many, or -1 with f.
+ */
+static ssize_t
+list_damaged(struct queue *q, struct failure *f)
+{
+	struct queue_damage	*v;
+	size_t			 i, n;
+
+	if (queue_list_damaged(q, &v, &n, f) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		printf("%s  damaged: %s\n  in %s/damaged/; postie "
+		    "--queue-remove %s deletes it\n\n", v[i].id, v[i].why,
+		    q->dir, v[i].id);
+	free(v);
+	return (ssize_t)n;
+}
+
 int
 qrun_list(const struct config *c, const struct qrun_params *p)
 {
@@ -389,6 +418,8 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 	struct queue_envelope	*envs;
 	struct failure		 f;
 	size_t			 i, j, n, counts[2] = { 0, 0 };
+	size_t			 damaged = 0;
+	ssize_t			 nd;
 	time_t			 now = time(NULL);
 	int			 failed;
 
@@ -413,13 +444,22 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 			counts[failed] += n;
 			queue_envelopes_free(envs, n);
 		}
+		if ((nd = list_damaged(&q, &f)) == -1) {
+			queue_close(&q);
+			dirlist_free(&dirs);
+			return exitcode_report(&f);
+		}
+		damaged += (size_t)nd;
 		queue_close(&q);
 	}
 	dirlist_free(&dirs);
-	if (counts[0] + counts[1] == 0)
+	if (counts[0] + counts[1] + damaged == 0)
 		printf("Mail queue is empty\n");
-	else
+	else if (damaged == 0)
 		printf("%zu queued, %zu failed\n", counts[0], counts[1]);
+	else
+		printf("%zu queued, %zu failed, %zu damaged\n", counts[0],
+		    counts[1], damaged);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }
 

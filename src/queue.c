@@ -9,6 +9,7 @@
  *   DIR/queue/ID.env	its envelope
  *   DIR/failed/ID.msg	a message that failed for good,
  *   DIR/failed/ID.env	and its envelope with the last error
+ *   DIR/damaged/ID.*	what a power loss left incomplete (below)
  *
  * ID is 16 hex digits of microseconds since the epoch and 8 random hex
  * digits: ids sort by age, never collide, and are only [0-9a-f], so an
@@ -32,12 +33,24 @@
  * together again. A lone ID.msg with no envelope anywhere was never
  * accepted (its commit did not finish) and goes after an hour.
  *
+ * Durability is owed, not paid at once: a submission's commit and the
+ * changes after it skip every fsync (queue_lazy()), because the caller
+ * is promised nothing before exit 0, and a message the server takes at
+ * once leaves the queue without ever needing one. What is still queued
+ * at exit gets them then, in queue_sync(): message, envelope, then the
+ * directories. A power loss before that may leave an entry incomplete
+ * (an envelope without its message, a message shorter than its "size",
+ * an envelope cut short, which version 2's last line "end" shows): such
+ * an entry never reached exit 0 and must never be sent half, so
+ * queue_clean() and queue_take() move it to damaged/, where mailq lists
+ * it and --queue-remove deletes it. Queue runs keep the eager fsyncs.
+ *
  * The envelope is text, one "key value" line each, in this order; the
  * value is escaped with strvis(3) (VIS_CSTYLE | VIS_NL | VIS_TAB |
  * VIS_OCTAL), so no byte of it can break a line; a NULL string is left
  * out:
  *
- *   version 1		always the first line
+ *   version 2		always the first line (1: written before "end")
  *   config PATH	-C file given at submission
  *   account NAME
  *   user NAME		the local user who submitted it through the maildrop
@@ -55,6 +68,7 @@
  *   next T		0: due now
  *   error TEXT		the last failure
  *   failed 1		only in a status copy (below), for failed/
+ *   end		always the last line (version 2)
  *
  * In the system spool, DIR/status/DROP (0644) is a copy of the envelope
  * of a message that came from maildrop file DROP ("drop DROP"), written
@@ -62,9 +76,10 @@
  * mailq reads it (DROP is a secret only that user knows; status/ is
  * 0711). It is informational: never fsynced, never read by the queue.
  *
- * Another version, an unknown key, a key twice (but rcpt), a bad number
- * or a last line without its newline makes the envelope unreadable
- * (FAIL_DATA): it was not written by us, or not completely.
+ * Another version, an unknown key, a key twice (but rcpt), a bad number,
+ * a last line without its newline, or in version 2 anything but "end"
+ * last, makes the envelope unreadable (FAIL_DATA): it was not written
+ * by us, or not completely. Version 1 is still read, without "end".
  *
  * Locks: flock(LOCK_EX) on an open file description of the message
  * file, taken when it is created in tmp/ and carried by the inode
@@ -95,7 +110,8 @@
 #include "queue.h"
 #include "sysuser.h"
 
-#define ENV_VERSION	"1"
+#define ENV_VERSION	"2"
+#define ENV_END		"end"
 #define ENV_MAX		(16 * 1024 * 1024)	/* bytes in an envelope */
 #define ENV_VIS		(VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL)
 #define ERROR_VIS	(VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_NOSLASH)
@@ -111,9 +127,10 @@ enum where {
 	W_TMP,
 	W_QUEUE,
 	W_FAILED,
+	W_DAMAGED,
 };
 
-static const char *const subdirs[] = { "tmp", "queue", "failed" };
+static const char *const subdirs[] = { "tmp", "queue", "failed", "damaged" };
 
 /* What lock_msg() found. */
 enum lock_result {
@@ -123,11 +140,20 @@ enum lock_result {
 	L_BUSY = 2,		/* another process holds it */
 };
 
+/* Whom queue_clean() tells of what it moved to damaged/. */
+struct clean_report {
+	queue_damaged_fn	*fn;
+	void			*arg;
+};
+
 struct queue_entry {
 	char			 id[QUEUE_ID_MAX];
 	int			 fd;
 	enum where		 where;		/* of the message file */
 	int			 has_env;	/* committed or taken */
+	int			 owed;		/* lazily committed */
+	struct queue		*q;		/* for queue_release() */
+	struct queue_entry	*next;		/* in q->owed */
 	struct queue_envelope	 env;
 };
 
@@ -200,29 +226,53 @@ static int	env_line(struct queue_envelope *env, char *line,
 		    uint32_t *seen);
 static int	env_parse(char *text, size_t len,
 		    struct queue_envelope *env, const char *name,
-		    int request, struct failure *f);
+		    int request, int *sized, struct failure *f);
+static int	key_seen(uint32_t seen, const char *name);
 static int	env_read(struct queue *q, enum where w, const char *id,
 		    struct queue_envelope *env, struct failure *f);
+static int	env_load(struct queue *q, enum where w, const char *id,
+		    struct queue_envelope *env, int *sized, struct failure *f);
 static int	env_write_tmp(struct queue *q, const char *id,
-		    const struct queue_envelope *env, struct failure *f);
+		    const struct queue_envelope *env, int sync,
+		    struct failure *f);
 static int	env_copy(struct queue_envelope *dst,
 		    const struct queue_envelope *src, struct failure *f);
 static int	set_error(struct queue_envelope *env, const char *error,
 		    struct failure *f);
 static int	relocate(struct queue *q, const char *id,
 		    const struct queue_envelope *env, enum where from,
-		    enum where to, struct failure *f);
+		    enum where to, int sync, struct failure *f);
 static enum lock_result lock_msg(struct queue *q, enum where w,
 		    const char *id, int wait_ms, int *fdp, struct failure *f);
 static int	find_locked(struct queue *q, const char *id, int *fdp,
 		    enum where *wp, struct failure *f);
 static void	commit_undo(struct queue *q, struct queue_entry *e);
+static int	sync_entry(struct queue *q, const struct queue_entry *e,
+		    struct failure *f);
+static int	read_whole(struct queue *q, enum where w, const char *id,
+		    int fd, struct queue_envelope *env, char *why, size_t len,
+		    struct failure *f);
+static void	quarantine(struct queue *q, enum where w, const char *id,
+		    struct queue_envelope *env, const char *why, char *text,
+		    size_t len);
 static int	env_cmp(const void *a, const void *b);
 static void	settle_msg(struct queue *q, const char *id, enum where w,
 		    int fd, time_t now);
-static void	settle(struct queue *q, const char *id, time_t now);
+static void	settle(struct queue *q, const char *id, time_t now,
+		    struct clean_report *cr);
+static void	report_damage(struct queue *q, enum where w, const char *id,
+		    struct queue_envelope *env, const char *why,
+		    struct clean_report *cr);
+static void	check_pair(struct queue *q, enum where w, const char *id,
+		    struct clean_report *cr);
 static void	clean_tmp(struct queue *q, time_t now);
-static void	clean_dir(struct queue *q, enum where w, time_t now);
+static void	damage_of(struct queue *q, const char *id, char *why,
+		    size_t len);
+static int	damage_cmp(const void *a, const void *b);
+static int	remove_damaged(struct queue *q, const char *id,
+		    struct failure *f);
+static void	clean_dir(struct queue *q, enum where w, time_t now,
+		    struct clean_report *cr);
 
 /* Ids are checked or made by us, so a path always fits. */
 static void
@@ -462,6 +512,8 @@ queue_open(struct queue *q, const char *dir, struct failure *f)
 	q->dir = NULL;
 	q->dirfd = -1;
 	q->statusfd = -1;
+	q->lazy = 0;
+	q->owed = NULL;
 	if (make_dirs(dir, f) == -1)
 		return -1;
 	if ((q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -503,6 +555,14 @@ bad:
 void
 queue_close(struct queue *q)
 {
+	struct queue_entry	*e;
+
+	/* Unpaid: nothing was promised for them. */
+	while ((e = q->owed) != NULL) {
+		q->owed = e->next;
+		e->owed = 0;
+		queue_release(e);
+	}
 	if (q->dirfd != -1)
 		close(q->dirfd);
 	if (q->statusfd != -1)
@@ -594,7 +654,8 @@ env_format(const struct queue_envelope *env, struct buf *b)
 			break;
 		}
 	}
-	return r;
+	/* Last: an envelope cut short by a power loss lacks it. */
+	return r == 0 ? buf_appendf(b, "%s\n", ENV_END) : r;
 }
 
 /*
@@ -725,34 +786,68 @@ env_line(struct queue_envelope *env, char *line, uint32_t *seen)
 }
 
 static int
-env_parse(char *text, size_t len, struct queue_envelope *env,
-    const char *name, int request, struct failure *f)
+key_seen(uint32_t seen, const char *name)
 {
-	static const char	 first[] = "version " ENV_VERSION "\n";
+	size_t	i;
+
+	for (i = 0; i < POSTIE_NELEM(env_keys); i++)
+		if (strcmp(env_keys[i].name, name) == 0)
+			return (seen & (1U << i)) != 0;
+	return 0;
+}
+
+/*
+ * *sized (may be NULL) tells whether the envelope had "size": every
+ * version 2 one, and version 1 as postie wrote it, but not necessarily
+ * as someone else did.
+ */
+static int
+env_parse(char *text, size_t len, struct queue_envelope *env,
+    const char *name, int request, int *sized, struct failure *f)
+{
+	static const char	 v1[] = "version 1\n";
+	static const char	 v2[] = "version " ENV_VERSION "\n";
 	char			*end = text + len, *nl;
 	uint32_t		 seen = 0;
 	unsigned long		 lineno = 1;
+	int			 ended = 0, old;
 
 	if (memchr(text, '\0', len) != NULL)
 		return fail(f, FAIL_DATA, "%s: a NUL byte", name);
-	if (len < sizeof(first) - 1 ||
-	    memcmp(text, first, sizeof(first) - 1) != 0)
+	if (len == 0)
+		return fail(f, FAIL_DATA, "%s: empty", name);
+	old = len >= sizeof(v1) - 1 && memcmp(text, v1, sizeof(v1) - 1) == 0;
+	if (!old && (len < sizeof(v2) - 1 ||
+	    memcmp(text, v2, sizeof(v2) - 1) != 0))
 		return fail(f, FAIL_DATA, "%s: not an envelope of version %s",
 		    name, ENV_VERSION);
-	for (text += sizeof(first) - 1; text < end; text = nl + 1) {
+	/* "version 1" and "version 2": one length. */
+	for (text += sizeof(v1) - 1; text < end; text = nl + 1) {
 		lineno++;
 		if ((nl = memchr(text, '\n', (size_t)(end - text))) == NULL)
 			return fail(f, FAIL_DATA, "%s:%lu: incomplete line",
 			    name, lineno);
 		*nl = '\0';
+		if (ended)
+			return fail(f, FAIL_DATA, "%s:%lu: a line after \"%s\"",
+			    name, lineno, ENV_END);
+		if (!old && strcmp(text, ENV_END) == 0) {
+			ended = 1;
+			continue;
+		}
 		if (env_line(env, text, &seen) == -1)
 			return fail(f, errno == ENOMEM ? FAIL_OS : FAIL_DATA,
 			    "%s:%lu: %s", name, lineno, errno == ENOMEM ?
 			    strerror(errno) : "malformed line");
 	}
+	if (!old && !ended)
+		return fail(f, FAIL_DATA, "%s: cut short (no \"%s\" line)",
+		    name, ENV_END);
 	if (!request && (env->env.from == NULL || env->env.rcpts.n == 0))
 		return fail(f, FAIL_DATA, "%s: no sender or no recipient",
 		    name);
+	if (sized != NULL)
+		*sized = key_seen(seen, "size");
 	return 0;
 }
 
@@ -761,7 +856,7 @@ queue_envelope_parse(char *text, size_t len, const char *name,
     struct queue_envelope *env, struct failure *f)
 {
 	memset(env, 0, sizeof(*env));
-	if (env_parse(text, len, env, name, 0, f) == 0)
+	if (env_parse(text, len, env, name, 0, NULL, f) == 0)
 		return 0;
 	queue_envelope_free(env);
 	return -1;
@@ -772,7 +867,7 @@ queue_envelope_parse_request(char *text, size_t len, const char *name,
     struct queue_envelope *env, struct failure *f)
 {
 	memset(env, 0, sizeof(*env));
-	if (env_parse(text, len, env, name, 1, f) == 0)
+	if (env_parse(text, len, env, name, 1, NULL, f) == 0)
 		return 0;
 	queue_envelope_free(env);
 	return -1;
@@ -788,6 +883,14 @@ queue_envelope_format(const struct queue_envelope *env, struct buf *b)
 static int
 env_read(struct queue *q, enum where w, const char *id,
     struct queue_envelope *env, struct failure *f)
+{
+	return env_load(q, w, id, env, NULL, f);
+}
+
+/* As env_read(); *sized (may be NULL) as env_parse() says. */
+static int
+env_load(struct queue *q, enum where w, const char *id,
+    struct queue_envelope *env, int *sized, struct failure *f)
 {
 	struct buf	 b = BUF_INIT;
 	char		 rel[REL_MAX];
@@ -819,7 +922,7 @@ env_read(struct queue *q, enum where w, const char *id,
 		b.len += (size_t)n;
 	}
 	strlcpy(env->id, id, sizeof(env->id));
-	if (env_parse(b.data, b.len, env, rel, 0, f) == 0)
+	if (env_parse(b.data, b.len, env, rel, 0, sized, f) == 0)
 		r = 1;
 out:
 	if (r == -1)
@@ -830,12 +933,13 @@ out:
 }
 
 /*
- * Writes env durably to tmp/ID.env for the caller to rename. The caller
- * holds the message's lock, so an old tmp/ID.env is a crash's leftover.
+ * Writes env to tmp/ID.env for the caller to rename, durably when sync.
+ * The caller holds the message's lock, so an old tmp/ID.env is a crash's
+ * leftover.
  */
 static int
 env_write_tmp(struct queue *q, const char *id,
-    const struct queue_envelope *env, struct failure *f)
+    const struct queue_envelope *env, int sync, struct failure *f)
 {
 	struct buf	b = BUF_INIT;
 	char		rel[REL_MAX];
@@ -855,8 +959,8 @@ env_write_tmp(struct queue *q, const char *id,
 		buf_free(&b, 0);
 		return io_fail(q, f, rel, errno);
 	}
-	err = fileio_write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1 ?
-	    errno : 0;
+	err = fileio_write_all(fd, b.data, b.len) == -1 ||
+	    (sync && fsync(fd) == -1) ? errno : 0;
 	/* On some file systems the write error only shows at close. */
 	if (close(fd) == -1 && err == 0)
 		err = errno;
@@ -982,7 +1086,7 @@ queue_status_read(const char *dir, const char *drop,
 	if (b.len > ENV_MAX)
 		fail(f, FAIL_DATA, "%s: too big", path);
 	else if (env_parse(b.data != NULL ? b.data : "", b.len, env, path, 0,
-	    f) == 0)
+	    NULL, f) == 0)
 		r = 1;
 	if (r == 1)
 		strlcpy(env->id, "", sizeof(env->id));
@@ -996,15 +1100,16 @@ queue_status_read(const char *dir, const char *drop,
 /*
  * Puts env in place for the locked message id, moving the message from
  * one directory to another on the way (or not: from == to). See the
- * top of the file for why this order.
+ * top of the file for why this order. Durable when sync; otherwise the
+ * fsyncs are queue_sync()'s.
  */
 static int
 relocate(struct queue *q, const char *id, const struct queue_envelope *env,
-    enum where from, enum where to, struct failure *f)
+    enum where from, enum where to, int sync, struct failure *f)
 {
 	char	rel[REL_MAX];
 
-	if (env_write_tmp(q, id, env, f) == -1)
+	if (env_write_tmp(q, id, env, sync, f) == -1)
 		return -1;
 	if (from != to && move_file(q, id, "msg", from, to, f) == -1)
 		goto undo;
@@ -1020,8 +1125,8 @@ relocate(struct queue *q, const char *id, const struct queue_envelope *env,
 		rel_path(rel, from, id, "env");
 		return io_fail(q, f, rel, errno);
 	}
-	if (sync_dir(q, to, f) == -1 ||
-	    (from != to && sync_dir(q, from, f) == -1))
+	if (sync && (sync_dir(q, to, f) == -1 ||
+	    (from != to && sync_dir(q, from, f) == -1)))
 		return -1;
 	status_put(q, env, to);
 	return 0;
@@ -1067,6 +1172,7 @@ queue_create(struct queue *q, struct queue_entry **out, struct failure *f)
 		    strerror(err));
 	}
 	e->where = W_TMP;
+	e->q = q;
 	*out = e;
 	return 0;
 }
@@ -1095,7 +1201,7 @@ queue_commit(struct queue *q, struct queue_entry *e,
 		return fail(f, FAIL_SOFTWARE, "queue_commit: not a new "
 		    "message");
 	rel_path(rel, W_TMP, e->id, "msg");
-	if (fsync(e->fd) == -1 || fstat(e->fd, &st) == -1) {
+	if ((!q->lazy && fsync(e->fd) == -1) || fstat(e->fd, &st) == -1) {
 		io_fail(q, f, rel, errno);
 		goto undo;
 	}
@@ -1104,14 +1210,19 @@ queue_commit(struct queue *q, struct queue_entry *e,
 	env->created = time(NULL);
 	env->failed = 0;
 	if (env_copy(&e->env, env, f) == -1 ||
-	    env_write_tmp(q, e->id, &e->env, f) == -1 ||
+	    env_write_tmp(q, e->id, &e->env, !q->lazy, f) == -1 ||
 	    move_file(q, e->id, "msg", W_TMP, W_QUEUE, f) == -1 ||
 	    move_file(q, e->id, "env", W_TMP, W_QUEUE, f) == -1 ||
-	    sync_dir(q, W_QUEUE, f) == -1)
+	    (!q->lazy && sync_dir(q, W_QUEUE, f) == -1))
 		goto undo;
-	/* From here the mail is safe: both files are durable in queue/. */
+	/*
+	 * From here the mail is safe: both files are durable in queue/.
+	 * Lazily (queue_lazy()), not yet: it is listed and whole unless the
+	 * power fails, and is safe only once queue_sync() has run.
+	 */
 	e->where = W_QUEUE;
 	e->has_env = 1;
+	e->owed = q->lazy;
 	status_put(q, &e->env, W_QUEUE);
 	return 0;
 undo:
@@ -1137,10 +1248,64 @@ queue_release(struct queue_entry *e)
 {
 	if (e == NULL)
 		return;
+	queue_envelope_free(&e->env);
+	/* Still queued and owed its fsync: kept, and locked, for it. */
+	if (e->owed && e->where != W_TMP && e->q != NULL) {
+		e->next = e->q->owed;
+		e->q->owed = e;
+		return;
+	}
 	if (e->fd != -1)
 		close(e->fd);
-	queue_envelope_free(&e->env);
 	free(e);
+}
+
+void
+queue_lazy(struct queue *q)
+{
+	q->lazy = 1;
+}
+
+/* The files of one owed entry; the directories are the caller's. */
+static int
+sync_entry(struct queue *q, const struct queue_entry *e, struct failure *f)
+{
+	char	rel[REL_MAX];
+	int	fd, err = 0;
+
+	rel_path(rel, e->where, e->id, "msg");
+	if (fsync(e->fd) == -1)
+		return io_fail(q, f, rel, errno);
+	rel_path(rel, e->where, e->id, "env");
+	if ((fd = openat(q->dirfd, rel, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1 || fsync(fd) == -1)
+		err = errno;
+	if (fd != -1)
+		close(fd);
+	return err != 0 ? io_fail(q, f, rel, err) : 0;
+}
+
+int
+queue_sync(struct queue *q, struct failure *f)
+{
+	struct queue_entry	*e;
+	unsigned		 dirs = 0;
+	int			 w, r = 0;
+
+	while ((e = q->owed) != NULL) {
+		q->owed = e->next;
+		if (r == 0 && sync_entry(q, e, f) == -1)
+			r = -1;
+		/* Committed into queue/, and perhaps moved on since. */
+		dirs |= 1U << W_QUEUE | 1U << e->where;
+		e->owed = 0;
+		queue_release(e);
+	}
+	for (w = W_QUEUE; w <= W_FAILED && r == 0; w++)
+		if ((dirs & 1U << w) != 0 &&
+		    sync_dir(q, (enum where)w, f) == -1)
+			r = -1;
+	return r;
 }
 
 int
@@ -1225,6 +1390,88 @@ bad:
 	return -1;
 }
 
+/* Why damaged/ID is there, found again from what is left of it. */
+static void
+damage_of(struct queue *q, const char *id, char *why, size_t len)
+{
+	struct queue_envelope	env;
+	char			rel[REL_MAX];
+	int			fd;
+
+	rel_path(rel, W_DAMAGED, id, "msg");
+	if ((fd = openat(q->dirfd, rel, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		snprintf(why, len, "an envelope without its message");
+	else if (read_whole(q, W_DAMAGED, id, fd, &env, why, len,
+	    NULL) != 2)
+		snprintf(why, len, has_file(q, W_DAMAGED, id, "env") ?
+		    "damaged" : "a message without its envelope");
+	if (fd != -1) {
+		queue_envelope_free(&env);
+		close(fd);
+	}
+}
+
+int
+queue_list_damaged(struct queue *q, struct queue_damage **out, size_t *n,
+    struct failure *f)
+{
+	struct queue_damage	*v = NULL, *nv;
+	struct dirent		*de;
+	DIR			*d;
+	char			 id[QUEUE_ID_MAX];
+	size_t			 cnt = 0;
+	int			 fd;
+
+	*out = NULL;
+	*n = 0;
+	if ((fd = openat(q->dirfd, subdirs[W_DAMAGED], O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return io_fail(q, f, subdirs[W_DAMAGED], errno);
+	}
+	while (errno = 0, (de = readdir(d)) != NULL) {
+		/* Each id once: by its message, else by its envelope. */
+		if (!name_id(de->d_name, "msg", id) &&
+		    (!name_id(de->d_name, "env", id) ||
+		    has_file(q, W_DAMAGED, id, "msg")))
+			continue;
+		if ((nv = reallocarray(v, cnt + 1, sizeof(*v))) == NULL) {
+			fail(f, FAIL_OS, "%s", strerror(errno));
+			goto bad;
+		}
+		v = nv;
+		strlcpy(v[cnt].id, id, sizeof(v[cnt].id));
+		damage_of(q, id, v[cnt].why, sizeof(v[cnt].why));
+		cnt++;
+	}
+	if (errno != 0) {
+		fail(f, FAIL_IO, "%s/%s: %s", q->dir, subdirs[W_DAMAGED],
+		    strerror(errno));
+		goto bad;
+	}
+	closedir(d);
+	if (cnt > 0)
+		qsort(v, cnt, sizeof(*v), damage_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+bad:
+	closedir(d);
+	free(v);
+	return -1;
+}
+
+/* Ids sort by age. */
+static int
+damage_cmp(const void *a, const void *b)
+{
+	const struct queue_damage	*x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
 void
 queue_envelopes_free(struct queue_envelope *envs, size_t n)
 {
@@ -1296,12 +1543,85 @@ lock_msg(struct queue *q, enum where w, const char *id, int wait_ms,
 	return L_OK;
 }
 
+/*
+ * Under the lock of w/ID.msg (fd): its envelope into env, and whether
+ * the two are whole. Returns 1 when they are (a size an old envelope
+ * lacks is taken from the file), 0 when there is no envelope, 2 when
+ * damaged (why says how; env holds the envelope when it could be read),
+ * -1 on error. env is the caller's to free in every case.
+ */
+static int
+read_whole(struct queue *q, enum where w, const char *id, int fd,
+    struct queue_envelope *env, char *why, size_t len, struct failure *f)
+{
+	struct failure	pf;
+	struct stat	st;
+	char		rel[REL_MAX];
+	int		sized = 0, r;
+
+	failure_clear(&pf);
+	if ((r = env_load(q, w, id, env, &sized, &pf)) == -1 &&
+	    pf.kind == FAIL_DATA) {
+		snprintf(why, len, "the envelope is unreadable: %.200s",
+		    pf.text);
+		return 2;
+	}
+	if (r != 1) {
+		if (r == -1 && f != NULL)
+			*f = pf;
+		return r;
+	}
+	if (fstat(fd, &st) == -1) {
+		rel_path(rel, w, id, "msg");
+		return io_fail(q, f, rel, errno);
+	}
+	if (!sized)
+		env->env.size = st.st_size;
+	else if (st.st_size != env->env.size) {
+		snprintf(why, len, "the message has %lld octets, its envelope "
+		    "says %lld", (long long)st.st_size,
+		    (long long)env->env.size);
+		return 2;
+	}
+	return 1;
+}
+
+/*
+ * Moves what there is of w/ID to damaged/: the message first, so that a
+ * crash in between leaves a lone envelope, which comes here too, never a
+ * lone message, which would go. env (may be NULL) is its envelope when
+ * readable: the submitting user's status copy then says what happened.
+ * text receives the line for the log.
+ */
+static void
+quarantine(struct queue *q, enum where w, const char *id,
+    struct queue_envelope *env, const char *why, char *text, size_t len)
+{
+	char	error[FAILURE_TEXT_MAX];
+
+	if (has_file(q, w, id, "msg"))
+		move_file(q, id, "msg", w, W_DAMAGED, NULL);
+	if (has_file(q, w, id, "env"))
+		move_file(q, id, "env", w, W_DAMAGED, NULL);
+	sync_dir(q, W_DAMAGED, NULL);
+	sync_dir(q, w, NULL);
+	snprintf(text, len, "damaged (%.256s); moved to %.256s/%s/ (postie "
+	    "--queue-remove %s deletes it)", why, q->dir, subdirs[W_DAMAGED],
+	    id);
+	if (env != NULL && env->account != NULL) {
+		snprintf(error, sizeof(error), "damaged: %s", why);
+		if (set_error(env, error, NULL) == 0)
+			status_put(q, env, W_FAILED);
+	}
+}
+
 int
 queue_take(struct queue *q, const char *id, struct queue_entry **out,
     struct failure *f)
 {
 	struct queue_entry	*e;
 	enum lock_result	 lr;
+	char			 why[QUEUE_WHY_MAX], text[FAILURE_TEXT_MAX];
 	int			 r;
 
 	*out = NULL;
@@ -1315,13 +1635,20 @@ queue_take(struct queue *q, const char *id, struct queue_entry **out,
 		return lr == L_ERR ? -1 : 0;
 	}
 	/* Read again under the lock: delivered, failed or deferred since. */
-	if ((r = env_read(q, W_QUEUE, id, &e->env, f)) != 1) {
+	r = read_whole(q, W_QUEUE, id, e->fd, &e->env, why, sizeof(why), f);
+	if (r == 2) {
+		/* Never half: a power loss cut it before it was accepted. */
+		quarantine(q, W_QUEUE, id, &e->env, why, text, sizeof(text));
+		r = fail(f, FAIL_DATA, "%s", text);
+	}
+	if (r != 1) {
 		queue_release(e);
 		return r;
 	}
 	strlcpy(e->id, id, sizeof(e->id));
 	e->where = W_QUEUE;
 	e->has_env = 1;
+	e->q = q;
 	*out = e;
 	return 1;
 }
@@ -1337,7 +1664,8 @@ queue_save(struct queue *q, struct queue_entry *e, struct failure *f)
 {
 	if (!e->has_env)
 		return fail(f, FAIL_SOFTWARE, "queue_save: not committed");
-	return relocate(q, e->id, &e->env, e->where, e->where, f);
+	return relocate(q, e->id, &e->env, e->where, e->where, !e->owed,
+	    f);
 }
 
 int
@@ -1355,8 +1683,10 @@ queue_done(struct queue *q, struct queue_entry *e, struct failure *f)
 	    unlink_file(q, e->where, e->id, "msg") == -1) {
 		rel_path(rel, e->where, e->id, "msg");
 		r = io_fail(q, f, rel, errno);
-	} else
+	} else if (!e->owed)
 		r = sync_dir(q, e->where, f);
+	/* Owed and gone: nothing to make durable, ever. */
+	e->owed = 0;
 	status_remove(q, &e->env);
 	queue_release(e);
 	return r;
@@ -1373,7 +1703,8 @@ queue_defer(struct queue *q, struct queue_entry *e, const char *error,
 	else if (set_error(&e->env, error, f) == 0) {
 		e->env.attempts++;
 		e->env.next_attempt = now + queue_backoff(e->env.attempts);
-		r = relocate(q, e->id, &e->env, e->where, e->where, f);
+		r = relocate(q, e->id, &e->env, e->where, e->where,
+		    !e->owed, f);
 		if (r == 0 && next_attempt != NULL)
 			*next_attempt = e->env.next_attempt;
 	}
@@ -1389,8 +1720,10 @@ queue_fail(struct queue *q, struct queue_entry *e, const char *error,
 
 	if (!e->has_env)
 		fail(f, FAIL_SOFTWARE, "queue_fail: not committed");
-	else if (set_error(&e->env, error, f) == 0)
-		r = relocate(q, e->id, &e->env, e->where, W_FAILED, f);
+	else if (set_error(&e->env, error, f) == 0 &&
+	    (r = relocate(q, e->id, &e->env, e->where, W_FAILED, !e->owed,
+	    f)) == 0)
+		e->where = W_FAILED;
 	queue_abort(q, e);	/* removes nothing once committed */
 	return r;
 }
@@ -1429,6 +1762,24 @@ find_locked(struct queue *q, const char *id, int *fdp, enum where *wp,
 	    q->dir);
 }
 
+/* damaged/ID: nobody works on it, so no lock. */
+static int
+remove_damaged(struct queue *q, const char *id, struct failure *f)
+{
+	char	rel[REL_MAX];
+
+	if (!has_file(q, W_DAMAGED, id, "msg") &&
+	    !has_file(q, W_DAMAGED, id, "env"))
+		return fail(f, FAIL_USAGE, "no message %s in the queue %s",
+		    id, q->dir);
+	if (unlink_file(q, W_DAMAGED, id, "env") == -1 ||
+	    unlink_file(q, W_DAMAGED, id, "msg") == -1) {
+		rel_path(rel, W_DAMAGED, id, "msg");
+		return io_fail(q, f, rel, errno);
+	}
+	return sync_dir(q, W_DAMAGED, f);
+}
+
 int
 queue_remove(struct queue *q, const char *id, struct failure *f)
 {
@@ -1438,7 +1789,8 @@ queue_remove(struct queue *q, const char *id, struct failure *f)
 	int		fd, r;
 
 	if (find_locked(q, id, &fd, &w, f) == -1)
-		return -1;
+		return f != NULL && f->kind == FAIL_USAGE && valid_id(id) ?
+		    remove_damaged(q, id, f) : -1;
 	if (env_read(q, w, id, &env, NULL) == 1) {
 		status_remove(q, &env);
 		queue_envelope_free(&env);
@@ -1467,7 +1819,7 @@ queue_retry(struct queue *q, const char *id, struct failure *f)
 		    q->dir);
 	else if (r == 1) {
 		env.next_attempt = 0;
-		r = relocate(q, id, &env, w, W_QUEUE, f);
+		r = relocate(q, id, &env, w, W_QUEUE, 1, f);
 		queue_envelope_free(&env);
 	}
 	close(fd);
@@ -1504,10 +1856,11 @@ settle_msg(struct queue *q, const char *id, enum where w, int fd,
 /*
  * Message id is not whole in one directory. Every operation holds the
  * message's lock, so a locked one is left alone. With no message file
- * at all, the envelopes are leftovers: each move writes a fresh one.
+ * at all, what was committed lost its message to a power loss (no
+ * operation unlinks a message before its envelope): damaged.
  */
 static void
-settle(struct queue *q, const char *id, time_t now)
+settle(struct queue *q, const char *id, time_t now, struct clean_report *cr)
 {
 	static const enum where	 dirs[] = { W_QUEUE, W_FAILED };
 	enum lock_result	 lr;
@@ -1525,8 +1878,39 @@ settle(struct queue *q, const char *id, time_t now)
 				return;
 			}
 		}
-	unlink_file(q, W_QUEUE, id, "env");
-	unlink_file(q, W_FAILED, id, "env");
+	/* Both directories: queue/'s comes last and is the one kept. */
+	for (i = POSTIE_NELEM(dirs); i-- > 0; )
+		if (has_file(q, dirs[i], id, "env"))
+			report_damage(q, dirs[i], id, NULL,
+			    "an envelope without its message", cr);
+}
+
+static void
+report_damage(struct queue *q, enum where w, const char *id,
+    struct queue_envelope *env, const char *why, struct clean_report *cr)
+{
+	char	text[FAILURE_TEXT_MAX];
+
+	quarantine(q, w, id, env, why, text, sizeof(text));
+	if (cr->fn != NULL)
+		cr->fn(id, text, cr->arg);
+}
+
+/* A whole pair w/ID.*: unless locked, is it whole inside too? */
+static void
+check_pair(struct queue *q, enum where w, const char *id,
+    struct clean_report *cr)
+{
+	struct queue_envelope	env;
+	char			why[QUEUE_WHY_MAX];
+	int			fd;
+
+	if (lock_msg(q, w, id, 0, &fd, NULL) != L_OK)
+		return;
+	if (read_whole(q, w, id, fd, &env, why, sizeof(why), NULL) == 2)
+		report_damage(q, w, id, &env, why, cr);
+	queue_envelope_free(&env);
+	close(fd);
 }
 
 static void
@@ -1565,7 +1949,7 @@ clean_tmp(struct queue *q, time_t now)
 }
 
 static void
-clean_dir(struct queue *q, enum where w, time_t now)
+clean_dir(struct queue *q, enum where w, time_t now, struct clean_report *cr)
 {
 	struct dirent	*de;
 	DIR		*d;
@@ -1579,21 +1963,27 @@ clean_dir(struct queue *q, enum where w, time_t now)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if ((name_id(de->d_name, "msg", id) &&
-		    !has_file(q, w, id, "env")) ||
-		    (name_id(de->d_name, "env", id) &&
-		    !has_file(q, w, id, "msg")))
-			settle(q, id, now);
+		if (name_id(de->d_name, "msg", id) &&
+		    !has_file(q, w, id, "env"))
+			settle(q, id, now, cr);
+		else if (name_id(de->d_name, "env", id)) {
+			if (!has_file(q, w, id, "msg"))
+				settle(q, id, now, cr);
+			else
+				check_pair(q, w, id, cr);
+		}
 	}
 	closedir(d);
 }
 
 void
-queue_clean(struct queue *q, time_t now)
+queue_clean(struct queue *q, time_t now, queue_damaged_fn *fn, void *arg)
 {
+	struct clean_report	cr = { fn, arg };
+
 	clean_tmp(q, now);
-	clean_dir(q, W_QUEUE, now);
-	clean_dir(q, W_FAILED, now);
+	clean_dir(q, W_QUEUE, now, &cr);
+	clean_dir(q, W_FAILED, now, &cr);
 }
 
 time_t

@@ -1,10 +1,13 @@
 /*
  * queue: the durable spool. A message is a pair of files in the queue
  * directory, the message itself and its envelope, each made visible by
- * one atomic rename after fsync, the directory fsynced after. A
- * per-message flock lets any number of submissions and queue runs work
- * at once without sending a message twice. Backoff, listing, failed/.
- * Never prints, never exits, never talks to the network.
+ * one atomic rename after fsync, the directory fsynced after; or, for a
+ * submission (queue_lazy()), without the fsyncs, which queue_sync()
+ * pays for whatever is still queued when the caller is about to promise
+ * it. A per-message flock lets any number of submissions and queue runs
+ * work at once without sending a message twice. Backoff, listing,
+ * failed/, damaged/ (what a power loss left incomplete). Never prints,
+ * never exits, never talks to the network.
  */
 #ifndef POSTIE_QUEUE_H
 #define POSTIE_QUEUE_H
@@ -20,11 +23,17 @@
 #include "exitcode.h"
 
 #define QUEUE_ID_MAX	32	/* an id and its NUL */
+#define QUEUE_WHY_MAX	256	/* why a message is damaged */
+
+/* A message locked by this process (new or taken from the queue). */
+struct queue_entry;
 
 struct queue {
-	char	*dir;		/* the queue directory */
-	int	 dirfd;		/* open on dir */
-	int	 statusfd;	/* DIR/status when it exists, else -1 */
+	char			*dir;		/* the directory */
+	int			 dirfd;		/* open on dir */
+	int			 statusfd;	/* DIR/status, else -1 */
+	int			 lazy;		/* queue_lazy() */
+	struct queue_entry	*owed;		/* for queue_sync() */
 };
 
 /* What the envelope file holds. Strings are malloc'd, NULL when unset. */
@@ -43,9 +52,6 @@ struct queue_envelope {
 	char		*last_error;	/* one line, already escaped */
 	int		 failed;	/* set when read from failed/ */
 };
-
-/* A message locked by this process (new or taken from the queue). */
-struct queue_entry;
 
 /*
  * The status copy of the message that came from maildrop file name
@@ -109,7 +115,9 @@ int	queue_create(struct queue *q, struct queue_entry **out,
  * written to tmp/ and fsynced, both renamed into place (message first),
  * the directory fsynced. env->id, size, created are filled in from the
  * entry. When this returns 0 the message is accepted: it survives a crash
- * and a queue run will deliver it. The entry stays locked.
+ * and a queue run will deliver it. The entry stays locked. In a lazy
+ * queue (queue_lazy()) the same without any fsync: the message is
+ * listed, and survives a crash of the process, but not yet a power loss.
  * Errors: FAIL_TEMPFAIL (disk full, quota, file size limit: "the queue
  * DIR is full: ..."), FAIL_IO; the tmp files are then removed, and the
  * entry is still to be freed with queue_abort().
@@ -138,8 +146,10 @@ void	queue_envelopes_free(struct queue_envelope *envs, size_t n);
  * Takes message id for delivery: opens and flocks it without waiting,
  * then reads its envelope again (it may have changed or gone while
  * waiting). Returns 1 with *out set, 0 when another process holds it or
- * it is gone, -1 on error (FAIL_IO, FAIL_OS, FAIL_DATA for an envelope
- * that cannot be parsed, FAIL_USAGE for an id that is not [0-9A-Za-z]).
+ * it is gone, -1 on error (FAIL_IO, FAIL_OS, FAIL_USAGE for an id that
+ * is not [0-9A-Za-z], FAIL_DATA for an envelope that cannot be read or a
+ * message whose size is not the envelope's: the message is then moved to
+ * damaged/, never sent, and the text says so for the log).
  */
 int	queue_take(struct queue *q, const char *id, struct queue_entry **out,
 	    struct failure *f);
@@ -151,8 +161,28 @@ const char *queue_entry_id(const struct queue_entry *e);
 const struct queue_envelope *queue_entry_envelope(const struct queue_entry *e);
 
 /*
+ * For a submission, which promises nothing before its exit status:
+ * from now on queue_commit() and every change to what it committed skip
+ * their fsyncs. A message done with (delivered) then never needs one;
+ * one still in queue/ or failed/ stays locked, owed, until
+ * queue_sync() makes its files and directories durable, or
+ * queue_close() drops it unpaid.
+ */
+void	queue_lazy(struct queue *q);
+
+/*
+ * Pays what the lazy queue q owes: fsync of each owed message and its
+ * envelope, then of the directories they were renamed in and out of;
+ * the entries are then unlocked. Returns 0 (also when nothing was
+ * owed), or -1 (FAIL_IO, FAIL_TEMPFAIL for a full disk), after which
+ * nothing is owed any more either: the caller must not promise them.
+ */
+int	queue_sync(struct queue *q, struct failure *f);
+
+/*
  * The outcomes; each ends the entry (unlocks, closes, frees) whether it
- * succeeds or not.
+ * succeeds or not; an entry owed its fsync (queue_lazy()) stays locked
+ * for queue_sync() instead, unless queue_done() removed it.
  *   queue_done:  delivered (or no recipient is pending any more); the
  *                envelope is removed, then the message.
  *   queue_defer: attempts + 1, next attempt after queue_backoff(),
@@ -171,8 +201,9 @@ void	queue_release(struct queue_entry *e);
 
 /*
  * By id, for --queue-remove and --queue-retry: waits for the lock
- * (bounded), then removes the message (queued or failed) or makes it due
- * now (a failed message goes back into the queue). Errors: FAIL_USAGE
+ * (bounded), then removes the message (queued, failed or damaged) or
+ * makes it due now (a failed message goes back into the queue; a
+ * damaged one cannot be retried). Errors: FAIL_USAGE
  * (no such message, or an id that is not [0-9A-Za-z]), FAIL_TEMPFAIL
  * (locked for too long), FAIL_IO.
  */
@@ -180,10 +211,35 @@ int	queue_remove(struct queue *q, const char *id, struct failure *f);
 int	queue_retry(struct queue *q, const char *id, struct failure *f);
 
 /*
- * Removes what a crash left: tmp/ files and message files without an
- * envelope older than an hour (never locked ones). Best effort.
+ * Called by queue_clean() for each message it moved to damaged/; text is
+ * the line to log ("damaged (WHY); moved to DIR/damaged/ (...)").
  */
-void	queue_clean(struct queue *q, time_t now);
+typedef void	queue_damaged_fn(const char *id, const char *text,
+		    void *arg);
+
+/*
+ * Removes what a crash left: tmp/ files and message files without an
+ * envelope older than an hour (never locked ones); pairs the files of a
+ * move that stopped half way. What a power loss left incomplete (an
+ * envelope without its message, an envelope that cannot be read, a
+ * message whose size is not its envelope's) goes to damaged/, and fn
+ * (may be NULL) is told. Locked messages are left alone. Best effort.
+ */
+void	queue_clean(struct queue *q, time_t now, queue_damaged_fn *fn,
+	    void *arg);
+
+/* A message in damaged/, and why, found again from what is left. */
+struct queue_damage {
+	char	id[QUEUE_ID_MAX];
+	char	why[QUEUE_WHY_MAX];
+};
+
+/*
+ * Lists damaged/, by id (so by age). *v is an array of *n entries, to
+ * free(). Errors: FAIL_IO, FAIL_OS.
+ */
+int	queue_list_damaged(struct queue *q, struct queue_damage **v,
+	    size_t *n, struct failure *f);
 
 /*
  * Seconds to wait after attempt number attempts (1, 2, ...): doubling

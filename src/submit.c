@@ -2,10 +2,13 @@
  * submit: one message from its input to accepted (see submit.h).
  *
  * The order is the promise: the message is written to the queue, and
- * the queue entry committed (fsync, rename, fsync of the directory),
- * before any byte goes to the network. Only "queue off" skips the queue,
- * as msmtp does: the message then passes through an unlinked file in
- * TMPDIR and a temporary failure is the caller's to retry (exit 75).
+ * the queue entry committed (renamed into queue/), before any byte goes
+ * to the network. The promise itself is the exit status, so the fsyncs
+ * wait for it (queue_lazy()): a message the server took leaves the
+ * queue without any; one still queued gets them before we say 0 (see
+ * pay_owed()). Only "queue off" skips the queue, as msmtp does: the
+ * message then passes through an unlinked file in TMPDIR and a
+ * temporary failure is the caller's to retry (exit 75).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +59,8 @@ static int	envelope_fill(const struct submission *s,
 static enum submit_outcome submit_queued(struct submission *s, int quiet,
 		    struct failure *f);
 static void	queue_full(const struct queue *q, struct failure *f);
+static enum submit_outcome pay_owed(struct queue *q,
+		    enum submit_outcome out, struct failure *f);
 static enum submit_outcome submit_now(struct submission *s,
 		    struct queue *q, struct queue_entry *e, const char *config,
 		    int quiet, struct failure *f);
@@ -414,6 +419,7 @@ submit_queued(struct submission *s, int quiet, struct failure *f)
 	if (queue_dir_named(s->account->queue_dir, dir, sizeof(dir), f) == -1 ||
 	    queue_open(&q, dir, f) == -1)
 		return SUBMIT_FAILED;
+	queue_lazy(&q);
 	message_opts_fill(s, &opts);
 	if (queue_create(&q, &e, f) == -1)
 		goto done;
@@ -430,12 +436,15 @@ submit_queued(struct submission *s, int quiet, struct failure *f)
 		queue_abort(&q, e);
 		goto done;
 	}
-	/* From here the message is safe: a crash leaves it in the queue. */
+	/*
+	 * Listed, and a crash of this process leaves it in the queue; safe
+	 * from a power loss only at pay_owed(), the acceptance point.
+	 */
 	if (s->account->queue == QUEUE_ALWAYS || s->req->queue_only) {
 		log_info("queued %s for account %s", queue_entry_id(e),
 		    s->account->name);
 		queue_release(e);
-		out = SUBMIT_QUEUED;
+		out = pay_owed(&q, SUBMIT_QUEUED, f);
 	} else
 		out = submit_now(s, &q, e, env.config, quiet, f);
 done:
@@ -456,9 +465,30 @@ queue_full(const struct queue *q, struct failure *f)
 }
 
 /*
- * The first attempt, and the account's backlog after a success (the
- * messages queued with the same configuration, config).
+ * The acceptance point: from here exit 0 (or -bs's 250) is a promise.
+ * A message the server took for every recipient left the queue and is
+ * owed nothing. One still queued (deferred, some recipients pending, or
+ * only queued), a message kept in failed/, and a notification to the
+ * sender are made durable now: message, envelope and directory fsynced.
+ * If that fails, a message that was to stay queued is not accepted.
  */
+static enum submit_outcome
+pay_owed(struct queue *q, enum submit_outcome out, struct failure *f)
+{
+	struct failure	sf;
+
+	failure_clear(&sf);
+	if (queue_sync(q, &sf) == 0)
+		return out;
+	if (out != SUBMIT_QUEUED) {
+		log_warn("%s", sf.text);
+		return out;
+	}
+	*f = sf;
+	return SUBMIT_FAILED;
+}
+
+/* The first attempt, and the account's backlog after a success. */
 static enum submit_outcome
 submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
     const char *config, int quiet, struct failure *f)
@@ -485,15 +515,19 @@ submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
 	if (rc == 0)
 		attempt_flush(&g, config);
 	attempt_group_end(&g);
+	/* The backlog flushed on q too: pay_owed syncs what it left. */
 	if (rc == 0)
-		return SUBMIT_DELIVERED;
+		return pay_owed(q, SUBMIT_DELIVERED, f);
 	if (!fail_is_temporary(f->kind)) {
 		/* Nobody resends it: say where it is. */
 		snprintf(hint, sizeof(hint), " (kept as %s in the queue's "
 		    "failed/)", id);
 		strlcat(f->text, hint, sizeof(f->text));
-		return SUBMIT_FAILED;
+		return pay_owed(q, SUBMIT_FAILED, f);
 	}
+	/* A failure of our disk, not the server's: it has no context. */
+	if (pay_owed(q, SUBMIT_QUEUED, f) == SUBMIT_FAILED)
+		return SUBMIT_FAILED;
 	minutes = (long)((next - time(NULL) + 59) / 60);
 	if (!quiet)
 		fprintf(stderr, "postie: queued %s: %s; next attempt in %ld "

@@ -7,7 +7,10 @@
  * same text is also read as the request at the head of a maildrop file
  * (queue_envelope_parse_request), which a local user writes: it may
  * lack the sender and the recipients, and must round-trip the same way.
- * Each recipient's state and last reply round-trip with it.
+ * Each recipient's state and last reply round-trip with it. Version 1
+ * and version 2 are read, version 2 written; since a power loss can cut
+ * a queue file anywhere, no text we write, cut after any of its lines
+ * but the last, may parse: its last line "end" is what says it is whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,27 @@ check_same(const struct queue_envelope *a, const struct queue_envelope *b)
 	FUZZ_CHECK(a->failed == b->failed);
 }
 
+/* Every cut of t at a line end short of its end is refused. */
+static void
+check_cuts(const struct buf *t, int request)
+{
+	struct queue_envelope	 env;
+	struct failure		 f;
+	char			*copy;
+	size_t			 i;
+
+	for (i = 1; i < t->len; i++) {
+		if (t->data[i - 1] != '\n')
+			continue;
+		copy = fuzz_strndup((const uint8_t *)t->data, i);
+		FUZZ_CHECK((request ? queue_envelope_parse_request(copy, i,
+		    "cut", &env, &f) : queue_envelope_parse(copy, i, "cut",
+		    &env, &f)) == -1);
+		FUZZ_CHECK(f.kind == FAIL_DATA);
+		free(copy);
+	}
+}
+
 static void
 round_trip(const struct queue_envelope *env, int request)
 {
@@ -61,6 +85,8 @@ round_trip(const struct queue_envelope *env, int request)
 	char			*copy;
 
 	FUZZ_CHECK(queue_envelope_format(env, &t1) == 0);
+	FUZZ_CHECK(t1.len >= 4 && memcmp(t1.data + t1.len - 4, "end\n", 4) == 0);
+	check_cuts(&t1, request);
 	copy = fuzz_strndup((const uint8_t *)t1.data, t1.len);
 	FUZZ_CHECK((request ? queue_envelope_parse_request(copy, t1.len,
 	    "again", &again, &f) : queue_envelope_parse(copy, t1.len, "again",

@@ -201,7 +201,7 @@ test_roundtrip(void **state)
 	assert_int_equal(count_files(x, "queue"), 2);
 	queue_release(e);
 
-	/* No value may break a line: 1 version, 14 keys, 2 more rcpts. */
+	/* No value may break a line: version, 14 keys, 2 more rcpts, end. */
 	snprintf(path, sizeof(path), "%s/queue/%s.env", x->dir, env.id);
 	assert_true((fd = open(path, O_RDONLY)) != -1);
 	assert_true((got = read(fd, buf, sizeof(buf) - 1)) > 0);
@@ -209,8 +209,9 @@ test_roundtrip(void **state)
 	buf[got] = '\0';
 	for (lines = 0, i = 0; i < (size_t)got; i++)
 		lines += buf[i] == '\n';
-	assert_int_equal(lines, 16);
-	assert_memory_equal(buf, "version 1\n", 10);
+	assert_int_equal(lines, 17);
+	assert_memory_equal(buf, "version 2\n", 10);
+	assert_string_equal(buf + got - 4, "end\n");
 
 	assert_int_equal(queue_list(&x->q, 0, &l, &n, &f), 0);
 	assert_int_equal(n, 1);
@@ -647,7 +648,13 @@ static void
 test_strict_envelope(void **state)
 {
 	static const char *const bad[] = {
-		"version 2\nfrom a\nrcpt b\n",
+		"",
+		"version 3\nfrom a\nrcpt b\nend\n",
+		"version 2\nfrom a\nrcpt b\n",		/* cut short */
+		"version 2\nfrom a\nrcpt b\nend\nrcpt c\n",
+		"version 2\nfrom a\nrcpt b\nend\nend\n",
+		"version 2\nfrom a\nrcpt b\nend",
+		"version 1\nfrom a\nrcpt b\nend\n",	/* not in 1 */
 		"from a\nrcpt b\n",
 		"version 1\nfrom a\nrcpt b\nhello x\n",
 		"version 1\nfrom a\nrcpt b\nattempts x\n",
@@ -668,16 +675,23 @@ test_strict_envelope(void **state)
 	struct failure		 f;
 	size_t			 i, n;
 
-	put_file(x, "queue", "A1", "msg", "x\r\n");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put_file(x, "queue", "A1", "msg", "x\r\n");
 		put_file(x, "queue", "A1", "env", bad[i]);
-		f.kind = FAIL_NONE;
-		assert_int_equal(queue_take(&x->q, "A1", &t, &f), -1);
-		assert_int_equal(f.kind, FAIL_DATA);
 		assert_int_equal(queue_list(&x->q, 0, &l, &n, &f), 0);
 		assert_int_equal(n, 0);
 		queue_envelopes_free(l, n);
+		f.kind = FAIL_NONE;
+		assert_int_equal(queue_take(&x->q, "A1", &t, &f), -1);
+		assert_int_equal(f.kind, FAIL_DATA);
+		/* Never sent: moved aside, both files. */
+		assert_non_null(strstr(f.text, "damaged (the envelope is "
+		    "unreadable: queue/A1.env"));
+		assert_false(exists(x, "queue", "A1", "msg"));
+		assert_false(exists(x, "queue", "A1", "env"));
+		assert_true(exists(x, "damaged", "A1", "msg"));
 	}
+	put_file(x, "queue", "A1", "msg", "x\r\n");
 	put_file(x, "queue", "A1", "env",
 	    "version 1\nfrom \nrcpt b\\\\c\\td\nrcpt d\nsize 3\n");
 	assert_int_equal(queue_take(&x->q, "A1", &t, &f), 1);
@@ -735,15 +749,17 @@ test_clean(void **state)
 	assert_int_equal(queue_create(&x->q, &e, &f), 0);
 	strlcpy(id, queue_entry_id(e), sizeof(id));
 
-	queue_clean(&x->q, now);	/* too young to go */
+	queue_clean(&x->q, now, NULL, NULL);	/* too young to go */
 	assert_true(exists(x, "tmp", "T1", "msg"));
 	assert_true(exists(x, "queue", "O1", "msg"));
 	assert_true(exists(x, "failed", "M1", "env"));
 	assert_false(exists(x, "queue", "M1", "env"));
 	assert_false(exists(x, "failed", "R1", "env"));
+	/* An envelope without its message: a power loss's, kept aside. */
 	assert_false(exists(x, "queue", "E1", "env"));
+	assert_true(exists(x, "damaged", "E1", "env"));
 
-	queue_clean(&x->q, later);
+	queue_clean(&x->q, later, NULL, NULL);
 	assert_false(exists(x, "tmp", "T1", "msg"));
 	assert_false(exists(x, "tmp", "T1", "env"));
 	assert_false(exists(x, "queue", "O1", "msg"));
@@ -773,12 +789,155 @@ test_clean_half_retry(void **state)
 
 	put_file(x, "queue", "H1", "msg", "back");
 	put_file(x, "failed", "H1", "env", "version 1\nfrom a\nrcpt h\n");
-	queue_clean(&x->q, time(NULL) + 7200);
+	queue_clean(&x->q, time(NULL) + 7200, NULL, NULL);
 	assert_int_equal(queue_list(&x->q, 0, &l, &n, &f), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(l[0].id, "H1");
 	queue_envelopes_free(l, n);
 	assert_int_equal(count_files(x, "failed"), 0);
+}
+
+/* A submission's queue: no fsync before the outcome is known. */
+static void
+test_lazy(void **state)
+{
+	struct fx		*x = *state;
+	struct queue_envelope	 env;
+	struct queue_entry	*e, *t;
+	struct failure		 f;
+	char			 a[QUEUE_ID_MAX], b[QUEUE_ID_MAX];
+	int			 i;
+
+	queue_lazy(&x->q);
+	/* Delivered at once: gone, and nothing owed. */
+	queue_one(x, a, &e);
+	assert_true(exists(x, "queue", a, "env"));
+	assert_int_equal(queue_done(&x->q, e, &f), 0);
+	assert_false(exists(x, "queue", a, "msg"));
+	assert_null(x->q.owed);
+	/* Deferred and failed: owed, and still locked until paid. */
+	queue_one(x, a, &e);
+	assert_int_equal(queue_defer(&x->q, e, "421 later", 1000, NULL, &f),
+	    0);
+	queue_one(x, b, &e);
+	assert_int_equal(queue_fail(&x->q, e, "550 no", &f), 0);
+	assert_true(exists(x, "failed", b, "env"));
+	assert_non_null(x->q.owed);
+	assert_int_equal(queue_take(&x->q, a, &t, &f), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(queue_sync(&x->q, &f), 0);
+	assert_null(x->q.owed);
+	assert_int_equal(queue_take(&x->q, a, &t, &f), 1);
+	assert_int_equal(queue_entry_envelope(t)->attempts, 1);
+	queue_release(t);
+	/* Released as it was (queue always): owed too; close drops it. */
+	env_init(&env);
+	assert_int_equal(queue_create(&x->q, &e, &f), 0);
+	assert_int_equal(queue_commit(&x->q, e, &env, &f), 0);
+	queue_release(e);
+	assert_non_null(x->q.owed);
+	queue_envelope_free(&env);
+}
+
+/* damaged_cb: records what queue_clean() reported. */
+static void
+damaged_cb(const char *id, const char *text, void *arg)
+{
+	char	*out = arg;
+
+	snprintf(out, 512, "%s: %s", id, text);
+}
+
+static void
+truncate_file(struct fx *x, const char *sub, const char *id,
+    const char *ext, off_t len)
+{
+	char	path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s.%s", x->dir, sub, id, ext);
+	assert_int_equal(truncate(path, len), 0);
+}
+
+/* A power loss's leftovers: never sent half, kept aside, listed. */
+static void
+test_damaged(void **state)
+{
+	struct fx		*x = *state;
+	struct queue_damage	*v;
+	struct queue_entry	*t;
+	struct failure		 f;
+	char			 a[QUEUE_ID_MAX], b[QUEUE_ID_MAX];
+	char			 said[512];
+	size_t			 n;
+
+	queue_one(x, a, NULL);
+	queue_one(x, b, NULL);
+	truncate_file(x, "queue", a, "msg", 5);
+	said[0] = '\0';
+	queue_clean(&x->q, time(NULL), damaged_cb, said);
+	assert_non_null(strstr(said, a));
+	assert_non_null(strstr(said, "damaged (the message has 5 octets, "
+	    "its envelope says 23); moved to "));
+	assert_non_null(strstr(said, "/damaged/ (postie --queue-remove"));
+	assert_true(exists(x, "damaged", a, "msg"));
+	assert_true(exists(x, "damaged", a, "env"));
+	assert_int_equal(count_files(x, "queue"), 2);	/* b is whole */
+
+	/* The envelope cut at a line: no "end". Take sees it too. */
+	truncate_file(x, "queue", b, "env", 20);
+	f.kind = FAIL_NONE;
+	assert_int_equal(queue_take(&x->q, b, &t, &f), -1);
+	assert_int_equal(f.kind, FAIL_DATA);
+	assert_non_null(strstr(f.text, "damaged (the envelope is "
+	    "unreadable: "));
+	assert_int_equal(count_files(x, "queue"), 0);
+
+	assert_int_equal(queue_list_damaged(&x->q, &v, &n, &f), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id, a);
+	assert_string_equal(v[0].why,
+	    "the message has 5 octets, its envelope says 23");
+	assert_string_equal(v[1].id, b);
+	assert_non_null(strstr(v[1].why, "the envelope is unreadable: "
+	    "damaged/"));
+	free(v);
+
+	assert_int_equal(queue_retry(&x->q, a, &f), -1);
+	assert_int_equal(f.kind, FAIL_USAGE);
+	assert_int_equal(queue_remove(&x->q, a, &f), 0);
+	assert_int_equal(queue_remove(&x->q, b, &f), 0);
+	assert_int_equal(count_files(x, "damaged"), 0);
+	assert_int_equal(queue_remove(&x->q, b, &f), -1);
+	assert_int_equal(f.kind, FAIL_USAGE);
+
+	put_file(x, "queue", "E2", "env", "version 2\nfrom a\nrcpt b\nend\n");
+	queue_clean(&x->q, time(NULL), NULL, NULL);
+	assert_int_equal(queue_list_damaged(&x->q, &v, &n, &f), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].why, "an envelope without its message");
+	free(v);
+}
+
+/* Before "end": version 1 is read, and a missing size is the file's. */
+static void
+test_version_1(void **state)
+{
+	struct fx		*x = *state;
+	struct queue_entry	*t;
+	struct failure		 f;
+
+	put_file(x, "queue", "V1", "msg", "hello\r\n");
+	put_file(x, "queue", "V1", "env", "version 1\nfrom a\nrcpt b\n"
+	    "created 5\n");
+	queue_clean(&x->q, time(NULL), NULL, NULL);
+	assert_int_equal(queue_take(&x->q, "V1", &t, &f), 1);
+	assert_int_equal(queue_entry_envelope(t)->env.size, 7);
+	assert_int_equal(queue_entry_envelope(t)->created, 5);
+	/* Written again as version 2, with the size. */
+	assert_int_equal(queue_defer(&x->q, t, "x", 1000, NULL, &f), 0);
+	truncate_file(x, "queue", "V1", "msg", 6);
+	assert_int_equal(queue_take(&x->q, "V1", &t, &f), -1);
+	assert_true(exists(x, "damaged", "V1", "msg"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -806,6 +965,9 @@ main(void)
 		T(test_unaccepted_not_listed),
 		T(test_clean),
 		T(test_clean_half_retry),
+		T(test_lazy),
+		T(test_damaged),
+		T(test_version_1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
