@@ -25,6 +25,7 @@
 #include "aliases.h"
 #include "buf.h"
 #include "config.h"
+#include "fileio.h"
 #include "localname.h"
 
 /* An aliases file this large is a mistake. */
@@ -102,7 +103,6 @@ static int
 read_file(int fd, const char *path, struct buf *b, struct failure *f)
 {
 	struct stat	st;
-	ssize_t		n;
 
 	if (fstat(fd, &st) == -1)
 		return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
@@ -111,23 +111,14 @@ read_file(int fd, const char *path, struct buf *b, struct failure *f)
 	if (st.st_size > ALIASES_MAX_SIZE)
 		return fail(f, FAIL_CONFIG, "%s: larger than %d KiB; not an "
 		    "aliases file?", path, ALIASES_MAX_SIZE / 1024);
-	for (;;) {
-		if (buf_reserve(b, 4096) == -1)
-			return fail(f, FAIL_OS, "out of memory");
-		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
-			    strerror(errno));
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
-		if (b->len > ALIASES_MAX_SIZE)
-			return fail(f, FAIL_CONFIG, "%s: grew while being "
-			    "read", path);
-	}
+	if (fileio_read_small(fd, ALIASES_MAX_SIZE, b) == 0)
+		return 0;
+	if (errno == ENOMEM)
+		return fail(f, FAIL_OS, "out of memory");
+	if (errno == EFBIG)
+		return fail(f, FAIL_CONFIG, "%s: grew while being read", path);
+	return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
+	    strerror(errno));
 }
 
 int

@@ -47,6 +47,7 @@
 #include "buf.h"
 #include "build.h"
 #include "config.h"
+#include "fileio.h"
 #include "localname.h"
 #include "log.h"
 #include "sysuser.h"
@@ -609,36 +610,19 @@ load_file(struct config *c, const char *path, int fd, struct failure *f)
 	return r;
 }
 
-/*
- * Reads the whole file into one allocation of the size fstat gave, so
- * that no copy of a password is left behind by a realloc.
- */
+/* The whole file (one allocation: a realloc would leave passwords). */
 static int
 read_config(int fd, const char *path, struct buf *b, struct failure *f)
 {
-	struct stat	st;
-	ssize_t		n;
-
-	if (fstat(fd, &st) == -1)
-		return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
-	if (buf_reserve(b, (size_t)st.st_size + 1) == -1)
+	if (fileio_read_small(fd, CONFIG_MAX_SIZE, b) == 0)
+		return 0;
+	if (errno == ENOMEM)
 		return nomem(f);
-	for (;;) {
-		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
-			    strerror(errno));
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len == b->cap - 1)
-			return fail(f, FAIL_CONFIG, "%s: changed while being "
-			    "read", path);
-	}
-	b->data[b->len] = '\0';
-	return 0;
+	if (errno == EFBIG)
+		return fail(f, FAIL_CONFIG, "%s: changed while being read",
+		    path);
+	return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
+	    strerror(errno));
 }
 
 int
