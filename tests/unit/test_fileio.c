@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "testlib.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -27,12 +28,8 @@ static int	alarms;
 static int
 regular(const char *text, size_t len)
 {
-	FILE	*fp;
-	int	 fd;
+	int	fd = tmp_fd();
 
-	assert_non_null(fp = tmpfile());
-	assert_true((fd = dup(fileno(fp))) != -1);
-	fclose(fp);
 	assert_int_equal(fileio_write_all(fd, text, len), 0);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	return fd;
