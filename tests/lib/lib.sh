@@ -331,6 +331,46 @@ check_delivered() {
 	fi
 }
 
+# --- what a caller's message became (7xxx) -------------------------------
+# header FILE NAME: the value of FILE's first NAME: header (any case)
+header() {
+	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
+	    /^$/ { exit }
+	    tolower(substr($0, 1, length(n))) == n {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
+# $T/full, and less the fields NAME... (with their continuation lines)
+# into $T/got; those fields go to $T/added
+split_added() {
+	sa_f=$1; shift
+	pf_strip_trace "$sa_f" >"$T/full"
+	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
+		for (i = 1; i <= n; i++) want[v[i]] = 1 }
+	    !body && /^$/ { body = 1 }
+	    !body && /^[^ \t]/ { k = tolower($0); sub(/:.*/, "", k)
+		skip = k in want }
+	    !body && skip { print >"/dev/stderr"; next }
+	    { print }' "$T/full" >"$T/got" 2>"$T/added"
+}
+# check_date_msgid DESC [own]: $T/added holds one well-formed Date: and
+# one Message-ID:; with own, in the very form postie writes them
+check_date_msgid() {
+	cdm_d='^[Dd][Aa][Tt][Ee]: ' cdm_m='^[Mm][Ee][Ss][Ss][Aa][Gg][Ee]-[Ii][Dd]: <[^<>@ ]+@[^<>@ ]+>$'
+	if [ "${2:-}" = own ]; then
+		cdm_d='^Date: ' cdm_m='^Message-ID: <[0-9]{14}\.[0-9a-f]{16}@[^<>@ ]+>$'
+	fi
+	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
+	    grep -qE "$cdm_d"'(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
+	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
+	    grep -qE "$cdm_m" "$T/added"; then
+		ok "$1"
+	else
+		fail "$1" "want one Date: and one Message-ID: added, got:" \
+		    "$(cat "$T/added")"
+	fi
+}
+
 if [ -z "${TEST_CA:-}" ]; then
 	TEST_CA=$T/ca
 	sh "$TEST_LIB/mkca.sh" "$TEST_CA" || exit 99
