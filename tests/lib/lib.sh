@@ -221,6 +221,26 @@ check_no_auth_no_mail() {
 		ok "$1"
 	fi
 }
+# sent: the commands the fake server saw from the client, every
+# connection's, in order, as their verbs in upper case on one line ("EHLO
+# AUTH MAIL RCPT DATA QUIT"); a line that is no command (an AUTH
+# exchange's payload, anything else) shows as "*", so that nothing the
+# client sent goes unseen. A line with a control character or an octet
+# that is not UTF-8 (written "\xNN") is a TLS record read as text (a
+# ClientHello after STARTTLS), not a command: not shown.
+sent() {
+	LC_ALL=C awk '/^C: / && !/[\001-\010\013-\037\177]|\\x[0-9a-f][0-9a-f]/ {
+		v = toupper($2)
+		if (v !~ /^(EHLO|HELO|STARTTLS|AUTH|MAIL|RCPT|DATA|BDAT|RSET|NOOP|QUIT|VRFY|EXPN|HELP)$/)
+			v = "*"
+		printf "%s%s", n++ ? " " : "", v }
+	    END { print "" }' "$T/transcript" 2>/dev/null
+}
+# check_sent DESC COMMANDS: the client sent exactly COMMANDS ("EHLO AUTH
+# MAIL RCPT DATA QUIT", as sent shows them), in that order, nothing more
+check_sent() { check_eq "$1" "$2" "$(sent)"; }
+# chunks: each BDAT's arguments, in order, on one line ("4096 2 LAST")
+chunks() { sed -n 's/^C: BDAT //p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//'; }
 # check_transcript DESC REGEX: some transcript line matches (grep -E)
 check_transcript() {
 	if grep -qE -- "$2" "$T/transcript" 2>/dev/null; then ok "$1"; else
