@@ -74,7 +74,9 @@ static const struct alias *alias_for(const struct aliases *, const char *);
 static int	 is_local(const char *, struct hostnames *);
 static int	 add_new(struct addrlist *, const char *, struct failure *);
 static int	 read_file(int, const char *, struct buf *, struct failure *);
-static int	 perr(struct parser *, const char *, ...) POSTIE_PRINTF(2, 3);
+/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
+#define perr(p, ...) \
+	config_fail_at((p)->f, (p)->name, (p)->line, __VA_ARGS__)
 
 int
 aliases_load(struct aliases **out, const char *path, struct failure *f)
@@ -366,15 +368,3 @@ aliases_free(struct aliases *al)
 	free(al);
 }
 
-/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
-static int
-perr(struct parser *p, const char *fmt, ...)
-{
-	char	msg[FAILURE_TEXT_MAX];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return fail(p->f, FAIL_CONFIG, "%s:%zu: %s", p->name, p->line, msg);
-}

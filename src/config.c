@@ -263,7 +263,9 @@ static const struct key *key_find(const char *);
 static int	 unknown_key(struct parser *, const char *);
 static size_t	 distance(const char *, const char *);
 static void	 note_once(struct parser *, const struct key *);
-static int	 perr(struct parser *, const char *, ...) POSTIE_PRINTF(2, 3);
+/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
+#define perr(p, ...) \
+	config_fail_at((p)->f, (p)->name, (p)->line, __VA_ARGS__)
 static int	 nomem(struct failure *);
 
 static int	 key_defaults(struct parser *, const struct key *, char *);
@@ -939,9 +941,9 @@ note_once(struct parser *p, const struct key *k)
 	    p->line, k->name);
 }
 
-/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
-static int
-perr(struct parser *p, const char *fmt, ...)
+int
+config_fail_at(struct failure *f, const char *name, size_t line,
+    const char *fmt, ...)
 {
 	char	msg[FAILURE_TEXT_MAX];
 	va_list	ap;
@@ -949,7 +951,7 @@ perr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return fail(p->f, FAIL_CONFIG, "%s:%zu: %s", p->name, p->line, msg);
+	return fail(f, FAIL_CONFIG, "%s:%zu: %s", name, line, msg);
 }
 
 static int
