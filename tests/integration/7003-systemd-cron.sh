@@ -42,25 +42,8 @@ runuser -u nobody -- env -i PATH=/usr/bin:/bin HOME=/nonexistent LANG=C.UTF-8 \
 rc=$? err=$(cat "$T/stderr")
 check_rc "as nobody: exit 0" 0
 check_eq "as nobody: nothing on stderr" "" "$err"
-if delivered 1; then
-	f=$(cat "$T/delivered")
-	check_eq "root went to the alias (RCPT TO)" "root@example.test" \
-	    "$(header "$f" X-Original-To)"
-	check_eq "envelope sender: the account's from" "<sender@example.test>" \
-	    "$(header "$f" Return-Path)"
-	split_added "$f" Date Message-ID From
-	check_date_msgid "a Date: and a Message-ID: were added"
-	check_eq "a From: with the account's from was added" \
-	    "From: sender@example.test" "$(grep -i '^from:' "$T/added")"
-	to_lf "$T/msg" >"$T/want"
-	check_file_eq "the rest is the message byte for byte" "$T/want" "$T/got"
-else
-	fail "root went to the alias (RCPT TO)" "$(cat "$T/pf_wait")"
-	fail "envelope sender: the account's from"
-	fail "a Date: and a Message-ID: were added"
-	fail "a From: with the account's from was added"
-	fail "the rest is the message byte for byte"
-fi
+check_caller_mail "root went to the alias (RCPT TO)" root@example.test \
+    "the rest is the message byte for byte" Date Message-ID From
 left=$(find "$T" -type f -newer "$T/msg" ! -user nobody ! -name stdout ! -name stderr \
     ! -name delivered ! -name pf_wait ! -name full ! -name got ! -name added \
     ! -name want 2>/dev/null)

@@ -25,11 +25,9 @@ postie_run -C "$T/rc" -i -t <"$T/msg"
 check_rc "-i -t: exit 0" 0
 check_eq "-i -t: nothing on stderr" "" "$err"
 if delivered 3; then
-	for f in $(cat "$T/delivered"); do header "$f" Delivered-To; done |
-	    sort | tr '\n' ' ' >"$T/rcpts"
 	check_eq "To, Cc and Bcc got one copy each" \
-	    "bcc@example.test cc@example.test rcpt@example.test " \
-	    "$(cat "$T/rcpts")"
+	    "bcc@example.test cc@example.test rcpt@example.test" \
+	    "$(delivered_to)"
 	same=yes added=yes
 	for f in $(cat "$T/delivered"); do
 		split_added "$f" Date Message-ID From

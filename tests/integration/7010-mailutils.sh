@@ -24,10 +24,8 @@ postie_run -C "$T/rc" -oi -f user@example.test -t <"$T/msg"
 check_rc "exit 0" 0
 check_eq "nothing on stderr" "" "$err"
 if delivered 2; then
-	for f in $(cat "$T/delivered"); do header "$f" Delivered-To; done |
-	    sort | tr '\n' ' ' >"$T/rcpts"
 	check_eq "To and Cc got one copy each" \
-	    "cc@example.test rcpt@example.test " "$(cat "$T/rcpts")"
+	    "cc@example.test rcpt@example.test" "$(delivered_to)"
 	f=$(head -n 1 "$T/delivered")
 	check_eq "envelope sender: -f" "<user@example.test>" \
 	    "$(header "$f" Return-Path)"

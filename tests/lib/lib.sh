@@ -391,6 +391,42 @@ check_date_msgid() {
 	fi
 }
 
+# delivered_to: the Delivered-To of each message delivered() listed,
+# sorted, on one line ("a@example.test b@example.test")
+delivered_to() {
+	for dt_f in $(cat "$T/delivered"); do header "$dt_f" Delivered-To; done |
+	    sort | tr '\n' ' ' | sed 's/ $//'
+}
+# check_caller_mail DESC RCPT WHAT ADDED...: one message reached the
+# Maildir, for RCPT (X-Original-To: check DESC) from the account's
+# sender (Return-Path); postie added the fields ADDED (Date and
+# Message-ID, well-formed; From, the account's sender), and the rest is
+# $T/msg byte for byte (check WHAT). As many assertions when nothing came.
+check_caller_mail() {
+	ccm_desc=$1 ccm_rcpt=$2 ccm_what=$3; shift 3
+	ccm_from=
+	case " $* " in *" From "*) ccm_from=1 ;; esac
+	if delivered 1; then
+		f=$(cat "$T/delivered")
+		check_eq "$ccm_desc" "$ccm_rcpt" "$(header "$f" X-Original-To)"
+		check_eq "envelope sender: the account's from" \
+		    "<sender@example.test>" "$(header "$f" Return-Path)"
+		split_added "$f" "$@"
+		check_date_msgid "a Date: and a Message-ID: were added"
+		[ -z "$ccm_from" ] ||
+		    check_eq "a From: with the account's from was added" \
+		    "From: sender@example.test" "$(grep -i '^from:' "$T/added")"
+		to_lf "$T/msg" >"$T/want"
+		check_file_eq "$ccm_what" "$T/want" "$T/got"
+	else
+		fail "$ccm_desc" "$(cat "$T/pf_wait")"
+		fail "envelope sender: the account's from"
+		fail "a Date: and a Message-ID: were added"
+		[ -z "$ccm_from" ] || fail "a From: with the account's from was added"
+		fail "$ccm_what"
+	fi
+}
+
 if [ -z "${TEST_CA:-}" ]; then
 	TEST_CA=$T/ca
 	sh "$TEST_LIB/mkca.sh" "$TEST_CA" || exit 99
