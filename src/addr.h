@@ -63,8 +63,8 @@ struct addr_iter {
 /* addr_iter_init() flags: leniencies a caller chooses. */
 #define ADDR_SEMICOLON	0x01	/* ";" outside a group separates, as
 				   people type it; else an error */
-#define ADDR_NULL	0x02	/* "<>" is yielded (null set); else an
-				   error */
+#define ADDR_NULL	0x02	/* "<>" is yielded, with null set; else
+				   an error */
 
 struct addr_span {
 	/*
@@ -86,7 +86,8 @@ void	addr_iter_init(struct addr_iter *it, const char *text, size_t len,
 /*
  * Returns 1 with the next address in *a, 0 at the end of the list, or -1:
  * FAIL_DATA when the list cannot be parsed (the texts addr_parse_list()
- * documents), FAIL_OS on memory. After -1 or 0, do not call it again.
+ * documents, and "\";\" outside a group" without ADDR_SEMICOLON),
+ * FAIL_OS on memory. After -1 or 0, do not call it again.
  */
 int	addr_next(struct addr_iter *it, struct addr_span *a,
 	    struct failure *f);
