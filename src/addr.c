@@ -1,12 +1,16 @@
 /*
- * addr: RFC 5322 address lists reduced to addr-specs (see addr.h).
+ * addr: RFC 5322 address lists, one address at a time (see addr.h).
  *
  * A small lexer turns the text into tokens (atoms, quoted strings, domain
  * literals, dots and the specials < > @ : ; ,), skipping white space and
  * nested comments. The parser looks ahead to the element's delimiter to
  * tell a display name (ended by "<" or ":") from an addr-spec, then
  * rebuilds the addr-spec from its tokens without the white space and
- * comments that RFC 5322's obsolete syntax lets sit between them.
+ * comments that RFC 5322's obsolete syntax lets sit between them, and
+ * notes where its first and last tokens lie for a caller that edits the
+ * text in place (rewrite_domain). addr_next() stops after each address;
+ * the check that "," or the end follows it is made on the next call, so
+ * that an address before an error is still yielded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,37 +34,27 @@ struct token {
 	size_t		 len;
 };
 
-struct parser {
-	const char	*p;		/* the lexer's position */
-	const char	*end;
-	const char	*elem;		/* where the current element starts */
-	struct addrlist	*l;
-	struct buf	 spec;		/* the addr-spec being rebuilt */
-	int		 in_group;
-	struct failure	*f;
-};
-
 #define ADDR_SPECIALS	"<>@:;,"
 #define ADDR_SHOW_MAX	60	/* of the text shown in an error */
 
 static int	is_ctl(unsigned char c);
 static int	is_wsp(unsigned char c);
-static int	is_atext(unsigned char c);
 static int	tok_is(const struct token *t, char c);
-static int	parse_error(struct parser *ps, const char *why);
-static int	lex_comment(struct parser *ps);
-static int	lex_skip_cfws(struct parser *ps);
-static int	lex_delimited(struct parser *ps, char close, struct token *t);
-static int	lex_next(struct parser *ps, struct token *t);
-static int	lex_peek(struct parser *ps, struct token *t);
-static int	spec_append(struct parser *ps, const struct token *t);
-static int	parse_domain(struct parser *ps);
-static int	parse_spec(struct parser *ps);
-static int	parse_route(struct parser *ps);
-static int	parse_angle(struct parser *ps);
-static int	scan_delimiter(struct parser *ps, struct token *t);
-static int	parse_element(struct parser *ps);
-static int	parse_list(struct parser *ps);
+static int	parse_error(struct addr_iter *ps, const char *why);
+static int	lex_comment(struct addr_iter *ps);
+static int	lex_skip_cfws(struct addr_iter *ps);
+static int	lex_delimited(struct addr_iter *ps, char close,
+		    struct token *t);
+static int	lex_next(struct addr_iter *ps, struct token *t);
+static int	lex_peek(struct addr_iter *ps, struct token *t);
+static int	spec_append(struct addr_iter *ps, const struct token *t);
+static int	parse_domain(struct addr_iter *ps);
+static int	parse_spec(struct addr_iter *ps, struct addr_span *a);
+static int	parse_route(struct addr_iter *ps);
+static int	parse_angle(struct addr_iter *ps, struct addr_span *a);
+static int	scan_delimiter(struct addr_iter *ps, struct token *t);
+static int	parse_element(struct addr_iter *ps, struct addr_span *a);
+static int	expect_separator(struct addr_iter *ps);
 static int	addr_equal(const char *a, const char *b);
 
 int
@@ -165,17 +159,83 @@ int
 addr_parse_list(const char *text, size_t len, struct addrlist *l,
     struct failure *f)
 {
-	struct parser	ps;
+	struct addr_iter	it;
+	struct addr_span	a;
+	int			rc;
+
+	addr_iter_init(&it, text, len, ADDR_SEMICOLON);
+	while ((rc = addr_next(&it, &a, f)) == 1)
+		if (!addrlist_has(l, a.spec) &&
+		    (rc = addrlist_add(l, a.spec, f)) == -1)
+			break;
+	addr_iter_free(&it);
+	return rc;
+}
+
+void
+addr_iter_init(struct addr_iter *it, const char *text, size_t len, int flags)
+{
+	memset(it, 0, sizeof(*it));
+	it->text = it->p = it->elem = text;
+	it->end = text + len;
+	it->flags = flags;
+}
+
+void
+addr_iter_free(struct addr_iter *it)
+{
+	buf_free(&it->spec, 0);
+}
+
+/*
+ * Empty elements ("a,,b") are obs-addr-list; a ";" outside a group is
+ * taken as a separator with ADDR_SEMICOLON, as people type it (and some
+ * clients write it). A group still open at the end is closed silently.
+ */
+int
+addr_next(struct addr_iter *ps, struct addr_span *a, struct failure *f)
+{
+	struct token	t;
 	int		rc;
 
-	memset(&ps, 0, sizeof(ps));
-	ps.p = ps.elem = text;
-	ps.end = text + len;
-	ps.l = l;
-	ps.f = f;
-	rc = parse_list(&ps);
-	buf_free(&ps.spec, 0);
-	return rc;
+	ps->f = f;
+	if (ps->after_addr && expect_separator(ps) == -1)
+		return -1;
+	for (;;) {
+		if (lex_skip_cfws(ps) == -1)
+			return -1;
+		ps->elem = ps->p;
+		if (lex_peek(ps, &t) == -1)
+			return -1;
+		if (t.kind == TOK_END)
+			return 0;
+		if (tok_is(&t, ';') && !ps->in_group &&
+		    !(ps->flags & ADDR_SEMICOLON))
+			return parse_error(ps, "\";\" outside a group");
+		if (tok_is(&t, ',') || tok_is(&t, ';')) {
+			if (tok_is(&t, ';'))
+				ps->in_group = 0;
+			ps->p++;
+			continue;
+		}
+		memset(a, 0, sizeof(*a));
+		if ((rc = parse_element(ps, a)) == -1)
+			return -1;
+		if (rc == 0) {
+			ps->after_addr = 1;
+			return 1;
+		}
+		/* A group's start: what follows must still lex. */
+		if (lex_peek(ps, &t) == -1)
+			return -1;
+	}
+}
+
+int
+addr_is_atext(unsigned char c)
+{
+	return c >= 0x80 || (c > ' ' && c < 0x7f &&
+	    strchr("()<>[]:;@\\,.\"", c) == NULL);
 }
 
 /* CR and LF are not control characters here: they are folding. */
@@ -191,14 +251,6 @@ is_wsp(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* RFC 5322 3.2.3 atext, and any octet of UTF-8 (RFC 6532 3.2). */
-static int
-is_atext(unsigned char c)
-{
-	return c >= 0x80 || (c > ' ' && c < 0x7f &&
-	    strchr("()<>[]:;@\\,.\"", c) == NULL);
-}
-
 static int
 tok_is(const struct token *t, char c)
 {
@@ -206,7 +258,7 @@ tok_is(const struct token *t, char c)
 }
 
 static int
-parse_error(struct parser *ps, const char *why)
+parse_error(struct addr_iter *ps, const char *why)
 {
 	size_t	n;
 
@@ -221,7 +273,7 @@ parse_error(struct parser *ps, const char *why)
 
 /* RFC 5322 3.2.2: comments nest, and hold quoted-pairs. */
 static int
-lex_comment(struct parser *ps)
+lex_comment(struct addr_iter *ps)
 {
 	int	depth = 0;
 
@@ -239,7 +291,7 @@ lex_comment(struct parser *ps)
 }
 
 static int
-lex_skip_cfws(struct parser *ps)
+lex_skip_cfws(struct addr_iter *ps)
 {
 	while (ps->p < ps->end) {
 		if (is_wsp((unsigned char)*ps->p))
@@ -255,7 +307,7 @@ lex_skip_cfws(struct parser *ps)
 
 /* A quoted string or a domain literal, p at its opening character. */
 static int
-lex_delimited(struct parser *ps, char close, struct token *t)
+lex_delimited(struct addr_iter *ps, char close, struct token *t)
 {
 	const char	*q;
 
@@ -277,7 +329,7 @@ lex_delimited(struct parser *ps, char close, struct token *t)
 }
 
 static int
-lex_next(struct parser *ps, struct token *t)
+lex_next(struct addr_iter *ps, struct token *t)
 {
 	const char	*q;
 	unsigned char	 c;
@@ -301,10 +353,10 @@ lex_next(struct parser *ps, struct token *t)
 		ps->p++;
 		return 0;
 	}
-	if (!is_atext(c))
+	if (!addr_is_atext(c))
 		return parse_error(ps, is_ctl(c) ? "control character" :
 		    "unexpected character");
-	for (q = ps->p; q < ps->end && is_atext((unsigned char)*q); q++)
+	for (q = ps->p; q < ps->end && addr_is_atext((unsigned char)*q); q++)
 		;
 	t->kind = TOK_ATOM;
 	t->len = (size_t)(q - ps->p);
@@ -313,7 +365,7 @@ lex_next(struct parser *ps, struct token *t)
 }
 
 static int
-lex_peek(struct parser *ps, struct token *t)
+lex_peek(struct addr_iter *ps, struct token *t)
 {
 	const char	*save = ps->p;
 
@@ -325,10 +377,13 @@ lex_peek(struct parser *ps, struct token *t)
 
 /* Folding inside a quoted string or literal is not part of the address. */
 static int
-spec_append(struct parser *ps, const struct token *t)
+spec_append(struct addr_iter *ps, const struct token *t)
 {
 	size_t	i;
 
+	if (ps->spec_start == NULL)
+		ps->spec_start = t->p;
+	ps->spec_end = t->p + t->len;
 	for (i = 0; i < t->len; i++)
 		if (t->p[i] != '\r' && t->p[i] != '\n' &&
 		    buf_append(&ps->spec, t->p + i, 1) == -1)
@@ -338,7 +393,7 @@ spec_append(struct parser *ps, const struct token *t)
 
 /* dot-atom or domain-literal; obs-domain's CFWS around dots is allowed. */
 static int
-parse_domain(struct parser *ps)
+parse_domain(struct addr_iter *ps)
 {
 	struct token	t;
 	enum tok_kind	prev = TOK_DOT;
@@ -369,12 +424,13 @@ parse_domain(struct parser *ps)
  * without an address.
  */
 static int
-parse_spec(struct parser *ps)
+parse_spec(struct addr_iter *ps, struct addr_span *a)
 {
 	struct token	t;
 	int		prev_word = 0;
 
 	buf_reset(&ps->spec);
+	ps->spec_start = NULL;
 	for (;;) {
 		if (lex_peek(ps, &t) == -1)
 			return -1;
@@ -390,19 +446,19 @@ parse_spec(struct parser *ps)
 	if (ps->spec.len == 0)
 		return parse_error(ps, tok_is(&t, '@') ? "no local part" :
 		    "no address");
-	if (tok_is(&t, '@')) {
-		if (lex_next(ps, &t) == -1 || spec_append(ps, &t) == -1 ||
-		    parse_domain(ps) == -1)
-			return -1;
-	}
-	if (addrlist_has(ps->l, ps->spec.data))
-		return 0;
-	return addrlist_add(ps->l, ps->spec.data, ps->f);
+	a->bare = !tok_is(&t, '@');
+	if (!a->bare && (lex_next(ps, &t) == -1 ||
+	    spec_append(ps, &t) == -1 || parse_domain(ps) == -1))
+		return -1;
+	a->start = (size_t)(ps->spec_start - ps->text);
+	a->end = (size_t)(ps->spec_end - ps->text);
+	a->spec = ps->spec.data;
+	return 0;
 }
 
 /* RFC 5322 4.4 obs-route: "@a,@b:" before the address; dropped. */
 static int
-parse_route(struct parser *ps)
+parse_route(struct addr_iter *ps)
 {
 	struct token	t;
 
@@ -421,19 +477,29 @@ parse_route(struct parser *ps)
 	}
 }
 
-/* After "<": [route] addr-spec ">". */
+/* After "<": [route] addr-spec ">", or "<>" with ADDR_NULL. */
 static int
-parse_angle(struct parser *ps)
+parse_angle(struct addr_iter *ps, struct addr_span *a)
 {
 	struct token	t;
 
 	if (lex_peek(ps, &t) == -1)
 		return -1;
-	if (tok_is(&t, '>'))
+	if (tok_is(&t, '>') && !(ps->flags & ADDR_NULL))
 		return parse_error(ps, "empty address <>");
+	if (tok_is(&t, '>')) {
+		buf_reset(&ps->spec);
+		if (buf_append(&ps->spec, "", 0) == -1)
+			return fail(ps->f, FAIL_OS, "out of memory");
+		a->start = a->end = (size_t)(t.p - ps->text);
+		a->spec = ps->spec.data;
+		a->null = 1;
+		ps->p++;
+		return 0;
+	}
 	if (tok_is(&t, '@') && parse_route(ps) == -1)
 		return -1;
-	if (parse_spec(ps) == -1 || lex_next(ps, &t) == -1)
+	if (parse_spec(ps, a) == -1 || lex_next(ps, &t) == -1)
 		return -1;
 	if (!tok_is(&t, '>'))
 		return parse_error(ps, "\"<\" without \">\"");
@@ -442,7 +508,7 @@ parse_angle(struct parser *ps)
 
 /* Skips to the token that ends a display name or an addr-spec. */
 static int
-scan_delimiter(struct parser *ps, struct token *t)
+scan_delimiter(struct addr_iter *ps, struct token *t)
 {
 	for (;;) {
 		if (lex_next(ps, t) == -1)
@@ -457,7 +523,7 @@ scan_delimiter(struct parser *ps, struct token *t)
 
 /* One mailbox (returns 0), or the start of a group (returns 1). */
 static int
-parse_element(struct parser *ps)
+parse_element(struct addr_iter *ps, struct addr_span *a)
 {
 	struct token	 t;
 	const char	*start = ps->p;
@@ -465,7 +531,7 @@ parse_element(struct parser *ps)
 	if (scan_delimiter(ps, &t) == -1)
 		return -1;
 	if (tok_is(&t, '<'))
-		return parse_angle(ps);
+		return parse_angle(ps, a);
 	if (tok_is(&t, ':')) {
 		if (ps->in_group)
 			return parse_error(ps, "a group inside a group");
@@ -473,38 +539,19 @@ parse_element(struct parser *ps)
 		return 1;
 	}
 	ps->p = start;
-	return parse_spec(ps);
+	return parse_spec(ps, a);
 }
 
-/*
- * Empty elements ("a,,b") are obs-addr-list; a ";" outside a group is
- * taken as a separator, as people type it (and some clients write it).
- * A group still open at the end is closed silently.
- */
+/* After an address: the end, or "," or ";" before the next element. */
 static int
-parse_list(struct parser *ps)
+expect_separator(struct addr_iter *ps)
 {
 	struct token	t;
-	int		rc;
 
-	for (;;) {
-		if (lex_skip_cfws(ps) == -1)
-			return -1;
-		ps->elem = ps->p;
-		if (lex_peek(ps, &t) == -1)
-			return -1;
-		if (t.kind == TOK_END)
-			return 0;
-		if (tok_is(&t, ',') || tok_is(&t, ';')) {
-			if (tok_is(&t, ';'))
-				ps->in_group = 0;
-			ps->p++;
-			continue;
-		}
-		if ((rc = parse_element(ps)) == -1 || lex_peek(ps, &t) == -1)
-			return -1;
-		if (rc == 0 && t.kind != TOK_END && !tok_is(&t, ',') &&
-		    !tok_is(&t, ';'))
-			return parse_error(ps, "expected \",\" after an address");
-	}
+	ps->after_addr = 0;
+	if (lex_peek(ps, &t) == -1)
+		return -1;
+	if (t.kind != TOK_END && !tok_is(&t, ',') && !tok_is(&t, ';'))
+		return parse_error(ps, "expected \",\" after an address");
+	return 0;
 }

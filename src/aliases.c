@@ -25,6 +25,7 @@
 #include "aliases.h"
 #include "buf.h"
 #include "config.h"
+#include "fileio.h"
 #include "localname.h"
 
 /* An aliases file this large is a mistake. */
@@ -73,7 +74,9 @@ static const struct alias *alias_for(const struct aliases *, const char *);
 static int	 is_local(const char *, struct hostnames *);
 static int	 add_new(struct addrlist *, const char *, struct failure *);
 static int	 read_file(int, const char *, struct buf *, struct failure *);
-static int	 perr(struct parser *, const char *, ...) POSTIE_PRINTF(2, 3);
+/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
+#define perr(p, ...) \
+	config_fail_at((p)->f, (p)->name, (p)->line, __VA_ARGS__)
 
 int
 aliases_load(struct aliases **out, const char *path, struct failure *f)
@@ -102,7 +105,6 @@ static int
 read_file(int fd, const char *path, struct buf *b, struct failure *f)
 {
 	struct stat	st;
-	ssize_t		n;
 
 	if (fstat(fd, &st) == -1)
 		return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
@@ -111,23 +113,14 @@ read_file(int fd, const char *path, struct buf *b, struct failure *f)
 	if (st.st_size > ALIASES_MAX_SIZE)
 		return fail(f, FAIL_CONFIG, "%s: larger than %d KiB; not an "
 		    "aliases file?", path, ALIASES_MAX_SIZE / 1024);
-	for (;;) {
-		if (buf_reserve(b, 4096) == -1)
-			return fail(f, FAIL_OS, "out of memory");
-		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
-			    strerror(errno));
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-		b->data[b->len] = '\0';
-		if (b->len > ALIASES_MAX_SIZE)
-			return fail(f, FAIL_CONFIG, "%s: grew while being "
-			    "read", path);
-	}
+	if (fileio_read_small(fd, ALIASES_MAX_SIZE, b) == 0)
+		return 0;
+	if (errno == ENOMEM)
+		return fail(f, FAIL_OS, "out of memory");
+	if (errno == EFBIG)
+		return fail(f, FAIL_CONFIG, "%s: grew while being read", path);
+	return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
+	    strerror(errno));
 }
 
 int
@@ -375,15 +368,3 @@ aliases_free(struct aliases *al)
 	free(al);
 }
 
-/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
-static int
-perr(struct parser *p, const char *fmt, ...)
-{
-	char	msg[FAILURE_TEXT_MAX];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return fail(p->f, FAIL_CONFIG, "%s:%zu: %s", p->name, p->line, msg);
-}

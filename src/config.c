@@ -47,6 +47,7 @@
 #include "buf.h"
 #include "build.h"
 #include "config.h"
+#include "fileio.h"
 #include "localname.h"
 #include "log.h"
 #include "sysuser.h"
@@ -262,7 +263,9 @@ static const struct key *key_find(const char *);
 static int	 unknown_key(struct parser *, const char *);
 static size_t	 distance(const char *, const char *);
 static void	 note_once(struct parser *, const struct key *);
-static int	 perr(struct parser *, const char *, ...) POSTIE_PRINTF(2, 3);
+/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
+#define perr(p, ...) \
+	config_fail_at((p)->f, (p)->name, (p)->line, __VA_ARGS__)
 static int	 nomem(struct failure *);
 
 static int	 key_defaults(struct parser *, const struct key *, char *);
@@ -622,36 +625,19 @@ load_file(struct config *c, const char *path, int fd, struct failure *f)
 	return r;
 }
 
-/*
- * Reads the whole file into one allocation of the size fstat gave, so
- * that no copy of a password is left behind by a realloc.
- */
+/* The whole file (one allocation: a realloc would leave passwords). */
 static int
 read_config(int fd, const char *path, struct buf *b, struct failure *f)
 {
-	struct stat	st;
-	ssize_t		n;
-
-	if (fstat(fd, &st) == -1)
-		return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
-	if (buf_reserve(b, (size_t)st.st_size + 1) == -1)
+	if (fileio_read_small(fd, CONFIG_MAX_SIZE, b) == 0)
+		return 0;
+	if (errno == ENOMEM)
 		return nomem(f);
-	for (;;) {
-		n = read(fd, b->data + b->len, b->cap - 1 - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
-			    strerror(errno));
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len == b->cap - 1)
-			return fail(f, FAIL_CONFIG, "%s: changed while being "
-			    "read", path);
-	}
-	b->data[b->len] = '\0';
-	return 0;
+	if (errno == EFBIG)
+		return fail(f, FAIL_CONFIG, "%s: changed while being read",
+		    path);
+	return fail(f, FAIL_CONFIG, "cannot read %s: %s", path,
+	    strerror(errno));
 }
 
 int
@@ -968,9 +954,9 @@ note_once(struct parser *p, const struct key *k)
 	    p->line, k->name);
 }
 
-/* A FAIL_CONFIG failure, as "FILE:LINE: text". */
-static int
-perr(struct parser *p, const char *fmt, ...)
+int
+config_fail_at(struct failure *f, const char *name, size_t line,
+    const char *fmt, ...)
 {
 	char	msg[FAILURE_TEXT_MAX];
 	va_list	ap;
@@ -978,7 +964,7 @@ perr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return fail(p->f, FAIL_CONFIG, "%s:%zu: %s", p->name, p->line, msg);
+	return fail(f, FAIL_CONFIG, "%s:%zu: %s", name, line, msg);
 }
 
 static int

@@ -179,6 +179,13 @@ int	config_parse(struct config *c, const char *name, const char *text,
 int	config_check_owner(int fd, const char *name, struct failure *f);
 
 /*
+ * The error of a file postie reads line by line (configuration,
+ * aliases): FAIL_CONFIG, "NAME:LINE: text". Returns -1.
+ */
+int	config_fail_at(struct failure *f, const char *name, size_t line,
+	    const char *fmt, ...) POSTIE_PRINTF(4, 5);
+
+/*
  * Chooses the account: by name when name is set ("default" as msmtp
  * means it); otherwise the first account whose "from" matches
  * envelope_from when that is set (case-insensitive; a "from" holding

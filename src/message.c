@@ -50,31 +50,6 @@
 #define EW_SUFFIX	"?="
 #define FROM_ADDR_MAX	256	/* RFC 5321 4.5.3.1.3, a path */
 
-/* A token of an address list, for rewrite_domain. */
-enum atok {
-	AT_END,
-	AT_WORD,		/* atom or quoted-string */
-	AT_LITERAL,		/* [...] */
-	AT_DOT,
-	AT_SPECIAL,		/* one of < > @ : ; , */
-	AT_ERROR,
-};
-
-struct atoken {
-	enum atok	 kind;
-	char		 c;		/* AT_SPECIAL */
-	size_t		 end;		/* offset after the token */
-};
-
-/* Walks an address list, one bare local name at a time. */
-struct ascan {
-	const char	*s;
-	size_t		 len;
-	size_t		 pos;
-	int		 in_group;
-	int		 done;
-};
-
 enum part {
 	PART_FIRST,		/* before the first line */
 	PART_HEADER,
@@ -164,13 +139,6 @@ static int	header_flags(const char *name, size_t len);
 static int	take_rcpts(struct pass *p, int flags);
 static int	field_dropped(const struct pass *p, int flags);
 static int	flush_field(struct pass *p);
-static int	is_atext(unsigned char c);
-static int	alex_skip(struct ascan *sc);
-static void	alex(struct ascan *sc, struct atoken *t);
-static int	elem_end(int words, int at, int odd, size_t last, size_t *ins);
-static int	angle_parse(struct ascan *sc, size_t *ins);
-static int	elem_parse(struct ascan *sc, size_t *ins);
-static int	next_bare(struct ascan *sc, size_t *ins);
 static int	rewrite_walk(struct pass *p, int emit);
 static int	put_rewritten(struct pass *p);
 static int	domain_ok(const char *d);
@@ -577,274 +545,78 @@ finish(struct pass *p)
 }
 
 /*
- * rewrite_domain. RFC 5322 3.2.3 and 3.4: a small lexer over the field
- * value that skips white space (folding included) and nested comments,
- * and a parser that finds, per address, where a bare local part ends.
- * Anything it does not understand leaves the whole field as it was.
- */
-static int
-is_atext(unsigned char c)
-{
-	/* RFC 6532 3.2: UTF-8 octets are atext too. */
-	if (c >= 0x80)
-		return 1;
-	if (c <= ' ' || c == 0x7f)
-		return 0;
-	return strchr("()<>[]:;@\\,.\"", c) == NULL;
-}
-
-/* White space and comments; -1 on an unterminated comment. */
-static int
-alex_skip(struct ascan *sc)
-{
-	int	depth;
-	char	c;
-
-	while (sc->pos < sc->len) {
-		c = sc->s[sc->pos];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			sc->pos++;
-			continue;
-		}
-		if (c != '(')
-			return 0;
-		for (depth = 0; sc->pos < sc->len; sc->pos++) {
-			c = sc->s[sc->pos];
-			if (c == '\\')
-				sc->pos++;
-			else if (c == '(')
-				depth++;
-			else if (c == ')' && --depth == 0)
-				break;
-		}
-		if (sc->pos >= sc->len)
-			return -1;
-		sc->pos++;
-	}
-	return 0;
-}
-
-static void
-alex(struct ascan *sc, struct atoken *t)
-{
-	char	c, close;
-
-	t->kind = AT_ERROR;
-	if (alex_skip(sc) == -1)
-		return;
-	if (sc->pos == sc->len) {
-		t->kind = AT_END;
-		t->end = sc->pos;
-		return;
-	}
-	c = sc->s[sc->pos++];
-	if (c == '"' || c == '[') {
-		close = c == '"' ? '"' : ']';
-		for (; sc->pos < sc->len && sc->s[sc->pos] != close; sc->pos++)
-			if (sc->s[sc->pos] == '\\')
-				sc->pos++;
-		if (sc->pos >= sc->len)
-			return;
-		sc->pos++;
-		t->kind = c == '"' ? AT_WORD : AT_LITERAL;
-	} else if (c == '.')
-		t->kind = AT_DOT;
-	else if (strchr("<>@:;,", c) != NULL) {
-		t->kind = AT_SPECIAL;
-		t->c = c;
-	} else if (is_atext((unsigned char)c)) {
-		while (sc->pos < sc->len &&
-		    is_atext((unsigned char)sc->s[sc->pos]))
-			sc->pos++;
-		t->kind = AT_WORD;
-	} else
-		return;
-	t->end = sc->pos;
-}
-
-/*
- * An element without angle brackets: an addr-spec, or nothing (the
- * obsolete empty list element, RFC 5322 4.4). Words next to each other
- * are a display name without its address; a literal needs an "@".
- */
-static int
-elem_end(int words, int at, int odd, size_t last, size_t *ins)
-{
-	if (at)
-		return 0;
-	if (odd)
-		return -1;
-	if (words == 0)
-		return 0;
-	*ins = last;
-	return 1;
-}
-
-/*
- * After "<": an optional obsolete route ("@a,@b:"), the addr-spec, ">",
- * then the end of the element. Returns 1 with *ins when the addr-spec
- * has no "@", 0 when it has one, -1 when this is not an angle-addr.
- */
-static int
-angle_parse(struct ascan *sc, size_t *ins)
-{
-	struct atoken	t;
-	size_t		last = 0;
-	int		words = 0, at = 0;
-
-	for (alex(sc, &t); t.kind != AT_SPECIAL || t.c != '>'; alex(sc, &t)) {
-		if (t.kind == AT_END || t.kind == AT_ERROR)
-			return -1;
-		if (t.kind != AT_SPECIAL) {
-			words++;
-			last = t.end;
-		} else if (t.c == '@')
-			at = 1;
-		else if (t.c == ':')
-			words = at = 0;		/* the route ends here */
-		else if (t.c != ',')
-			return -1;
-	}
-	alex(sc, &t);
-	if (t.kind == AT_END)
-		sc->done = 1;
-	else if (t.kind == AT_SPECIAL && t.c == ';' && sc->in_group)
-		sc->in_group = 0;
-	else if (t.kind != AT_SPECIAL || t.c != ',')
-		return -1;
-	if (at || words == 0)
-		return 0;
-	*ins = last;
-	return 1;
-}
-
-/*
- * One element of the list: "addr-spec", "[phrase] <addr-spec>", or the
- * start of a group ("phrase:"), after which the group's members are
- * elements too, up to ";".
- */
-static int
-elem_parse(struct ascan *sc, size_t *ins)
-{
-	struct atoken	t;
-	size_t		last = 0;
-	int		words = 0, at = 0, odd = 0;
-	enum atok	prev = AT_END;
-
-	for (;;) {
-		alex(sc, &t);
-		switch (t.kind) {
-		case AT_ERROR:
-			return -1;
-		case AT_END:
-			sc->done = 1;
-			return elem_end(words, at, odd, last, ins);
-		case AT_LITERAL:
-			odd |= !at;
-			/* FALLTHROUGH */
-		case AT_WORD:
-			odd |= prev == AT_WORD || prev == AT_LITERAL;
-			/* FALLTHROUGH */
-		case AT_DOT:
-			words += t.kind != AT_DOT;
-			last = t.end;
-			break;
-		case AT_SPECIAL:
-			switch (t.c) {
-			case ',':
-				return elem_end(words, at, odd, last, ins);
-			case ';':
-				if (!sc->in_group)
-					return -1;
-				sc->in_group = 0;
-				return elem_end(words, at, odd, last, ins);
-			case ':':
-				if (sc->in_group || at)
-					return -1;
-				sc->in_group = 1;
-				words = odd = 0;
-				t.kind = AT_END;
-				break;
-			case '<':
-				return angle_parse(sc, ins);
-			case '@':
-				at = 1;
-				break;
-			default:
-				return -1;
-			}
-			break;
-		}
-		prev = t.kind;
-	}
-}
-
-/* Returns 1 with the offset of the next bare name's end, 0 at the end. */
-static int
-next_bare(struct ascan *sc, size_t *ins)
-{
-	int	rc;
-
-	while (!sc->done)
-		if ((rc = elem_parse(sc, ins)) != 0)
-			return rc;
-	return 0;
-}
-
-/*
- * Without emit, checks that the field parses and that no line of it grows
- * past 998 octets; with emit, writes it with "@domain" after each bare
- * name. The same walk twice, so that nothing is buffered.
+ * rewrite_domain: addr's iterator finds each bare local name of the field
+ * (with ADDR_NULL, "<>" is passed by; a ";" outside a group is no
+ * address list). Without emit, checks that the field parses and that no
+ * line of it grows past 998 octets: returns the number of names, or -1
+ * to leave the field as it is. With emit, writes it with "@domain" after
+ * each bare name. The same walk twice, so that nothing is buffered. -2:
+ * an error in *p->f (memory, writing).
  */
 static int
 rewrite_walk(struct pass *p, int emit)
 {
-	struct ascan	 sc;
-	const char	*d = p->opts->rewrite_domain, *eol;
-	size_t		 ins, prev = 0, dlen = strlen(d) + 1, line = 0, grow = 0;
-	int		 rc, n = 0;
+	struct addr_iter	 it;
+	struct addr_span	 a;
+	struct failure		 sub;
+	const char		*d = p->opts->rewrite_domain, *s, *eol;
+	size_t			 ins, prev = 0, dlen = strlen(d) + 1, line = 0;
+	size_t			 grow = 0, len = p->field.len;
+	int			 rc, n = 0;
 
-	memset(&sc, 0, sizeof(sc));
-	sc.s = p->field.data;
-	sc.len = p->field.len;
-	sc.pos = p->value_off;
-	while ((rc = next_bare(&sc, &ins)) == 1) {
+	s = p->field.data;
+	addr_iter_init(&it, s + p->value_off, len - p->value_off, ADDR_NULL);
+	while ((rc = addr_next(&it, &a, &sub)) == 1) {
+		if (!a.bare)
+			continue;
 		n++;
+		ins = p->value_off + a.end;
 		if (emit) {
-			if (out_put(p, sc.s + prev, ins - prev) == -1 ||
+			if (out_put(p, s + prev, ins - prev) == -1 ||
 			    out_put(p, "@", 1) == -1 ||
 			    put_added(p, d, dlen - 1) == -1)
-				return -1;
+				break;
 			prev = ins;
 			continue;
 		}
 		/* Lines end in CRLF; ins is before its line's CR. */
-		while ((eol = memchr(sc.s + line, '\r', sc.len - line)) !=
-		    NULL && (size_t)(eol - sc.s) < ins) {
-			line = (size_t)(eol - sc.s) + 2;
+		while ((eol = memchr(s + line, '\r', len - line)) != NULL &&
+		    (size_t)(eol - s) < ins) {
+			line = (size_t)(eol - s) + 2;
 			grow = 0;
 		}
 		grow += dlen;
-		eol = memchr(sc.s + line, '\r', sc.len - line);
+		eol = memchr(s + line, '\r', len - line);
 		if (eol == NULL ||
-		    (size_t)(eol - sc.s) - line + grow > MESSAGE_LINE_MAX)
-			return -1;
+		    (size_t)(eol - s) - line + grow > MESSAGE_LINE_MAX)
+			break;
 	}
-	if (rc == -1)
-		return -1;
+	addr_iter_free(&it);
 	if (emit) {
+		if (rc == -1)
+			*p->f = sub;
+		if (rc != 0 || out_put(p, s + prev, len - prev) == -1)
+			return -2;
 		p->info->rewritten += n;
-		return out_put(p, sc.s + prev, sc.len - prev);
+		return n;
 	}
-	return n;
+	if (rc == -1 && sub.kind == FAIL_OS) {
+		*p->f = sub;
+		return -2;
+	}
+	return rc == 0 ? n : -1;
 }
 
 static int
 put_rewritten(struct pass *p)
 {
-	if (rewrite_walk(p, 0) <= 0)
+	int	n;
+
+	if ((n = rewrite_walk(p, 0)) == -2)
+		return -1;
+	if (n <= 0)
 		return out_put(p, p->field.data, p->field.len);
-	return rewrite_walk(p, 1);
+	return rewrite_walk(p, 1) == -2 ? -1 : 0;
 }
 
 /* A domain that can follow "@" as it is; anything else disables it. */
@@ -854,8 +626,8 @@ domain_ok(const char *d)
 	if (d == NULL || *d == '\0')
 		return 0;
 	for (; *d != '\0'; d++)
-		if (!is_atext((unsigned char)*d) && *d != '.' && *d != '[' &&
-		    *d != ']' && *d != ':')
+		if (!addr_is_atext((unsigned char)*d) && *d != '.' &&
+		    *d != '[' && *d != ']' && *d != ':')
 			return 0;
 	return 1;
 }
@@ -960,7 +732,7 @@ name_is_atoms(const char *name)
 		return 0;
 	for (s = name; *s != '\0'; s++)
 		if (*s == ' ' ? s[1] == ' ' || s[1] == '\0' :
-		    !is_atext((unsigned char)*s))
+		    !addr_is_atext((unsigned char)*s))
 			return 0;
 	return 1;
 }

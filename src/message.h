@@ -39,10 +39,12 @@ struct message_opts {
 	 * "To: undisclosed-recipients:;" (Bcc goes too, keep_bcc or not,
 	 * as msmtp does). rewrite_domain: in From, To, Cc, Bcc (and
 	 * Resent- ones, Reply-To, Sender) an address that is a bare
-	 * local name ("root") becomes "root@rewrite_domain"; the rest of
-	 * the field keeps its bytes. A field that cannot be parsed, or
-	 * whose line would grow past 998 octets, is left as it is; the
-	 * added From's address is qualified too. from_addr is an
+	 * local name ("root") becomes "root@rewrite_domain", as addr's
+	 * iterator finds them (the names -t takes); the rest of the field
+	 * keeps its bytes. A field that it cannot parse (or where ";"
+	 * closes no group; "<>" is let by), or whose line would grow past
+	 * 998 octets, is left as it is; the added From's address is
+	 * qualified too. from_addr is an
 	 * addr-spec (no display name, no angle brackets).
 	 */
 	int		 add_date;

@@ -35,6 +35,7 @@
 #include "build.h"
 #include "buf.h"
 #include "config.h"
+#include "fileio.h"
 #include "log.h"
 #include "password.h"
 
@@ -368,30 +369,18 @@ netrc_safe(int fd, const struct stat *st, const char *path, const char *host,
 	return config_check_owner(fd, path, f);
 }
 
-/* The whole file into b, reserved in one go (a realloc leaves copies). */
+/* The whole file into b (fileio reserves it once: no copies left). */
 static int
 netrc_read(int fd, const char *path, struct buf *b, struct failure *f)
 {
-	ssize_t	n;
-
-	if (buf_reserve(b, NETRC_MAX + 1) == -1)
+	if (fileio_read_small(fd, NETRC_MAX, b) == 0)
+		return 0;
+	if (errno == ENOMEM)
 		return fail(f, FAIL_OS, "out of memory");
-	for (;;) {
-		n = read(fd, b->data + b->len, NETRC_MAX + 1 - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return fail(f, FAIL_CONFIG, "%s: %s", path,
-			    strerror(errno));
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len > NETRC_MAX)
-			return fail(f, FAIL_CONFIG, "%s: larger than %d bytes",
-			    path, NETRC_MAX);
-	}
-	b->data[b->len] = '\0';
-	return 0;
+	if (errno == EFBIG)
+		return fail(f, FAIL_CONFIG, "%s: larger than %d bytes", path,
+		    NETRC_MAX);
+	return fail(f, FAIL_CONFIG, "%s: %s", path, strerror(errno));
 }
 
 int

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "smtpd.h"
 
 #define SMTPD_CMD_MAX	  2048	/* RFC 5321 4.5.3.1.4 says 512; long
@@ -342,6 +343,10 @@ smtpd_reply(struct smtpd *s, int code, const char *fmt, ...)
 	return 0;
 }
 
+/*
+ * The replies, to a client that may stop reading: unlike
+ * fileio_write_all(), each write waits in poll(2) for the timeout only.
+ */
 static int
 smtpd_flush(struct smtpd *s)
 {
@@ -968,23 +973,14 @@ smtpd_data_bad(struct smtpd *s, enum smtpd_data d)
 static int
 smtpd_data_write(struct smtpd *s)
 {
-	size_t	off = 0;
-	ssize_t	n;
+	int	rc;
 
-	while (off < s->wbuf.len) {
-		n = write(s->fd, s->wbuf.data + off, s->wbuf.len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			s->derrno = errno;
-			smtpd_data_bad(s, D_WRITE);
-			buf_reset(&s->wbuf);
-			return -1;
-		}
-		off += (size_t)n;
+	if ((rc = fileio_write_all(s->fd, s->wbuf.data, s->wbuf.len)) == -1) {
+		s->derrno = errno;
+		smtpd_data_bad(s, D_WRITE);
 	}
 	buf_reset(&s->wbuf);
-	return 0;
+	return rc;
 }
 
 /* The reply to the final dot. */

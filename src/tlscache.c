@@ -47,7 +47,6 @@ static int	key_part(char *, size_t, size_t *, const char *, const char *);
 static int	dir_safe(const char *, int);
 static int	dir_make(const char *);
 static int	file_safe(int, const char *);
-static int	read_all(int, unsigned char *, size_t);
 static int	head_parse(const unsigned char *, time_t *);
 static int	parent_of(const char *, char *, size_t);
 
@@ -142,7 +141,7 @@ tlscache_load_max(const char *path, unsigned char **data, size_t *len,
     time_t *verified, time_t max_age)
 {
 	char		 dir[1024];
-	struct stat	 st;
+	struct buf	 b = BUF_INIT;
 	unsigned char	*buf;
 	int		 fd;
 
@@ -157,30 +156,35 @@ tlscache_load_max(const char *path, unsigned char **data, size_t *len,
 			    strerror(errno));
 		return -1;
 	}
-	if (file_safe(fd, path) == -1 || fstat(fd, &st) == -1 ||
-	    (buf = malloc((size_t)st.st_size)) == NULL) {
+	if (file_safe(fd, path) == -1) {
 		close(fd);
 		return -1;
 	}
-	if (read_all(fd, buf, (size_t)st.st_size) == -1 ||
-	    head_parse(buf, verified) == -1) {
-		log_info("TLS session cache %s: malformed; removed", path);
-		freezero(buf, (size_t)st.st_size);
+	if (fileio_read_small(fd, TLSCACHE_MAX, &b) == -1 && errno == ENOMEM) {
 		close(fd);
-		tlscache_remove(path);
+		buf_free(&b, 1);
 		return -1;
 	}
 	close(fd);
+	buf = (unsigned char *)b.data;
+	if (b.len <= TLSCACHE_HEAD_LEN || head_parse(buf, verified) == -1) {
+		log_info("TLS session cache %s: malformed; removed", path);
+		buf_free(&b, 1);
+		tlscache_remove(path);
+		return -1;
+	}
 	if (*verified > time(NULL) ||
 	    (max_age > 0 && time(NULL) - *verified > max_age)) {
 		log_info("TLS session cache %s: verified over a day ago; "
 		    "removed", path);
-		freezero(buf, (size_t)st.st_size);
+		buf_free(&b, 1);
 		tlscache_remove(path);
 		return -1;
 	}
-	*len = (size_t)st.st_size - TLSCACHE_HEAD_LEN;
+	/* The session moves to the front; no copy of it stays behind. */
+	*len = b.len - TLSCACHE_HEAD_LEN;
 	memmove(buf, buf + TLSCACHE_HEAD_LEN, *len);
+	explicit_bzero(buf + *len, b.cap - *len);
 	*data = buf;
 	return 0;
 }
@@ -233,23 +237,6 @@ file_safe(int fd, const char *path)
 	log_info("TLS session cache %s: %s; removed", path, why);
 	tlscache_remove(path);
 	return -1;
-}
-
-static int
-read_all(int fd, unsigned char *buf, size_t len)
-{
-	size_t	done = 0;
-	ssize_t	r;
-
-	while (done < len) {
-		r = read(fd, buf + done, len - done);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		done += (size_t)r;
-	}
-	return 0;
 }
 
 int

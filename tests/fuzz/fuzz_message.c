@@ -7,7 +7,8 @@
  * rewrite_domain.
  * Properties of what it writes: every line ends with CRLF, no bare CR
  * or LF, no NUL, no line over 998 octets, info.size is the output's
- * size, every recipient is non-empty.
+ * size, every recipient is non-empty. (The address lexer that -t and
+ * rewrite_domain use is fuzz_addr's, with its own properties.)
  */
 #include <stdlib.h>
 #include <string.h>

@@ -30,12 +30,9 @@ postie_run -C "$T/rc" -t <"$T/msg"
 check_rc "-t: exit 0" 0
 if delivered 4; then
 	ok "four copies delivered"
-	for f in $(cat "$T/delivered"); do
-		sed -n 's/^Delivered-To: //p' "$f"
-	done | sort | tr '\n' ' ' >"$T/rcpts"
 	check_eq "To, Cc and both Bcc addresses got one each" \
-	    "bcc2@example.test bcc@example.test cc@example.test to@example.test " \
-	    "$(cat "$T/rcpts")"
+	    "bcc2@example.test bcc@example.test cc@example.test to@example.test" \
+	    "$(delivered_to)"
 	# header block only: the body keeps its "Bcc:" line
 	if awk '/^$/ { exit } /^[Bb][Cc][Cc]:/ { found = 1 } END { exit !found }' \
 	    $(cat "$T/delivered"); then

@@ -3,7 +3,7 @@
 # as NOTIFY=, RET= and ENVID= (xtext) when the server offers DSN; without
 # DSN they are dropped with a warning, and the message still goes.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 9
+plan 11
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: dsn\n\nbody\n' >"$T/msg"
 
@@ -15,6 +15,8 @@ config_fake "$T/rc" "$FAKE_PORT" implicit
 postie_run -C "$T/rc" -N success,failure -R hdrs -V id+1 rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "with DSN offered: exit 0" 0
+check_sent "with DSN offered: the whole transaction" \
+    "EHLO AUTH MAIL RCPT DATA QUIT"
 check_transcript "RCPT carries NOTIFY=SUCCESS,FAILURE" \
     '^C: RCPT TO:<rcpt@example\.test> NOTIFY=SUCCESS,FAILURE( |$)'
 check_transcript "RCPT carries ORCPT=rfc822;" \
@@ -31,6 +33,7 @@ config_fake "$T/rc" "$FAKE_PORT" implicit
 postie_run -C "$T/rc" -N success,failure -R hdrs -V id+1 rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "without DSN: still delivered, exit 0" 0
+check_sent "without DSN: the whole transaction" "EHLO AUTH MAIL RCPT DATA QUIT"
 if grep -qE '^C: (MAIL|RCPT).*(NOTIFY|RET|ENVID|ORCPT)=' "$T/transcript"; then
 	fail "without DSN: no DSN parameter is sent" \
 	    "$(grep -E '^C: (MAIL|RCPT)' "$T/transcript")"

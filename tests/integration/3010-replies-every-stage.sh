@@ -11,9 +11,6 @@ plan 72
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
-# sent: the client's commands, verbs only, one line: "EHLO MAIL RCPT QUIT"
-sent() { sed -n 's/^C: \([A-Za-z]*\).*/\1/p' "$T/transcript" | tr '[:lower:]' '[:upper:]' | tr '\n' ' ' | sed 's/ $//'; }
-
 # stage MODE VERB REPLY RC COMMANDS: the fake server answers VERB with
 # REPLY; postie exits RC, quotes the reply's code, and sent exactly COMMANDS
 stage() {
@@ -27,7 +24,7 @@ stage() {
 	code=$(printf '%s' "$reply" | cut -c1-3)
 	check_rc "$verb $code: exit $want" "$want"
 	check_err_at "$verb $code: one error line quoting the reply" "$FAKE_PORT" "$code"
-	check_eq "$verb $code: the commands sent" "$cmds" "$(sent)"
+	check_sent "$verb $code: the commands sent" "$cmds"
 	check "$verb $code: no message data sent" sh -c "! grep -q '^D: ' '$T/transcript'"
 }
 
@@ -82,7 +79,7 @@ config_fake "$T/rc" "$FAKE_PORT" implicit "queue off"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "no PIPELINING, MAIL 553: exit 69" 69
-check_eq "no PIPELINING, MAIL 553: nothing after MAIL but QUIT" "EHLO AUTH MAIL QUIT" "$(sent)"
+check_sent "no PIPELINING, MAIL 553: nothing after MAIL but QUIT" "EHLO AUTH MAIL QUIT"
 
 # one recipient of two refused with queue off: the other gets the
 # message, and since nothing is kept for the refused one, the exit is 67
@@ -97,7 +94,7 @@ fake_wait
 check_rc "one of two recipients refused, queue off: exit 67" 67
 check_err "the error line names the refused recipient and its reply" \
     "1 of 2 recipients" "<gone@example.test>" "550 5.1.1"
-check_eq "both RCPTs sent, the message sent once" "EHLO AUTH MAIL RCPT RCPT DATA QUIT" "$(sent)"
+check_sent "both RCPTs sent, the message sent once" "EHLO AUTH MAIL RCPT RCPT DATA QUIT"
 check_transcript "the message was accepted" '^S: 250 2.0.0 queued'
 
 # an account with neither STARTTLS nor AUTH: a 502 to EHLO, then HELO
@@ -109,6 +106,6 @@ config_fake "$T/rc" "$FAKE_PORT" implicit "queue off" "auth off"
 postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "no AUTH needed, EHLO 502: exit 0" 0
-check_eq "no AUTH needed, EHLO 502: HELO, then the message" \
-    "EHLO HELO MAIL RCPT DATA QUIT" "$(sent)"
+check_sent "no AUTH needed, EHLO 502: HELO, then the message" \
+    "EHLO HELO MAIL RCPT DATA QUIT"
 check "no AUTH needed, EHLO 502: the message arrived" test -s "$T/data"

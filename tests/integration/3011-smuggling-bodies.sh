@@ -24,8 +24,6 @@ sys.stdout.buffer.write(b"".join((b"." + l if l.startswith(b".") else l) + b"\r\
 ' "$1"
 }
 
-sent() { sed -n 's/^C: \([A-Za-z]*\).*/\1/p' "$T/transcript" | tr '[:lower:]' '[:upper:]' | tr '\n' ' ' | sed 's/ $//'; }
-
 # case NAME FLAG BODY: the message is the header block and BODY (printf
 # escapes); with FLAG -i every byte is content
 case_() {
@@ -36,8 +34,8 @@ case_() {
 	postie_run -C "$T/rc" $flag rcpt@example.test <"$T/msg.$name"
 	fake_wait
 	check_rc "$name: exit 0" 0
-	check_eq "$name: one transaction, nothing after it but QUIT" \
-	    "EHLO AUTH MAIL RCPT DATA QUIT" "$(sent)"
+	check_sent "$name: one transaction, nothing after it but QUIT" \
+	    "EHLO AUTH MAIL RCPT DATA QUIT"
 	check_eq "$name: the server saw one message" 1 \
 	    "$(grep -c '^# message of' "$T/transcript")"
 	[ -n "${4:-}" ] && printf "$hdr$4" >"$T/msg.$name"

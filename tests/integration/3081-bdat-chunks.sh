@@ -27,7 +27,6 @@ open(sys.argv[1], "wb").write(data)
 ' "$1" "$2"
 }
 
-chunks() { sed -n 's/^C: BDAT //p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//'; }
 read_sizes() { sed -n 's/^# bdat chunk [0-9]*: \([0-9]*\) octets.*/\1/p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//'; }
 
 # case_ NAME SIZE CHUNKS [EHLO]: a SIZE-octet message goes as the BDATs

@@ -25,8 +25,6 @@ with open(sys.argv[1], "wb") as f:
 small=$(sed 's/$/\r/' "$T/msg" | wc -c | tr -d ' ')
 rest=$(($(sed 's/$/\r/' "$T/big" | wc -c) - 2097152))
 
-sent() { sed -n 's/^C: \([A-Za-z]*\).*/\1/p' "$T/transcript" | tr '[:lower:]' '[:upper:]' | tr '\n' ' ' | sed 's/ $//'; }
-chunks() { sed -n 's/^C: BDAT //p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//'; }
 messages() { grep -c '^# message of' "$T/transcript"; }
 
 # run_ MSG [CONFIG-LINE...]: a fake server offering CHUNKING runs
@@ -46,8 +44,8 @@ run_ "$T/msg" "queue off"
 check_rc "554 to BDAT LAST: exit 69" 69
 check_err_at "554 to BDAT LAST: the error names BDAT and quotes the reply" \
     "$FAKE_PORT" "BDAT $small LAST: 554 5.6.0 message refused"
-check_eq "554 to BDAT LAST: nothing after it but QUIT" \
-    "EHLO AUTH MAIL RCPT BDAT QUIT" "$(sent)"
+check_sent "554 to BDAT LAST: nothing after it but QUIT" \
+    "EHLO AUTH MAIL RCPT BDAT QUIT"
 check_eq "554 to BDAT LAST: the server kept no message" 0 "$(messages)"
 
 echo 'reply . 451 4.3.0 try again later' >"$T/script"
@@ -87,8 +85,8 @@ check_err_at "552 to the first chunk: the error quotes that chunk's reply" \
     "$FAKE_PORT" "BDAT 1048576: 552 5.3.4 too big for this mailbox"
 check_eq "552 to the first chunk: no chunk after those already sent" \
     "1048576 1048576" "$(chunks)"
-check_eq "552 to the first chunk: then only QUIT" \
-    "EHLO AUTH MAIL RCPT BDAT BDAT QUIT" "$(sent)"
+check_sent "552 to the first chunk: then only QUIT" \
+    "EHLO AUTH MAIL RCPT BDAT BDAT QUIT"
 check_transcript "552 to the first chunk: the server read the second and refused it" \
     '^S: 503 5.5.1 an earlier chunk was refused$'
 check_eq "552 to the first chunk: the server kept no message" 0 "$(messages)"
@@ -100,8 +98,8 @@ check_err_at "451 to the second chunk: the error quotes that chunk's reply" \
     "$FAKE_PORT" "BDAT 1048576: 451 4.3.0 disk full"
 check_eq "451 to the second chunk: the last chunk was on its way, nothing after" \
     "1048576 1048576 $rest LAST" "$(chunks)"
-check_eq "451 to the second chunk: then only QUIT" \
-    "EHLO AUTH MAIL RCPT BDAT BDAT BDAT QUIT" "$(sent)"
+check_sent "451 to the second chunk: then only QUIT" \
+    "EHLO AUTH MAIL RCPT BDAT BDAT BDAT QUIT"
 check_eq "451 to the second chunk: the server kept no message" 0 "$(messages)"
 
 # a queue run on one connection: the large message refused at its first
@@ -118,8 +116,8 @@ fake_start "$T/script" --implicit-tls --chunking
 config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD"
 postie_run -C "$T/rc" -qf
 fake_finish
-check_eq "queue run: one connection, RSET after the refused message" \
-    "EHLO AUTH MAIL RCPT BDAT BDAT RSET MAIL RCPT BDAT MAIL RCPT BDAT QUIT" "$(sent)"
+check_sent "queue run: one connection, RSET after the refused message" \
+    "EHLO AUTH MAIL RCPT BDAT BDAT RSET MAIL RCPT BDAT MAIL RCPT BDAT QUIT"
 got=$(chunks)
 case $got in
 "1048576 1048576 $small LAST "[0-9]*" LAST" | \

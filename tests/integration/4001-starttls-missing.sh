@@ -3,7 +3,7 @@
 # STARTTLS or refuses it: postie stops (no plaintext fallback), says
 # STARTTLS, and never sends AUTH or MAIL.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 7
+plan 8
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 
@@ -19,6 +19,7 @@ fake_wait
 check_rc "STARTTLS not offered: exit 69" 69
 check_err_at "the error line says STARTTLS" "$FAKE_PORT" STARTTLS
 check_no_auth_no_mail "STARTTLS not offered: no AUTH, no MAIL"
+check_sent "STARTTLS not offered: nothing after EHLO but QUIT" "EHLO QUIT"
 
 fake_start - <<'S'
 send 220 fake.test ESMTP
@@ -35,5 +36,4 @@ fake_wait
 check_rc "STARTTLS refused with 454: exit 75" 75
 check_err "the error line says STARTTLS and quotes the reply" STARTTLS 454
 check_no_auth_no_mail "STARTTLS refused: no AUTH, no MAIL"
-check_eq "STARTTLS refused: nothing after it but QUIT" "EHLO STARTTLS QUIT" \
-    "$(sed -n 's/^C: \([A-Za-z]*\).*/\1/p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//')"
+check_sent "STARTTLS refused: nothing after it but QUIT" "EHLO STARTTLS QUIT"

@@ -5,7 +5,7 @@
 # retry only the deferred one is sent, and the sender gets one report
 # naming the refused one with its own reply. Each got exactly one copy.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 20
+plan 22
 
 printf '%s\n' "From: sender@example.test" "To: team@example.test" \
     "Subject: per-recipient states" "" "hello" >"$T/msg"
@@ -30,6 +30,8 @@ postie_run -C "$T/rc" -f sender@example.test ok@example.test \
 fake_wait
 cp "$T/transcript" "$T/transcript.1"
 check_rc "one taken, one refused, one deferred: exit 0" 0
+check_sent "one transaction with the three RCPTs" \
+    "EHLO AUTH MAIL RCPT RCPT RCPT DATA QUIT"
 check_eq "one warning line for the refused recipient" 1 \
     "$(grep -c '^postie: warning: recipient <bad@example.test> refused: RCPT TO:<bad@example.test>: 550 5.1.1' "$T/stderr")"
 check_eq "one for the deferred one" 1 \
@@ -58,6 +60,8 @@ config_fake "$T/rc" "$FAKE_PORT" implicit "queue_dir $QD" \
 postie_run -C "$T/rc" -qf
 fake_wait
 check_rc "the retry: exit 0" 0
+check_sent "the retry: the deferred one, then the report" \
+    "EHLO AUTH MAIL RCPT DATA MAIL RCPT DATA QUIT"
 check_eq "the retry sends the deferred one, then the report to the sender" \
     "later@example.test sender@example.test" \
     "$(awk '/^C: RCPT TO:/ { a = $0; sub(/^C: RCPT TO:</, "", a);

@@ -13,14 +13,6 @@ plan 30
 system_setup "allow_from_override off"
 system_user ptcarol
 
-# header FILE NAME: the value of FILE's first NAME: header (any case)
-header() {
-	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
-	    /^$/ { exit }
-	    tolower(substr($0, 1, length(n))) == n {
-		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
-}
-
 # root_traced ARG...: $SYS_BIN ARG... as root with a login's environment,
 # its setuid and connect calls in $T/strace; sets $rc and $err
 # (LeakSanitizer cannot work under ptrace: off for these two runs only)

@@ -119,13 +119,6 @@ check_eq "postie -q as postie: nothing on stderr" "" "$err"
 check_eq "the maildrop is empty after the run" 0 \
     "$(find "$SYS_SPOOL/maildrop" -type f | wc -l | tr -d ' ')"
 
-# header FILE NAME: the value of FILE's first NAME: header (any case)
-header() {
-	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
-	    /^$/ { exit }
-	    tolower(substr($0, 1, length(n))) == n {
-		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
-}
 if delivered 1; then
 	f=$(cat "$T/delivered")
 	check_eq "the envelope sender is $U's %U address" \

@@ -7,40 +7,6 @@
 need_postfix
 plan 11
 
-# header FILE NAME: the value of FILE's first NAME: header (any case)
-header() {
-	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
-	    /^$/ { exit }
-	    tolower(substr($0, 1, length(n))) == n {
-		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
-}
-# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
-# $T/got, less the header lines NAME... (which postie adds) that go to
-# $T/added
-split_added() {
-	sa_f=$1; shift
-	pf_strip_trace "$sa_f" >"$T/full"
-	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
-		for (i = 1; i <= n; i++) want[v[i]] = 1 }
-	    !body && /^$/ { body = 1 }
-	    !body { k = tolower($0); sub(/:.*/, "", k)
-		if (k in want) { print >"/dev/stderr"; next } }
-	    { print }' "$T/full" >"$T/got" 2>"$T/added"
-}
-# check_date_msgid DESC: $T/added holds one well-formed Date: and one
-# Message-ID:
-check_date_msgid() {
-	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
-	    grep -qE '^[Dd][Aa][Tt][Ee]: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
-	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
-	    grep -qiE '^message-id: <[^<>@ ]+@[^<>@ ]+>$' "$T/added"; then
-		ok "$1"
-	else
-		fail "$1" "want one Date: and one Message-ID: added, got:" \
-		    "$(cat "$T/added")"
-	fi
-}
-
 config_postfix "$T/rc" smtps "queue_dir $T/queue" "rewrite_domain example.test"
 cat >"$T/msg" <<'M'
 From: root (Cron Daemon)

@@ -8,40 +8,6 @@
 need_postfix
 plan 8
 
-# header FILE NAME: the value of FILE's first NAME: header (any case)
-header() {
-	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
-	    /^$/ { exit }
-	    tolower(substr($0, 1, length(n))) == n {
-		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
-}
-# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
-# $T/got, less the header lines NAME... (which postie adds) that go to
-# $T/added
-split_added() {
-	sa_f=$1; shift
-	pf_strip_trace "$sa_f" >"$T/full"
-	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
-		for (i = 1; i <= n; i++) want[v[i]] = 1 }
-	    !body && /^$/ { body = 1 }
-	    !body { k = tolower($0); sub(/:.*/, "", k)
-		if (k in want) { print >"/dev/stderr"; next } }
-	    { print }' "$T/full" >"$T/got" 2>"$T/added"
-}
-# check_date_msgid DESC: $T/added holds one well-formed Date: and one
-# Message-ID:
-check_date_msgid() {
-	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
-	    grep -qE '^[Dd][Aa][Tt][Ee]: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
-	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
-	    grep -qiE '^message-id: <[^<>@ ]+@[^<>@ ]+>$' "$T/added"; then
-		ok "$1"
-	else
-		fail "$1" "want one Date: and one Message-ID: added, got:" \
-		    "$(cat "$T/added")"
-	fi
-}
-
 if ! command -v runuser >/dev/null 2>&1 && ! command -v setpriv >/dev/null 2>&1; then
 	skip_all "neither runuser nor setpriv to run as nobody"
 fi
@@ -76,25 +42,8 @@ runuser -u nobody -- env -i PATH=/usr/bin:/bin HOME=/nonexistent LANG=C.UTF-8 \
 rc=$? err=$(cat "$T/stderr")
 check_rc "as nobody: exit 0" 0
 check_eq "as nobody: nothing on stderr" "" "$err"
-if delivered 1; then
-	f=$(cat "$T/delivered")
-	check_eq "root went to the alias (RCPT TO)" "root@example.test" \
-	    "$(header "$f" X-Original-To)"
-	check_eq "envelope sender: the account's from" "<sender@example.test>" \
-	    "$(header "$f" Return-Path)"
-	split_added "$f" Date Message-ID From
-	check_date_msgid "a Date: and a Message-ID: were added"
-	check_eq "a From: with the account's from was added" \
-	    "From: sender@example.test" "$(grep -i '^from:' "$T/added")"
-	to_lf "$T/msg" >"$T/want"
-	check_file_eq "the rest is the message byte for byte" "$T/want" "$T/got"
-else
-	fail "root went to the alias (RCPT TO)" "$(cat "$T/pf_wait")"
-	fail "envelope sender: the account's from"
-	fail "a Date: and a Message-ID: were added"
-	fail "a From: with the account's from was added"
-	fail "the rest is the message byte for byte"
-fi
+check_caller_mail "root went to the alias (RCPT TO)" root@example.test \
+    "the rest is the message byte for byte" Date Message-ID From
 left=$(find "$T" -type f -newer "$T/msg" ! -user nobody ! -name stdout ! -name stderr \
     ! -name delivered ! -name pf_wait ! -name full ! -name got ! -name added \
     ! -name want 2>/dev/null)

@@ -11,13 +11,6 @@ if ! git send-email -h 2>&1 | grep -q -- '--sendmail-cmd'; then
 fi
 plan 12
 
-header() {
-	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
-	    /^$/ { exit }
-	    tolower(substr($0, 1, length(n))) == n {
-		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
-}
-
 config_postfix "$T/rc" smtps "queue_dir $T/queue"
 # callers cannot pass -C: a wrapper does, and logs each call
 cat >"$T/sendmail" <<W

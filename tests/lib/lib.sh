@@ -221,6 +221,26 @@ check_no_auth_no_mail() {
 		ok "$1"
 	fi
 }
+# sent: the commands the fake server saw from the client, every
+# connection's, in order, as their verbs in upper case on one line ("EHLO
+# AUTH MAIL RCPT DATA QUIT"); a line that is no command (an AUTH
+# exchange's payload, anything else) shows as "*", so that nothing the
+# client sent goes unseen. A line with a control character or an octet
+# that is not UTF-8 (written "\xNN") is a TLS record read as text (a
+# ClientHello after STARTTLS), not a command: not shown.
+sent() {
+	LC_ALL=C awk '/^C: / && !/[\001-\010\013-\037\177]|\\x[0-9a-f][0-9a-f]/ {
+		v = toupper($2)
+		if (v !~ /^(EHLO|HELO|STARTTLS|AUTH|MAIL|RCPT|DATA|BDAT|RSET|NOOP|QUIT|VRFY|EXPN|HELP)$/)
+			v = "*"
+		printf "%s%s", n++ ? " " : "", v }
+	    END { print "" }' "$T/transcript" 2>/dev/null
+}
+# check_sent DESC COMMANDS: the client sent exactly COMMANDS ("EHLO AUTH
+# MAIL RCPT DATA QUIT", as sent shows them), in that order, nothing more
+check_sent() { check_eq "$1" "$2" "$(sent)"; }
+# chunks: each BDAT's arguments, in order, on one line ("4096 2 LAST")
+chunks() { sed -n 's/^C: BDAT //p' "$T/transcript" | tr '\n' ' ' | sed 's/ $//'; }
 # check_transcript DESC REGEX: some transcript line matches (grep -E)
 check_transcript() {
 	if grep -qE -- "$2" "$T/transcript" 2>/dev/null; then ok "$1"; else
@@ -328,6 +348,82 @@ check_delivered() {
 		check_file_eq "$1" "$2" "$T/got"
 	else
 		fail "$1" "$(cat "$T/pf_wait")"
+	fi
+}
+
+# --- what a caller's message became (7xxx) -------------------------------
+# header FILE NAME: the value of FILE's first NAME: header (any case)
+header() {
+	awk -v n="$2" 'BEGIN { n = tolower(n) ":" }
+	    /^$/ { exit }
+	    tolower(substr($0, 1, length(n))) == n {
+		sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+# split_added FILE NAME...: FILE (delivered) without Postfix's trace into
+# $T/full, and less the fields NAME... (with their continuation lines)
+# into $T/got; those fields go to $T/added
+split_added() {
+	sa_f=$1; shift
+	pf_strip_trace "$sa_f" >"$T/full"
+	awk -v names="$*" 'BEGIN { n = split(tolower(names), v, " ")
+		for (i = 1; i <= n; i++) want[v[i]] = 1 }
+	    !body && /^$/ { body = 1 }
+	    !body && /^[^ \t]/ { k = tolower($0); sub(/:.*/, "", k)
+		skip = k in want }
+	    !body && skip { print >"/dev/stderr"; next }
+	    { print }' "$T/full" >"$T/got" 2>"$T/added"
+}
+# check_date_msgid DESC [own]: $T/added holds one well-formed Date: and
+# one Message-ID:; with own, in the very form postie writes them
+check_date_msgid() {
+	cdm_d='^[Dd][Aa][Tt][Ee]: ' cdm_m='^[Mm][Ee][Ss][Ss][Aa][Gg][Ee]-[Ii][Dd]: <[^<>@ ]+@[^<>@ ]+>$'
+	if [ "${2:-}" = own ]; then
+		cdm_d='^Date: ' cdm_m='^Message-ID: <[0-9]{14}\.[0-9a-f]{16}@[^<>@ ]+>$'
+	fi
+	if [ "$(grep -ciE '^date: ' "$T/added")" -eq 1 ] &&
+	    grep -qE "$cdm_d"'(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$T/added" &&
+	    [ "$(grep -ciE '^message-id: ' "$T/added")" -eq 1 ] &&
+	    grep -qE "$cdm_m" "$T/added"; then
+		ok "$1"
+	else
+		fail "$1" "want one Date: and one Message-ID: added, got:" \
+		    "$(cat "$T/added")"
+	fi
+}
+
+# delivered_to: the Delivered-To of each message delivered() listed,
+# sorted, on one line ("a@example.test b@example.test")
+delivered_to() {
+	for dt_f in $(cat "$T/delivered"); do header "$dt_f" Delivered-To; done |
+	    sort | tr '\n' ' ' | sed 's/ $//'
+}
+# check_caller_mail DESC RCPT WHAT ADDED...: one message reached the
+# Maildir, for RCPT (X-Original-To: check DESC) from the account's
+# sender (Return-Path); postie added the fields ADDED (Date and
+# Message-ID, well-formed; From, the account's sender), and the rest is
+# $T/msg byte for byte (check WHAT). As many assertions when nothing came.
+check_caller_mail() {
+	ccm_desc=$1 ccm_rcpt=$2 ccm_what=$3; shift 3
+	ccm_from=
+	case " $* " in *" From "*) ccm_from=1 ;; esac
+	if delivered 1; then
+		f=$(cat "$T/delivered")
+		check_eq "$ccm_desc" "$ccm_rcpt" "$(header "$f" X-Original-To)"
+		check_eq "envelope sender: the account's from" \
+		    "<sender@example.test>" "$(header "$f" Return-Path)"
+		split_added "$f" "$@"
+		check_date_msgid "a Date: and a Message-ID: were added"
+		[ -z "$ccm_from" ] ||
+		    check_eq "a From: with the account's from was added" \
+		    "From: sender@example.test" "$(grep -i '^from:' "$T/added")"
+		to_lf "$T/msg" >"$T/want"
+		check_file_eq "$ccm_what" "$T/want" "$T/got"
+	else
+		fail "$ccm_desc" "$(cat "$T/pf_wait")"
+		fail "envelope sender: the account's from"
+		fail "a Date: and a Message-ID: were added"
+		[ -z "$ccm_from" ] || fail "a From: with the account's from was added"
+		fail "$ccm_what"
 	fi
 }
 

@@ -254,6 +254,75 @@ test_check_envelope(void **state)
 	assert_false(addr_is_null("a"));
 }
 
+/*
+ * The iterator: each address's span in the text (the octets from its
+ * first token to its last, where rewrite_domain puts "@domain") and
+ * whether it is a bare name, as "[x]" marks them here.
+ */
+static void
+expect_spans(const char *text, int flags, const char *want)
+{
+	struct addr_iter	it;
+	struct addr_span	a;
+	struct failure		f;
+	char			got[256];
+	size_t			len = strlen(text), n = 0;
+	int			rc;
+
+	addr_iter_init(&it, text, len, flags);
+	while ((rc = addr_next(&it, &a, &f)) == 1) {
+		assert_true(a.end < sizeof(got) && n + a.end - a.start + 8 <
+		    sizeof(got));
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s[%.*s]%s",
+		    n > 0 ? " " : "", (int)(a.end - a.start), text + a.start,
+		    a.null ? "<>" : a.bare ? "bare" : "");
+	}
+	got[n] = '\0';
+	addr_iter_free(&it);
+	if (rc == -1)
+		fail_msg("\"%s\": %s", text, f.text);
+	assert_string_equal(got, want);
+}
+
+static void
+test_iterator(void **state)
+{
+	struct addr_iter	it;
+	struct addr_span	a;
+	struct failure		f;
+
+	(void)state;
+	expect_spans("root, Bob <bob>, x@y, \"q r\" <q>, (c) root2", 0,
+	    "[root]bare [bob]bare [x@y] [q]bare [root2]bare");
+	expect_spans("a . b (c) @ x . org, \"x y\"(c), <@r:u@[1.2.3.4]>", 0,
+	    "[a . b (c) @ x . org] [\"x y\"]bare [u@[1.2.3.4]]");
+	expect_spans("friends: root, x@y;, empty:;, a", 0,
+	    "[root]bare [x@y] [a]bare");
+	expect_spans("Root\r\n <root>,\r\n\tadmin (x)", 0,
+	    "[root]bare [admin]bare");
+	expect_spans("", 0, "");
+	/* The two leniencies a caller may choose. */
+	expect_spans("a; b", ADDR_SEMICOLON, "[a]bare [b]bare");
+	expect_spans("root, <>", ADDR_NULL, "[root]bare []<>");
+	addr_iter_init(&it, "a; b", 4, 0);
+	assert_int_equal(addr_next(&it, &a, &f), 1);
+	assert_int_equal(addr_next(&it, &a, &f), -1);
+	assert_string_equal(f.text, "\";\" outside a group in \"; b\"");
+	addr_iter_free(&it);
+	/* An address before an error is yielded; the error comes next. */
+	addr_iter_init(&it, "a@b \"c\"", 7, 0);
+	assert_int_equal(addr_next(&it, &a, &f), 1);
+	assert_string_equal(a.spec, "a@b");
+	assert_int_equal(addr_next(&it, &a, &f), -1);
+	assert_non_null(strstr(f.text, "expected \",\" after an address"));
+	addr_iter_free(&it);
+	addr_iter_init(&it, "x, <>", 5, 0);
+	assert_int_equal(addr_next(&it, &a, &f), 1);
+	assert_int_equal(addr_next(&it, &a, &f), -1);
+	assert_string_equal(f.text, "empty address <> in \"<>\"");
+	addr_iter_free(&it);
+}
+
 int
 main(void)
 {
@@ -264,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_parse_appends_without_duplicates),
 		cmocka_unit_test(test_addrlist),
 		cmocka_unit_test(test_check_envelope),
+		cmocka_unit_test(test_iterator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

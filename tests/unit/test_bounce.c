@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "testlib.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -40,23 +41,11 @@ struct fixture {
 };
 
 static int
-tmp_fd(void)
-{
-	char	path[] = "/tmp/test_bounce.XXXXXX";
-	int	fd;
-
-	fd = mkstemp(path);
-	assert_true(fd != -1);
-	unlink(path);
-	return fd;
-}
-
-static int
 file_with(const char *data, size_t len)
 {
 	int	fd = tmp_fd();
 
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	write_all(fd, data, len);
 	return fd;
 }
 

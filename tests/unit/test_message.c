@@ -20,6 +20,7 @@
 #include <gnutls/gnutls.h>
 
 #include "message.h"
+#include "testlib.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -33,31 +34,6 @@ struct result {
 	char			*out;
 	size_t			 out_len;
 };
-
-static int
-tmp_fd(void)
-{
-	char	path[] = "/tmp/test_message.XXXXXX";
-	int	fd;
-
-	fd = mkstemp(path);
-	assert_true(fd != -1);
-	unlink(path);
-	return fd;
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		assert_true(w > 0);
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 static void
 slurp(int fd, struct result *r)

@@ -29,6 +29,7 @@
 #include "build.h"
 #include "queue.h"
 #include "sysuser.h"
+#include "testlib.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -118,19 +119,6 @@ put_file(struct fx *x, const char *sub, const char *id, const char *ext,
 	assert_non_null(fp = fopen(path, "w"));
 	fputs(text, fp);
 	assert_int_equal(fclose(fp), 0);
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		assert_true(w > 0);
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 static void

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "smtpd.h"
+#include "testlib.h"
 
 /* After our headers: cmocka defines a fail() macro. */
 #include <cmocka.h>
@@ -127,31 +128,6 @@ rec_free(struct rec *r)
 		free(r->notify[k]);
 	}
 	memset(r, 0, sizeof(*r));
-}
-
-static int
-tmp_fd(void)
-{
-	char	path[] = "/tmp/test_smtpd.XXXXXX";
-	int	fd;
-
-	fd = mkstemp(path);
-	assert_true(fd != -1);
-	unlink(path);
-	return fd;
-}
-
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		assert_true(w > 0);
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 static void
