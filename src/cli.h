@@ -36,6 +36,7 @@ struct invocation {
 	const char	*dsn_envid;	/* -V */
 	int		 queue_force;	/* -qf, -q!: due or not */
 	const char	*queue_id;	/* --queue-remove, --queue-retry */
+	const char	*syslog_tag;	/* -L, when a simple word; else NULL */
 	struct addrlist	 rcpts;		/* the arguments, as address lists */
 	char		*from_store;	/* private: what from points to */
 };
@@ -60,7 +61,9 @@ struct invocation {
  * option, a missing option argument, a bad address or -N/-R/-V value, a
  * recipient argument that names no address. FAIL_OS on memory.
  * Options sendmail callers pass that postie does not act on (-oem, -odi,
- * -B8BITMIME, -O opt=v, -L tag, -m, -n, ...) are accepted and ignored.
+ * -B8BITMIME, -O opt=v, -m, -n, ...) are accepted and ignored; -L tag
+ * sets syslog_tag when it is a simple word (letters, digits, "-", "_",
+ * ".", at most 32) and is ignored otherwise.
  */
 int	cli_parse(struct invocation *inv, int argc, char *argv[],
 	    struct failure *f);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ static int	not_the_system_user(void);
 static void	pickup_if_system(const struct invocation *inv);
 static int	runs_system_queue(const struct invocation *inv);
 static void	list_maildrop_if_system(const struct invocation *inv);
+static void	syslog_default(void);
 
 /*
  * Who does the work, decided before any configuration is read. Root
@@ -330,6 +332,21 @@ pickup_if_system(const struct invocation *inv)
 		    n == 1 ? "" : "s");
 }
 
+/*
+ * The delivery log goes to syslog (LOG_MAIL) by default for root and the
+ * postie user (the system queue, its pickup): nobody reads their
+ * terminal, and cron's mail must leave a trace. Other users' accounts
+ * say syslog on themselves (msmtp's default is off).
+ */
+static void
+syslog_default(void)
+{
+	struct sysuser	u;
+
+	if (geteuid() == 0 || (sysuser_lookup(&u) && geteuid() == u.uid))
+		log_syslog_default(LOG_MAIL);
+}
+
 static void
 print_version(void)
 {
@@ -391,6 +408,8 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_verbose(inv.verbose);
+	if (inv.syslog_tag != NULL)
+		log_set_ident(inv.syslog_tag);
 	/*
 	 * A file size limit must show as EFBIG, which the queue reports
 	 * as a full queue, rather than kill us halfway.
@@ -398,8 +417,10 @@ main(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);
 	if (needs_route(inv.mode) && choose_route(&inv, &maildrop, &f) == -1)
 		rc = exitcode_report(&f, NULL);
-	else
+	else {
+		syslog_default();
 		rc = run_mode(&inv, maildrop);
+	}
 	cli_free(&inv);
 	return rc;
 }
