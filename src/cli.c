@@ -128,6 +128,7 @@ static const struct {
 	int		 takes_id;
 } cli_long_options[] = {
 	{ "--help", CLI_HELP, 0 },
+	{ "--import", CLI_IMPORT, 1 },
 	{ "--queue-remove", CLI_QUEUE_REMOVE, 1 },
 	{ "--queue-retry", CLI_QUEUE_RETRY, 1 },
 	{ "--serverinfo", CLI_SERVERINFO, 0 },
@@ -152,6 +153,7 @@ static const char cli_usage_text[] =
 "              [recipient ...]\n"
 "       postie --serverinfo [-a account] [-C file]\n"
 "       postie --queue-remove id | --queue-retry id\n"
+"       postie --import [ssmtp:|nullmailer:|dma:]file\n"
 "       postie --help | --version\n"
 "       mailq\n"
 "       newaliases\n";
@@ -223,7 +225,7 @@ static int
 parse_long(struct invocation *inv, int argc, char *argv[], int *ip,
     struct failure *f)
 {
-	const char	*word = argv[*ip], *eq;
+	const char	*word = argv[*ip], *eq, **value;
 	size_t		 i, len;
 
 	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
@@ -239,13 +241,15 @@ parse_long(struct invocation *inv, int argc, char *argv[], int *ip,
 				    "no value", (int)len, word);
 			return 0;
 		}
+		value = inv->mode == CLI_IMPORT ? &inv->import_file :
+		    &inv->queue_id;
 		if (eq != NULL)
-			inv->queue_id = eq + 1;
+			*value = eq + 1;
 		else if (*ip + 1 < argc)
-			inv->queue_id = argv[++*ip];
+			*value = argv[++*ip];
 		else
-			return fail(f, FAIL_USAGE, "option %s needs a queue "
-			    "id", word);
+			return fail(f, FAIL_USAGE, "option %s needs %s", word,
+			    inv->mode == CLI_IMPORT ? "a file" : "a queue id");
 		return 0;
 	}
 	return fail(f, FAIL_USAGE, "unknown option %.*s", (int)len, word);

@@ -3,6 +3,7 @@
  * the configuration, runs the mode (a submission, -bs, the queue modes)
  * and maps the outcome to the exit status and the one error line.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "build.h"
 #include "cli.h"
 #include "config.h"
 #include "exitcode.h"
+#include "import.h"
 #include "localname.h"
 #include "log.h"
 #include "maildrop.h"
@@ -48,6 +51,7 @@ static void	pickup_if_system(const struct invocation *inv);
 static int	runs_system_queue(const struct invocation *inv);
 static void	list_maildrop_if_system(const struct invocation *inv);
 static void	syslog_default(void);
+static int	run_import(const struct invocation *inv);
 
 /*
  * Who does the work, decided before any configuration is read. Root
@@ -270,6 +274,32 @@ run_serverinfo(const struct invocation *inv)
 	return rc;
 }
 
+/* --import: another tool's set-up, printed as a postie configuration. */
+static int
+run_import(const struct invocation *inv)
+{
+	struct import_result	r;
+	struct failure		f;
+	struct buf		out = BUF_INIT;
+	int			rc = EX_OK;
+
+	failure_clear(&f);
+	if (import_load(inv->import_file, &r, &f) == -1)
+		rc = exitcode_report(&f, NULL);
+	else if (import_render(&r, inv->import_file, &out) == -1) {
+		fail(&f, FAIL_OS, "out of memory");
+		rc = exitcode_report(&f, NULL);
+	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	    fflush(stdout) == EOF) {
+		fail(&f, FAIL_IO, "cannot write the configuration: %s",
+		    strerror(errno));
+		rc = exitcode_report(&f, NULL);
+	}
+	buf_free(&out, 1);
+	import_free(&r);
+	return rc;
+}
+
 /* A user of the maildrop has no queue to run: the machine's runs itself. */
 static int
 not_the_system_user(void)
@@ -288,7 +318,7 @@ static int
 needs_route(enum cli_mode mode)
 {
 	return mode != CLI_HELP && mode != CLI_NEWALIASES &&
-	    mode != CLI_VERSION;
+	    mode != CLI_VERSION && mode != CLI_IMPORT;
 }
 
 /* The postie user with the machine's file, and a maildrop to look at. */
@@ -376,6 +406,8 @@ run_mode(const struct invocation *inv, int maildrop)
 		return run_smtp_server(inv, maildrop);
 	case CLI_SERVERINFO:
 		return run_serverinfo(inv);
+	case CLI_IMPORT:
+		return run_import(inv);
 	case CLI_LIST_QUEUE:
 		/* The machine's queue, as far as it holds this user's mail. */
 		if (maildrop)
