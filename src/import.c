@@ -100,13 +100,15 @@ static int	known(const char *const *keys, size_t n, const char *k,
 		    int icase);
 static int	first_word(const struct import_text *t, char *out,
 		    size_t size);
+static int	nullmailer_like(const struct import_text *t);
 
 static int	ssmtp_parse(const struct import_input *in,
 		    struct import_result *r, struct failure *f);
 static int	ssmtp_line(struct import_result *r, struct import_account *a,
 		    struct server *s, const struct kv *kv);
 static int	ssmtp_revaliases(const struct import_input *in,
-		    struct import_result *r, struct failure *f);
+		    struct import_result *r, const struct server *file_hub,
+		    struct failure *f);
 static int	nullmailer_parse(const struct import_input *in,
 		    struct import_result *r, struct failure *f);
 static int	nullmailer_remote(struct import_result *r, char *line,
@@ -190,9 +192,29 @@ detect(const struct import_input *in)
 	}
 	if (known(dma_keys, POSTIE_NELEM(dma_keys), w, 0))
 		return IMPORT_DMA;
-	if (is_domain(w) || strcmp(w, "localhost") == 0)
+	if (is_domain(w) && nullmailer_like(&in->main))
 		return IMPORT_NULLMAILER;
 	return IMPORT_DETECT;
+}
+
+/* A remotes line: a host, then nothing, its protocol or an option. */
+static int
+nullmailer_like(const struct import_text *t)
+{
+	char	line[LINE_MAX_LEN], *s;
+	size_t	pos = 0, n;
+
+	while (next_line(t, &pos, line, sizeof(line)) == 1) {
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		s = trim(s + strcspn(s, " \t"));
+		n = strcspn(s, " \t");
+		return n == 0 || strncmp(s, "--", 2) == 0 ||
+		    (n == 4 && (strncasecmp(s, "smtp", 4) == 0 ||
+		    strncasecmp(s, "qmqp", 4) == 0));
+	}
+	return 0;
 }
 
 /* The first word of the first line that is not blank or a comment. */
@@ -536,7 +558,7 @@ ssmtp_parse(const struct import_input *in, struct import_result *r,
 	if (s.port == 0)
 		s.port = s.tls && !s.starttls ? 465 : 25;
 	if (server_apply(a, &s, "ssmtp") == -1 ||
-	    ssmtp_revaliases(in, r, f) == -1)
+	    ssmtp_revaliases(in, r, &s, f) == -1)
 		return f->kind != FAIL_NONE ? -1 :
 		    fail(f, FAIL_OS, "out of memory");
 	return 0;
@@ -621,7 +643,7 @@ ssmtp_line(struct import_result *r, struct import_account *a,
  */
 static int
 ssmtp_revaliases(const struct import_input *in, struct import_result *r,
-    struct failure *f)
+    const struct server *file_hub, struct failure *f)
 {
 	const struct import_text	*t = &in->side[SIDE_REVALIASES];
 	struct import_account		*a;
@@ -656,11 +678,11 @@ ssmtp_revaliases(const struct import_input *in, struct import_result *r,
 		if (hub != NULL && split_hostport(hub, &s) == 0 &&
 		    ok_word(s.host)) {
 			/* Its own server, with the file's TLS choice. */
-			s.tls = r->acct[0].tls && !loopback(r->acct[0].host);
-			s.starttls = r->acct[0].starttls;
+			s.tls = file_hub->tls;
+			s.starttls = file_hub->starttls;
 			if (s.port == 0)
 				s.port = s.tls && !s.starttls ? 465 : 25;
-			s.checked = r->acct[0].trust_file != NULL;
+			s.checked = file_hub->checked;
 			if (server_apply(a, &s, "ssmtp") == -1)
 				return -1;
 		}

@@ -325,6 +325,30 @@ test_ignored(void **state)
 	cli_free(&r.inv);
 }
 
+/* --import FILE, --import=FILE; the file, not a queue id. */
+static void
+test_import(void **state)
+{
+	static const char *const sep[] = { "postie", "--import",
+	    "/etc/ssmtp/ssmtp.conf", NULL };
+	static const char *const eq[] = { "postie", "--import=dma:/x/dma.conf",
+	    NULL };
+	static const char *const none[] = { "postie", "--import", NULL };
+	struct run	r;
+
+	(void)state;
+	parse_ok(&r, sep);
+	assert_int_equal(r.inv.mode, CLI_IMPORT);
+	assert_string_equal(r.inv.import_file, "/etc/ssmtp/ssmtp.conf");
+	assert_null(r.inv.queue_id);
+	cli_free(&r.inv);
+	parse_ok(&r, eq);
+	assert_string_equal(r.inv.import_file, "dma:/x/dma.conf");
+	cli_free(&r.inv);
+	parse_bad(&r, none, "option --import needs a file");
+	cli_free(&r.inv);
+}
+
 /* -L tags that are not one simple word are ignored, not refused. */
 static void
 test_syslog_tag(void **state)
@@ -492,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_attached_and_separate),
 		cmocka_unit_test(test_ignored),
 		cmocka_unit_test(test_syslog_tag),
+		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_null_sender),
 		cmocka_unit_test(test_from_forms),
 		cmocka_unit_test(test_recipient_lists),
