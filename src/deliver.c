@@ -185,13 +185,13 @@ open_session(const struct account *a, struct deliver_session *d,
 		return -1;
 	if (smtp_open(d->conn, &params, &d->smtp, f) == -1)
 		return -1;
-	if (conn_is_tls(d->conn))
+	if (conn_is_tls(d->conn)) {
 		log_note_session(a->name, a->host, a->port,
 		    tls_protocol(conn_tls(d->conn)));
-	if (conn_is_tls(d->conn))
 		log_info("TLS: %s; certificate verified for %s",
 		    tls_describe(conn_tls(d->conn)),
 		    tls_peer_name(conn_tls(d->conn)));
+	}
 	return 0;
 }
 

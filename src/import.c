@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -29,6 +30,26 @@
 struct kv {
 	char	key[64];
 	char	value[VALUE_MAX];
+};
+
+/*
+ * What a key of ssmtp.conf or dma.conf does: a handler with the parse's
+ * state, and for the generic ones the account field it sets (with the
+ * check its value must pass) or the note it leaves.
+ */
+struct rule;
+struct parse {
+	struct import_result	*r;
+	struct import_account	*a;
+	struct server		*s;
+	const struct rule	*rule;
+};
+struct rule {
+	const char	*key;
+	int		(*apply)(struct parse *, const char *);
+	size_t		 field;		/* rule_field: offsetof() in the account */
+	int		(*ok)(const char *);
+	const char	*text;		/* rule_note: the note after the key */
 };
 
 /* What the three formats say about the server, before the account. */
@@ -59,21 +80,6 @@ static const struct {
 	{ IMPORT_DMA, "dma" },
 };
 
-/* The ssmtp.conf keys (case does not matter there). */
-static const char *const ssmtp_keys[] = {
-	"root", "mailhub", "rewritedomain", "hostname", "fromlineoverride",
-	"usetls", "usestarttls", "tlscert", "tlskey", "tls_ca_file",
-	"tls_ca_dir", "authuser", "authpass", "authmethod", "debug",
-};
-
-/* The dma.conf keywords. */
-static const char *const dma_keys[] = {
-	"SMARTHOST", "PORT", "ALIASES", "SPOOLDIR", "AUTHPATH", "CERTFILE",
-	"SECURETRANSFER", "STARTTLS", "OPPORTUNISTIC_TLS", "INSECURE",
-	"FINGERPRINT", "DEFER", "FULLBOUNCE", "MAILNAME", "MASQUERADE",
-	"NULLCLIENT", "VERIFYCERT",
-};
-
 static int	next_line(const struct import_text *t, size_t *pos, char *line,
 		    size_t size);
 static char	*trim(char *s);
@@ -96,7 +102,7 @@ static int	server_apply(struct import_account *a,
 static int	loopback(const char *host);
 static int	yes(const char *v);
 static enum import_format detect(const struct import_input *in);
-static int	known(const char *const *keys, size_t n, const char *k,
+static int	known(const struct rule *rules, size_t n, const char *k,
 		    int icase);
 static int	first_word(const struct import_text *t, char *out,
 		    size_t size);
@@ -104,8 +110,20 @@ static int	nullmailer_like(const struct import_text *t);
 
 static int	ssmtp_parse(const struct import_input *in,
 		    struct import_result *r, struct failure *f);
-static int	ssmtp_line(struct import_result *r, struct import_account *a,
-		    struct server *s, const struct kv *kv);
+static int	rule_apply(const struct rule *rules, size_t n, int icase,
+		    struct parse *p, const struct kv *kv);
+static int	rule_field(struct parse *p, const char *v);
+static int	rule_note(struct parse *p, const char *v);
+static int	rule_file_note(struct parse *p, const char *v);
+static int	ssmtp_mailhub(struct parse *p, const char *v);
+static int	ssmtp_usetls(struct parse *p, const char *v);
+static int	ssmtp_usestarttls(struct parse *p, const char *v);
+static int	rule_ca_file(struct parse *p, const char *v);
+static int	rule_cert_file(struct parse *p, const char *v);
+static int	ssmtp_authmethod(struct parse *p, const char *v);
+static int	ssmtp_rewritedomain(struct parse *p, const char *v);
+static int	ssmtp_root(struct parse *p, const char *v);
+static int	ssmtp_fromline(struct parse *p, const char *v);
 static int	ssmtp_revaliases(const struct import_input *in,
 		    struct import_result *r, const struct server *file_hub,
 		    struct failure *f);
@@ -119,8 +137,19 @@ static int	nullmailer_sides(const struct import_input *in,
 		    struct import_result *r);
 static int	dma_parse(const struct import_input *in,
 		    struct import_result *r, struct failure *f);
-static int	dma_line(struct import_result *r, struct import_account *a,
-		    struct server *s, const struct kv *kv);
+static int	dma_smarthost(struct parse *p, const char *v);
+static int	dma_port(struct parse *p, const char *v);
+static int	rule_tls(struct parse *p, const char *v);
+static int	dma_starttls(struct parse *p, const char *v);
+static int	rule_starttls(struct parse *p, const char *v);
+static int	nullmailer_port(struct parse *p, const char *v);
+static int	nullmailer_insecure(struct parse *p, const char *v);
+static int	nullmailer_auth_login(struct parse *p, const char *v);
+static int	dma_fingerprint_key(struct parse *p, const char *v);
+static int	dma_authpath(struct parse *p, const char *v);
+static int	dma_aliases(struct parse *p, const char *v);
+static int	dma_mailname(struct parse *p, const char *v);
+static int	dma_masquerade(struct parse *p, const char *v);
 static int	dma_auth(const struct import_input *in,
 		    struct import_account *a, const char *host);
 static int	dma_fingerprint(struct import_account *a, const char *hex);
@@ -132,6 +161,75 @@ static void	account_free(struct import_account *a);
 
 static int	render_value(struct buf *out, const char *key, const char *v);
 static int	render_account(struct buf *out, const struct import_account *a);
+
+#define FIELD(f)	offsetof(struct import_account, f)
+
+/* ssmtp.conf's keys, matched in any case as ssmtp does. */
+static const struct rule ssmtp_rules[] = {
+	{ "AuthMethod", ssmtp_authmethod, 0, NULL, NULL },
+	{ "AuthPass", rule_field, FIELD(password), ok_secret, NULL },
+	{ "AuthUser", rule_field, FIELD(user), ok_secret, NULL },
+	{ "Debug", rule_file_note, 0, NULL, ": postie -v shows the dialogue" },
+	{ "FromLineOverride", ssmtp_fromline, 0, NULL, NULL },
+	{ "hostname", rule_field, FIELD(domain), is_domain, NULL },
+	{ "mailhub", ssmtp_mailhub, 0, NULL, NULL },
+	{ "RewriteDomain", ssmtp_rewritedomain, 0, NULL, NULL },
+	{ "root", ssmtp_root, 0, NULL, NULL },
+	{ "TLS_CA_Dir", rule_note, 0, NULL, ": postie takes a "
+	    "file of CAs (tls_trust_file), not a directory; the system's are "
+	    "used" },
+	{ "TLS_CA_File", rule_ca_file, FIELD(trust_file), ok_path, NULL },
+	{ "TLSCert", rule_cert_file, 0, NULL, NULL },
+	{ "TLSKey", rule_field, FIELD(key_file), ok_path, NULL },
+	{ "UseSTARTTLS", ssmtp_usestarttls, 0, NULL, NULL },
+	{ "UseTLS", ssmtp_usetls, 0, NULL, NULL },
+};
+
+/* dma.conf's keywords, in upper case as dma has them. */
+static const struct rule dma_rules[] = {
+	{ "ALIASES", dma_aliases, FIELD(aliases), ok_path, NULL },
+	{ "AUTHPATH", dma_authpath, 0, NULL, NULL },
+	{ "CERTFILE", rule_cert_file, 0, NULL, NULL },
+	{ "DEFER", rule_file_note, 0, NULL, ": postie's queue is its "
+	    "own: nothing to carry over" },
+	{ "FINGERPRINT", dma_fingerprint_key, 0, NULL, NULL },
+	{ "FULLBOUNCE", rule_file_note, 0, NULL, ": postie's report "
+	    "(queue_bounce) has the headers: nothing to carry over" },
+	{ "INSECURE", rule_note, 0, NULL, " (log in without TLS): "
+	    "refused; postie sends a password only over TLS" },
+	{ "MAILNAME", dma_mailname, 0, NULL, NULL },
+	{ "MASQUERADE", dma_masquerade, 0, NULL, NULL },
+	{ "NULLCLIENT", rule_file_note, 0, NULL, ": postie always "
+	    "sends through the account's server: nothing to carry over" },
+	{ "OPPORTUNISTIC_TLS", rule_note, 0, NULL, ": postie never "
+	    "falls back to plaintext: TLS is required" },
+	{ "PORT", dma_port, 0, NULL, NULL },
+	{ "SECURETRANSFER", rule_tls, 0, NULL, NULL },
+	{ "SMARTHOST", dma_smarthost, 0, NULL, NULL },
+	{ "SPOOLDIR", rule_file_note, 0, NULL, ": postie's queue and "
+	    "checks are its own: nothing to carry over" },
+	{ "STARTTLS", dma_starttls, 0, NULL, NULL },
+	{ "VERIFYCERT", rule_file_note, 0, NULL, ": postie always "
+	    "checks the certificate: nothing to carry over" },
+};
+
+/* A nullmailer remote's options, without their "--". */
+static const struct rule nullmailer_rules[] = {
+	{ "auth-login", nullmailer_auth_login, 0, NULL, NULL },
+	{ "insecure", nullmailer_insecure, 0, NULL, NULL },
+	{ "pass", rule_field, FIELD(password), ok_secret, NULL },
+	{ "port", nullmailer_port, 0, NULL, NULL },
+	{ "source", rule_field, FIELD(source_ip), ok_word, NULL },
+	{ "ssl", rule_tls, 0, NULL, NULL },
+	{ "starttls", rule_starttls, 0, NULL, NULL },
+	{ "tls", rule_tls, 0, NULL, NULL },
+	{ "user", rule_field, FIELD(user), ok_secret, NULL },
+	{ "x509cafile", rule_ca_file, FIELD(trust_file), ok_path, NULL },
+	{ "x509certfile", rule_cert_file, 0, NULL, NULL },
+	{ "x509crlfile", rule_field, FIELD(crl_file), ok_path, NULL },
+	{ "x509fmtder", rule_note, 0, NULL, ": postie reads PEM files; "
+	    "convert them (certtool --inder --infile F)" },
+};
 
 const char *
 import_format_name(enum import_format format)
@@ -187,10 +285,10 @@ detect(const struct import_input *in)
 		return IMPORT_DETECT;
 	if ((eq = strchr(w, '=')) != NULL) {
 		*eq = '\0';
-		return known(ssmtp_keys, POSTIE_NELEM(ssmtp_keys), trim(w), 1) ?
-		    IMPORT_SSMTP : IMPORT_DETECT;
+		return known(ssmtp_rules, POSTIE_NELEM(ssmtp_rules), trim(w),
+		    1) ? IMPORT_SSMTP : IMPORT_DETECT;
 	}
-	if (known(dma_keys, POSTIE_NELEM(dma_keys), w, 0))
+	if (known(dma_rules, POSTIE_NELEM(dma_rules), w, 0))
 		return IMPORT_DMA;
 	if (is_domain(w) && nullmailer_like(&in->main))
 		return IMPORT_NULLMAILER;
@@ -237,12 +335,13 @@ first_word(const struct import_text *t, char *out, size_t size)
 }
 
 static int
-known(const char *const *keys, size_t n, const char *k, int icase)
+known(const struct rule *rules, size_t n, const char *k, int icase)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if ((icase ? strcasecmp(keys[i], k) : strcmp(keys[i], k)) == 0)
+		if ((icase ? strcasecmp(rules[i].key, k) :
+		    strcmp(rules[i].key, k)) == 0)
 			return 1;
 	return 0;
 }
@@ -529,6 +628,7 @@ ssmtp_parse(const struct import_input *in, struct import_result *r,
 {
 	struct import_account	*a;
 	struct server		 s;
+	struct parse		 p;
 	struct kv		 kv;
 	char			 line[LINE_MAX_LEN], *l, *eq;
 	size_t			 pos = 0;
@@ -536,6 +636,9 @@ ssmtp_parse(const struct import_input *in, struct import_result *r,
 	memset(&s, 0, sizeof(s));
 	if ((a = account_add(r, "default", f)) == NULL)
 		return -1;
+	p.r = r;
+	p.a = a;
+	p.s = &s;
 	while (next_line(&in->main, &pos, line, sizeof(line)) == 1) {
 		l = trim(line);
 		if (*l == '\0' || *l == '#')
@@ -549,7 +652,8 @@ ssmtp_parse(const struct import_input *in, struct import_result *r,
 		*eq = '\0';
 		strlcpy(kv.key, trim(l), sizeof(kv.key));
 		strlcpy(kv.value, trim(eq + 1), sizeof(kv.value));
-		if (ssmtp_line(r, a, &s, &kv) == -1)
+		if (rule_apply(ssmtp_rules, POSTIE_NELEM(ssmtp_rules), 1, &p,
+		    &kv) == -1)
 			return fail(f, FAIL_OS, "out of memory");
 	}
 	if (!ok_word(s.host))
@@ -564,76 +668,134 @@ ssmtp_parse(const struct import_input *in, struct import_result *r,
 	return 0;
 }
 
-/* One "Key=value" of ssmtp.conf; -1 only when memory ran out. */
+/*
+ * Applies the rule for kv->key (any case with icase); a key of none
+ * leaves a note. -1 only when memory ran out.
+ */
 static int
-ssmtp_line(struct import_result *r, struct import_account *a,
-    struct server *s, const struct kv *kv)
+rule_apply(const struct rule *rules, size_t n, int icase, struct parse *p,
+    const struct kv *kv)
 {
-	const char	*k = kv->key, *v = kv->value;
-	char		 from[VALUE_MAX + 4];
+	size_t	i;
 
-	if (strcasecmp(k, "mailhub") == 0) {
-		if (split_hostport(v, s) == -1)
-			return note(&r->notes, "- mailhub: not HOST or "
-			    "HOST:PORT: left out");
+	for (i = 0; i < n; i++)
+		if ((icase ? strcasecmp(rules[i].key, kv->key) :
+		    strcmp(rules[i].key, kv->key)) == 0) {
+			p->rule = &rules[i];
+			return rules[i].apply(p, kv->value);
+		}
+	return note(&p->r->notes, "- %s: not a key postie knows in %s's file: "
+	    "left out", kv->key, import_format_name(p->r->format));
+}
+
+/* The account's string field the rule names, checked by its ok(). */
+static int
+rule_field(struct parse *p, const char *v)
+{
+	char	**field = (char **)(void *)((char *)p->a + p->rule->field);
+
+	return set(p->a, field, v, p->rule->key, p->rule->ok);
+}
+
+/* The rule's note, about the account. */
+static int
+rule_note(struct parse *p, const char *v)
+{
+	(void)v;
+	return note(&p->a->notes, "- %s%s", p->rule->key, p->rule->text);
+}
+
+/* The rule's note, about the whole file. */
+static int
+rule_file_note(struct parse *p, const char *v)
+{
+	(void)v;
+	return note(&p->r->notes, "- %s%s", p->rule->key, p->rule->text);
+}
+
+static int
+ssmtp_mailhub(struct parse *p, const char *v)
+{
+	if (split_hostport(v, p->s) == 0)
 		return 0;
-	}
-	if (strcasecmp(k, "usetls") == 0) {
-		s->tls |= yes(v);
+	return note(&p->r->notes, "- mailhub: not HOST or HOST:PORT: left out");
+}
+
+static int
+ssmtp_usetls(struct parse *p, const char *v)
+{
+	p->s->tls |= yes(v);
+	return 0;
+}
+
+static int
+ssmtp_usestarttls(struct parse *p, const char *v)
+{
+	if (yes(v))
+		p->s->tls = p->s->starttls = 1;
+	return 0;
+}
+
+static int
+rule_ca_file(struct parse *p, const char *v)
+{
+	p->s->checked = 1;
+	return rule_field(p, v);
+}
+
+/* A certificate file that holds its key too, unless a key file says
+ * otherwise (ssmtp's TLSKey). */
+static int
+rule_cert_file(struct parse *p, const char *v)
+{
+	if (set(p->a, &p->a->cert_file, v, p->rule->key, ok_path) == -1)
+		return -1;
+	if (p->a->key_file == NULL)
+		return set(p->a, &p->a->key_file, v, p->rule->key, ok_path);
+	return 0;
+}
+
+static int
+ssmtp_authmethod(struct parse *p, const char *v)
+{
+	if (strcasecmp(v, "cram-md5") == 0)
+		return set(p->a, &p->a->auth, "cram-md5", "AuthMethod",
+		    ok_word);
+	return note(&p->a->notes, "- AuthMethod: only cram-md5 is ssmtp's; "
+	    "postie picks the strongest the server offers");
+}
+
+/* The sender's domain: %U@DOMAIN, and bare names qualified with it. */
+static int
+ssmtp_rewritedomain(struct parse *p, const char *v)
+{
+	char	from[VALUE_MAX + 4];
+
+	if (!is_domain(v))
+		return note(&p->a->notes, "- RewriteDomain: not a domain "
+		    "name: left out");
+	snprintf(from, sizeof(from), "%%U@%s", v);
+	if (set(p->a, &p->a->rewrite_domain, v, "RewriteDomain",
+	    is_domain) == -1)
+		return -1;
+	return set(p->a, &p->a->from, from, "RewriteDomain", ok_secret);
+}
+
+static int
+ssmtp_root(struct parse *p, const char *v)
+{
+	return note(&p->r->notes, "- root=%s: postie sends mail for root "
+	    "where an aliases file says: write 'root: %s' and 'default: %s' "
+	    "in one and name it with 'aliases FILE'", v, v, v);
+}
+
+static int
+ssmtp_fromline(struct parse *p, const char *v)
+{
+	if (yes(v))
 		return 0;
-	}
-	if (strcasecmp(k, "usestarttls") == 0) {
-		if (yes(v))
-			s->tls = s->starttls = 1;
-		return 0;
-	}
-	if (strcasecmp(k, "authuser") == 0)
-		return set(a, &a->user, v, "AuthUser", ok_secret);
-	if (strcasecmp(k, "authpass") == 0)
-		return set(a, &a->password, v, "AuthPass", ok_secret);
-	if (strcasecmp(k, "authmethod") == 0)
-		return strcasecmp(v, "cram-md5") == 0 ?
-		    set(a, &a->auth, "cram-md5", "AuthMethod", ok_word) :
-		    note(&a->notes, "- AuthMethod: only cram-md5 is ssmtp's; "
-		    "postie picks the strongest the server offers");
-	if (strcasecmp(k, "tls_ca_file") == 0) {
-		s->checked = 1;
-		return set(a, &a->trust_file, v, "TLS_CA_File", ok_path);
-	}
-	if (strcasecmp(k, "tls_ca_dir") == 0)
-		return note(&a->notes, "- TLS_CA_Dir: postie takes a file of "
-		    "CAs (tls_trust_file), not a directory; the system's are "
-		    "used");
-	if (strcasecmp(k, "tlscert") == 0)
-		return set(a, &a->cert_file, v, "TLSCert", ok_path) == -1 ||
-		    (a->key_file == NULL &&
-		    set(a, &a->key_file, v, "TLSCert", ok_path) == -1) ? -1 : 0;
-	if (strcasecmp(k, "tlskey") == 0)
-		return set(a, &a->key_file, v, "TLSKey", ok_path);
-	if (strcasecmp(k, "hostname") == 0)
-		return set(a, &a->domain, v, "hostname", is_domain);
-	if (strcasecmp(k, "rewritedomain") == 0) {
-		snprintf(from, sizeof(from), "%%U@%s", v);
-		if (!is_domain(v))
-			return note(&a->notes, "- RewriteDomain: not a domain "
-			    "name: left out");
-		return set(a, &a->rewrite_domain, v, "RewriteDomain",
-		    is_domain) == -1 ? -1 :
-		    set(a, &a->from, from, "RewriteDomain", ok_secret);
-	}
-	if (strcasecmp(k, "root") == 0)
-		return note(&r->notes, "- root=%s: postie sends mail for root "
-		    "where an aliases file says: write 'root: %s' and "
-		    "'default: %s' in one and name it with 'aliases FILE'",
-		    v, v, v);
-	if (strcasecmp(k, "fromlineoverride") == 0)
-		return yes(v) ? 0 : note(&r->notes, "- FromLineOverride=NO: "
-		    "postie keeps the message's From header; "
-		    "'set_from_header on' would replace it");
-	if (strcasecmp(k, "debug") == 0)
-		return note(&r->notes, "- Debug: postie -v shows the dialogue");
-	return note(&r->notes, "- %s: not an ssmtp key postie knows: left out",
-	    k);
+	return note(&p->r->notes, "- FromLineOverride=NO: postie keeps the "
+	    "message's From header; 'set_from_header on' would replace it");
 }
 
 /*
@@ -762,58 +924,54 @@ static int
 nullmailer_option(struct import_account *a, struct server *s,
     const char *opt)
 {
-	char		 k[64];
-	const char	*v, *errstr;
-	size_t		 n;
+	struct parse	p;
+	struct kv	kv;
+	size_t		n;
 
 	while (*opt == '-')
 		opt++;
 	n = strcspn(opt, "=");
-	v = opt[n] == '=' ? opt + n + 1 : "";
-	if (n >= sizeof(k))
-		n = sizeof(k) - 1;
-	memcpy(k, opt, n);
-	k[n] = '\0';
-	if (strcmp(k, "port") == 0) {
-		s->port = (int)strtonum(v, 1, 65535, &errstr);
-		return errstr == NULL ? 0 :
-		    note(&a->notes, "- --port: not a port number: left out");
-	}
-	if (strcmp(k, "ssl") == 0 || strcmp(k, "tls") == 0) {
-		s->tls = 1;
-		return 0;
-	}
-	if (strcmp(k, "starttls") == 0) {
-		s->tls = s->starttls = 1;
-		return 0;
-	}
-	if (strcmp(k, "insecure") == 0) {
-		s->insecure = 1;
-		return 0;
-	}
-	if (strcmp(k, "user") == 0)
-		return set(a, &a->user, v, "--user", ok_secret);
-	if (strcmp(k, "pass") == 0)
-		return set(a, &a->password, v, "--pass", ok_secret);
-	if (strcmp(k, "auth-login") == 0)
-		return set(a, &a->auth, "login", "--auth-login", ok_word);
-	if (strcmp(k, "x509cafile") == 0) {
-		s->checked = 1;
-		return set(a, &a->trust_file, v, "--x509cafile", ok_path);
-	}
-	if (strcmp(k, "x509certfile") == 0)
-		return set(a, &a->cert_file, v, "--x509certfile", ok_path) ==
-		    -1 ? -1 : set(a, &a->key_file, v, "--x509certfile",
-		    ok_path);
-	if (strcmp(k, "x509crlfile") == 0)
-		return set(a, &a->crl_file, v, "--x509crlfile", ok_path);
-	if (strcmp(k, "source") == 0)
-		return set(a, &a->source_ip, v, "--source", ok_word);
-	if (strcmp(k, "x509fmtder") == 0)
-		return note(&a->notes, "- --x509fmtder: postie reads PEM "
-		    "files; convert them (certtool --inder --infile F)");
+	if (n >= sizeof(kv.key))
+		n = sizeof(kv.key) - 1;
+	memcpy(kv.key, opt, n);
+	kv.key[n] = '\0';
+	strlcpy(kv.value, opt[n] == '=' ? opt + n + 1 : "", sizeof(kv.value));
+	memset(&p, 0, sizeof(p));
+	p.a = a;
+	p.s = s;
+	for (n = 0; n < POSTIE_NELEM(nullmailer_rules); n++)
+		if (strcmp(nullmailer_rules[n].key, kv.key) == 0) {
+			p.rule = &nullmailer_rules[n];
+			return p.rule->apply(&p, kv.value);
+		}
 	return note(&a->notes, "- --%s: not a nullmailer option postie "
-	    "knows: left out", k);
+	    "knows: left out", kv.key);
+}
+
+static int
+nullmailer_port(struct parse *p, const char *v)
+{
+	const char	*errstr;
+
+	p->s->port = (int)strtonum(v, 1, 65535, &errstr);
+	if (errstr == NULL)
+		return 0;
+	return note(&p->a->notes, "- --port: not a port number: left out");
+}
+
+static int
+nullmailer_insecure(struct parse *p, const char *v)
+{
+	(void)v;
+	p->s->insecure = 1;
+	return 0;
+}
+
+static int
+nullmailer_auth_login(struct parse *p, const char *v)
+{
+	(void)v;
+	return set(p->a, &p->a->auth, "login", "--auth-login", ok_word);
 }
 
 /* The one-line files beside remotes; what each means for every account. */
@@ -868,6 +1026,7 @@ dma_parse(const struct import_input *in, struct import_result *r,
 {
 	struct import_account	*a;
 	struct server		 s;
+	struct parse		 p;
 	struct kv		 kv;
 	char			 line[LINE_MAX_LEN], *l;
 	size_t			 pos = 0, n;
@@ -875,6 +1034,9 @@ dma_parse(const struct import_input *in, struct import_result *r,
 	memset(&s, 0, sizeof(s));
 	if ((a = account_add(r, "default", f)) == NULL)
 		return -1;
+	p.r = r;
+	p.a = a;
+	p.s = &s;
 	while (next_line(&in->main, &pos, line, sizeof(line)) == 1) {
 		l = trim(line);
 		if (*l == '\0' || *l == '#')
@@ -886,7 +1048,8 @@ dma_parse(const struct import_input *in, struct import_result *r,
 		kv.key[n] = '\0';
 		strlcpy(kv.value, trim(l + strcspn(l, " \t")),
 		    sizeof(kv.value));
-		if (dma_line(r, a, &s, &kv) == -1)
+		if (rule_apply(dma_rules, POSTIE_NELEM(dma_rules), 0, &p,
+		    &kv) == -1)
 			return fail(f, FAIL_OS, "out of memory");
 	}
 	if (s.host[0] == '\0')
@@ -904,74 +1067,100 @@ dma_parse(const struct import_input *in, struct import_result *r,
 	return 0;
 }
 
-/* One "KEYWORD [value]" of dma.conf; -1 only when memory ran out. */
 static int
-dma_line(struct import_result *r, struct import_account *a,
-    struct server *s, const struct kv *kv)
+dma_smarthost(struct parse *p, const char *v)
 {
-	const char	*k = kv->key, *v = kv->value, *errstr;
-	char		 from[VALUE_MAX + 4];
+	if (strlcpy(p->s->host, v, sizeof(p->s->host)) < sizeof(p->s->host))
+		return 0;
+	p->s->host[0] = '\0';
+	return note(&p->r->notes, "- SMARTHOST: too long: left out");
+}
 
-	if (strcmp(k, "SMARTHOST") == 0)
-		return strlcpy(s->host, v, sizeof(s->host)) < sizeof(s->host) ?
-		    0 : note(&r->notes, "- SMARTHOST: too long: left out");
-	if (strcmp(k, "PORT") == 0) {
-		s->port = (int)strtonum(v, 1, 65535, &errstr);
-		return errstr == NULL ? 0 :
-		    note(&r->notes, "- PORT: not a port number: left out");
-	}
-	if (strcmp(k, "SECURETRANSFER") == 0) {
-		s->tls = 1;
+static int
+dma_port(struct parse *p, const char *v)
+{
+	const char	*errstr;
+
+	p->s->port = (int)strtonum(v, 1, 65535, &errstr);
+	if (errstr == NULL)
 		return 0;
-	}
-	if (strcmp(k, "STARTTLS") == 0) {
-		s->starttls = 1;
-		return 0;
-	}
-	if (strcmp(k, "OPPORTUNISTIC_TLS") == 0)
-		return note(&a->notes, "- OPPORTUNISTIC_TLS: postie never "
-		    "falls back to plaintext: TLS is required");
-	if (strcmp(k, "INSECURE") == 0)
-		return note(&a->notes, "- INSECURE (log in without TLS): "
-		    "refused; postie sends a password only over TLS");
-	if (strcmp(k, "FINGERPRINT") == 0) {
-		s->checked = 1;
-		return dma_fingerprint(a, v);
-	}
-	if (strcmp(k, "CERTFILE") == 0)
-		return set(a, &a->cert_file, v, "CERTFILE", ok_path) == -1 ?
-		    -1 : set(a, &a->key_file, v, "CERTFILE", ok_path);
-	if (strcmp(k, "AUTHPATH") == 0) {
-		if (!ok_path(v))
-			return note(&r->notes, "- AUTHPATH: not an absolute "
-			    "path: auth.conf beside dma.conf is read");
-		free(r->auth_path);
-		return (r->auth_path = strdup(v)) == NULL ? -1 : 0;
-	}
-	if (strcmp(k, "ALIASES") == 0)
-		return set(a, &a->aliases, v, "ALIASES", ok_path) == -1 ||
-		    note(&a->notes, "- ALIASES: postie reads msmtp's format "
-		    "(name: address, ...), which simple aliases files are") ==
-		    -1 ? -1 : 0;
-	if (strcmp(k, "MAILNAME") == 0)
-		return strcmp(v, "/etc/mailname") == 0 ?
-		    set(a, &a->domain, "%M", "MAILNAME", ok_secret) :
-		    set(a, &a->domain, v, "MAILNAME", is_domain);
-	if (strcmp(k, "MASQUERADE") == 0) {
-		if (is_address(v))
-			return set(a, &a->from, v, "MASQUERADE", is_address);
-		snprintf(from, sizeof(from), "%%U@%s", v);
-		return is_domain(v) ? set(a, &a->from, from, "MASQUERADE",
-		    ok_secret) : note(&a->notes, "- MASQUERADE: neither an "
-		    "address nor a domain: left out");
-	}
-	if (strcmp(k, "SPOOLDIR") == 0 || strcmp(k, "DEFER") == 0 ||
-	    strcmp(k, "FULLBOUNCE") == 0 || strcmp(k, "NULLCLIENT") == 0 ||
-	    strcmp(k, "VERIFYCERT") == 0)
-		return note(&r->notes, "- %s: postie's queue and checks are "
-		    "its own: nothing to carry over", k);
-	return note(&r->notes, "- %s: not a dma keyword postie knows: left "
-	    "out", k);
+	return note(&p->r->notes, "- PORT: not a port number: left out");
+}
+
+static int
+rule_tls(struct parse *p, const char *v)
+{
+	(void)v;
+	p->s->tls = 1;
+	return 0;
+}
+
+/* STARTTLS, and so TLS (nullmailer's --starttls). */
+static int
+rule_starttls(struct parse *p, const char *v)
+{
+	(void)v;
+	p->s->tls = p->s->starttls = 1;
+	return 0;
+}
+
+/* dma's STARTTLS says how SECURETRANSFER starts TLS, not whether. */
+static int
+dma_starttls(struct parse *p, const char *v)
+{
+	(void)v;
+	p->s->starttls = 1;
+	return 0;
+}
+
+static int
+dma_fingerprint_key(struct parse *p, const char *v)
+{
+	p->s->checked = 1;
+	return dma_fingerprint(p->a, v);
+}
+
+static int
+dma_authpath(struct parse *p, const char *v)
+{
+	if (!ok_path(v))
+		return note(&p->r->notes, "- AUTHPATH: not an absolute path: "
+		    "auth.conf beside dma.conf is read");
+	free(p->r->auth_path);
+	return (p->r->auth_path = strdup(v)) == NULL ? -1 : 0;
+}
+
+static int
+dma_aliases(struct parse *p, const char *v)
+{
+	if (rule_field(p, v) == -1)
+		return -1;
+	return note(&p->a->notes, "- ALIASES: postie reads msmtp's format "
+	    "(name: address, ...), which simple aliases files are");
+}
+
+/* A name, or the file that holds it: postie's %M reads /etc/mailname. */
+static int
+dma_mailname(struct parse *p, const char *v)
+{
+	if (strcmp(v, "/etc/mailname") == 0)
+		return set(p->a, &p->a->domain, "%M", "MAILNAME", ok_secret);
+	return set(p->a, &p->a->domain, v, "MAILNAME", is_domain);
+}
+
+/* user@host is the sender; host alone, %U@host. */
+static int
+dma_masquerade(struct parse *p, const char *v)
+{
+	char	from[VALUE_MAX + 4];
+
+	if (is_address(v))
+		return set(p->a, &p->a->from, v, "MASQUERADE", is_address);
+	if (!is_domain(v))
+		return note(&p->a->notes, "- MASQUERADE: neither an address "
+		    "nor a domain: left out");
+	snprintf(from, sizeof(from), "%%U@%s", v);
+	return set(p->a, &p->a->from, from, "MASQUERADE", ok_secret);
 }
 
 /* dma's FINGERPRINT: 64 hex digits of the certificate's SHA-256. */
