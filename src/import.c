@@ -315,7 +315,11 @@ nullmailer_like(const struct import_text *t)
 	return 0;
 }
 
-/* The first word of the first line that is not blank or a comment. */
+/*
+ * The first line that is not blank or a comment: up to its '=' when
+ * one word stands before it (ssmtp's "Key = value"), else its first
+ * word (nullmailer's "host smtp --port=N" has an '=' too).
+ */
 static int
 first_word(const struct import_text *t, char *out, size_t size)
 {
@@ -326,7 +330,9 @@ first_word(const struct import_text *t, char *out, size_t size)
 		s = trim(out);
 		if (*s == '\0' || *s == '#')
 			continue;
-		n = strcspn(s, " \t");
+		n = strcspn(s, " \t=");
+		if (s[n + strspn(s + n, " \t")] == '=')
+			n += strspn(s + n, " \t") + 1;
 		memmove(out, s, n);
 		out[n] = '\0';
 		return 0;
