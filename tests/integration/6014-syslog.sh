@@ -4,7 +4,7 @@
 # facility the account names (on: LOG_MAIL) and the priority of the
 # outcome; root's default is on (cron's mail leaves a trace), another
 # user's is off; sendmail's -L names the ident. A hostile server's reply
-# reaches the log escaped; the password never does.
+# (a refusal or a 250) reaches the log escaped; the password never does.
 #
 # postie runs in a mount namespace whose /dev holds a datagram socket
 # "log" (tests/lib/devlog.py records what arrives), so syslog(3) talks to
@@ -13,7 +13,7 @@
 need_postfix
 command -v unshare >/dev/null && unshare -m true 2>/dev/null ||
     skip_all "no mount namespace (unshare -m needs root and CAP_SYS_ADMIN)"
-plan 25
+plan 28
 
 mkdir -m 755 "$T/dev"
 python3 "$TEST_LIB/devlog.py" "$T/dev/log" "$T/syslog" 120 &
@@ -127,6 +127,23 @@ check "hostile 554: ESC, BEL and CR escaped (^[, \\a, \\r)" \
 check "hostile 554: no second result= word in the line" \
     sh -c "[ \$(grep -o ' result=' '$T/new' | wc -l) -eq 1 ]"
 check "hostile 554: no password" sh -c "! grep -q wonderland-secret '$T/new'"
+
+# A hostile 250 to the message: delivered, LOG_INFO, and the reply=
+# field escaped as the error was.
+fake_start - --implicit-tls <<'SCRIPT'
+reply . 250 2.0.0 ok\x1b[1m queued\rid=forged
+serve
+SCRIPT
+config_fake "$T/rc3" "$FAKE_PORT" implicit "queue off"
+n=$(lines_now)
+ns_run -- -C "$T/rc3" rcpt@example.test <"$T/msg"
+fake_wait
+check_rc "hostile 250: exit 0" 0
+new_lines "$n"
+check "hostile 250: LOG_INFO, delivered, the reply escaped" sh -c \
+    "grep -q '^<22>' '$T/new' && grep -qF 'result=delivered reply=250\\s2.0.0\\sok^[[1m\\squeued\\rid=forged' '$T/new'"
+check "hostile 250: no raw control character, no forged ' id=' word" sh -c \
+    "! grep -q '\\\\x[01][0-9a-f]' '$T/new' && [ \$(grep -o ' id=' '$T/new' | wc -l) -eq 0 ]"
 
 # Another user (nobody), no syslog key: off, as msmtp's default. The
 # user's own file, queue and CA copy, in a directory of its own ($T is
