@@ -1,20 +1,15 @@
 /*
  * attempt: one delivery attempt of one queued message (see attempt.h).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "attempt.h"
 #include "bounce.h"
 #include "compat.h"
-#include "localname.h"
 #include "log.h"
-
-#define ERROR_MAX	(512 + FAILURE_TEXT_MAX)
 
 /* One transaction: the pending recipients not yet tried this attempt. */
 struct batch {
@@ -43,6 +38,14 @@ static int	finish(struct attempt *t, struct queue_entry *e,
 		    struct failure *f);
 static void	first_reply(const struct envelope *e,
 		    enum rcpt_state st, char *buf, size_t len);
+static int	group_session(struct attempt_group *g);
+static void	group_attempt(struct attempt_group *g, struct attempt *t);
+static void	say_outcome(const char *id, const struct failure *f,
+		    time_t next, time_t now);
+static void	expire_deferred(struct attempt_group *g,
+		    const struct queue_envelope *env);
+static void	expire(struct attempt_group *g, struct queue_entry *e,
+		    const struct queue_envelope *env);
 
 int
 attempt_unreached(struct attempt *t, struct queue_entry *e,
@@ -59,7 +62,7 @@ attempt_unreached(struct attempt *t, struct queue_entry *e,
 		if (envelope_rcpt_state(&env->env, i) == RCPT_PENDING)
 			(void)settle(&env->env, i, &none, 0, f, &again);
 	attempt_log(t->account, queue_entry_id(e), env->env.from,
-	    &env->env.rcpts, env->env.size, t->context, f);
+	    &env->env.rcpts, env->env.size, f);
 	return finish(t, e, f);
 }
 
@@ -145,8 +148,7 @@ send_batch(struct attempt *t, struct queue_entry *e, unsigned char *tried,
 		batch_free(&b);
 		return rc;
 	}
-	if (*t->d == NULL && deliver_open(t->account, t->d, t->context,
-	    t->ctxlen, f) == -1) {
+	if (*t->d == NULL && deliver_open(t->account, t->d, f) == -1) {
 		*t->d = NULL;
 		/* Unreached: the failure is every recipient's. */
 		for (k = 0; k < b.rcpts.n; k++) {
@@ -249,12 +251,14 @@ log_outcomes(const struct attempt *t, const char *id,
 				first = envelope_rcpt_reply(e, i);
 		}
 		if (l.n > 0) {
-			failure_clear(&why);
-			if (order[k] != RCPT_DELIVERED)
+			why = *f;	/* where it was tried: f's context */
+			if (order[k] == RCPT_DELIVERED)
+				why.kind = FAIL_NONE;
+			else
 				fail(&why, outcome_kind(order[k], f), "%s",
 				    first != NULL ? first : f->text);
 			attempt_log(t->account, id, e->from, &l, e->size,
-			    t->context, &why);
+			    &why);
 		}
 		addrlist_free(&l);
 	}
@@ -316,10 +320,13 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 {
 	const struct queue_envelope	*env = queue_entry_envelope(e);
 	struct failure			 qf;
-	char				 error[ERROR_MAX], id[QUEUE_ID_MAX];
+	char				 error[FAILURE_LINE_MAX];
+	char				 id[QUEUE_ID_MAX];
 	char				 first[FAILURE_TEXT_MAX];
 	size_t				 d, p, n;
 
+	/* Even when nothing was left to send: the outcome is the account's. */
+	deliver_context(t->account, f);
 	strlcpy(id, queue_entry_id(e), sizeof(id));
 	d = envelope_rcpt_count(&env->env, RCPT_DELIVERED);
 	p = envelope_rcpt_count(&env->env, RCPT_PENDING);
@@ -333,8 +340,8 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 			fail(f, FAIL_TEMPFAIL, "%zu of %zu recipient%s deferred"
 			    "%s", p, n, n == 1 ? "" : "s", first);
 		}
-		snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
-		if (queue_defer(t->q, e, error, time(NULL), &t->next,
+		if (queue_defer(t->q, e, failure_line(f, error,
+		    sizeof(error)), time(NULL), &t->next,
 		    &qf) == -1)
 			log_warn("%s: cannot record the attempt: %s", id,
 			    qf.text);
@@ -354,19 +361,18 @@ finish(struct attempt *t, struct queue_entry *e, struct failure *f)
 		first_reply(&env->env, RCPT_FAILED, first, sizeof(first));
 		fail(f, FAIL_NOUSER, "every recipient was refused%s", first);
 	}
-	snprintf(error, sizeof(error), "%s: %s", t->context, f->text);
-	if (queue_fail(t->q, e, error, &qf) == -1)
+	if (queue_fail(t->q, e, failure_line(f, error, sizeof(error)),
+	    &qf) == -1)
 		log_warn("%s: cannot move it to failed/: %s", id, qf.text);
 	return -1;
 }
 
 void
 attempt_log(const struct account *a, const char *id, const char *from,
-    const struct addrlist *rcpts, off_t size, const char *context,
-    const struct failure *f)
+    const struct addrlist *rcpts, off_t size, const struct failure *f)
 {
 	struct log_delivery	d;
-	char			error[ERROR_MAX];
+	char			error[FAILURE_LINE_MAX];
 	int			ok = f == NULL || f->kind == FAIL_NONE;
 
 	memset(&d, 0, sizeof(d));
@@ -383,60 +389,28 @@ attempt_log(const struct account *a, const char *id, const char *from,
 	d.syslog = a->syslog;
 	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
 	    "deferred" : "failed";
-	if (!ok) {
-		snprintf(error, sizeof(error), "%s: %s", context, f->text);
-		d.error = error;
-	}
+	if (!ok)
+		d.error = failure_line(f, error, sizeof(error));
 	log_delivery(a->logfile, &d);
-}
-
-/* The report's own envelope: from the null sender to the sender. */
-static int
-report_envelope(const struct queue_envelope *env, struct queue_envelope *r,
-    struct failure *f)
-{
-	memset(r, 0, sizeof(*r));
-	if ((env->config != NULL && (r->config = strdup(env->config)) ==
-	    NULL) || (r->account = strdup(env->account)) == NULL ||
-	    (r->env.from = strdup("")) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	return addrlist_add(&r->env.rcpts, env->env.from, f);
 }
 
 void
 attempt_report(struct attempt *t, const struct queue_envelope *env,
     int msg_fd, const char *reason, int expired)
 {
-	struct bounce_params	 bp;
-	struct queue_envelope	 renv;
+	struct bounce_report	 r;
 	struct queue_entry	*b = NULL;
 	struct attempt		 sub;
 	struct failure		 f;
-	char			 host[256], from[512], id[QUEUE_ID_MAX];
+	char			 id[QUEUE_ID_MAX], line[FAILURE_LINE_MAX];
 
 	if (!t->account->queue_bounce || !bounce_wanted(env))
 		return;
 	failure_clear(&f);
-	memset(&renv, 0, sizeof(renv));
-	if (localname_host(host, sizeof(host)) == -1)
-		strlcpy(host, "localhost", sizeof(host));
-	snprintf(from, sizeof(from), "MAILER-DAEMON@%s",
-	    t->account->domain != NULL ? t->account->domain : host);
-	memset(&bp, 0, sizeof(bp));
-	bp.env = env;
-	bp.msg_fd = msg_fd;
-	bp.reason = reason;
-	bp.reporting_mta = host;
-	bp.from_addr = from;
-	bp.now = time(NULL);
-	bp.expired = expired;
-	if (lseek(msg_fd, 0, SEEK_SET) == -1)
-		fail(&f, FAIL_IO, "cannot rewind the message: %s",
-		    strerror(errno));
-	else if (report_envelope(env, &renv, &f) == 0 &&
-	    queue_create(t->q, &b, &f) == 0 &&
-	    bounce_write(&bp, queue_entry_fd(b), &f) == 0 &&
-	    queue_commit(t->q, b, &renv, &f) == 0) {
+	if (bounce_prepare(env, msg_fd, t->account->domain, reason, expired,
+	    &r, &f) == 0 && queue_create(t->q, &b, &f) == 0 &&
+	    bounce_write(&r.params, queue_entry_fd(b), &f) == 0 &&
+	    queue_commit(t->q, b, &r.env, &f) == 0) {
 		strlcpy(id, queue_entry_id(b), sizeof(id));
 		log_info("%s: notification to <%s> queued as %s", env->id,
 		    env->env.from, id);
@@ -444,9 +418,11 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 		sub.submission = 1;
 		if (attempt_run(&sub, b, &f) == -1 &&
 		    fail_is_temporary(f.kind))
-			log_info("%s: %s: %s", id, t->context, f.text);
+			log_info("%s: %s", id, failure_line(&f, line,
+			    sizeof(line)));
 		else if (f.kind != FAIL_NONE)
-			log_warn("%s: %s: %s", id, t->context, f.text);
+			log_warn("%s: %s", id, failure_line(&f, line,
+			    sizeof(line)));
 		failure_clear(&f);
 		b = NULL;
 	}
@@ -456,5 +432,169 @@ attempt_report(struct attempt *t, const struct queue_envelope *env,
 		queue_abort(t->q, b);
 	} else if (f.kind == FAIL_OS || f.kind == FAIL_IO)
 		log_warn("%s: no notification: %s", env->id, f.text);
-	queue_envelope_free(&renv);
+	bounce_report_free(&r);
+}
+
+/* The group's session, opened once: a failure to open is every message's. */
+static int
+group_session(struct attempt_group *g)
+{
+	if (g->d != NULL)
+		return 0;
+	if (g->open_failed)
+		return -1;
+	failure_clear(&g->open_failure);
+	if (deliver_open(g->account, &g->d, &g->open_failure) == 0)
+		return 0;
+	g->d = NULL;
+	g->open_failed = 1;
+	return -1;
+}
+
+static void
+say_outcome(const char *id, const struct failure *f, time_t next, time_t now)
+{
+	char	line[FAILURE_LINE_MAX];
+	long	minutes;
+
+	/*
+	 * A deferral is the queue working as it should: shown with -v only,
+	 * or a cron job running -q would mail about every retry.
+	 */
+	if (fail_is_temporary(f->kind)) {
+		minutes = (long)((next - now + 59) / 60);
+		log_info("%s: %s; next attempt in %ld min", id,
+		    failure_line(f, line, sizeof(line)),
+		    minutes > 0 ? minutes : 1);
+	} else
+		log_warn("%s: %s; moved to failed/", id,
+		    failure_line(f, line, sizeof(line)));
+}
+
+static void
+group_attempt(struct attempt_group *g, struct attempt *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->q = g->q;
+	t->account = g->account;
+	t->d = &g->d;
+}
+
+void
+attempt_due(struct attempt_group *g, const struct queue_envelope *env)
+{
+	struct queue_entry		*e;
+	struct attempt			 t;
+	struct failure			 f;
+	time_t				 next = 0;
+	int				 expired, r;
+
+	if (!g->force && env->next_attempt > g->now &&
+	    env->created + g->account->queue_lifetime > g->now)
+		return;
+	failure_clear(&f);
+	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
+		if (r == -1)
+			log_warn("%s: %s", env->id, f.text);
+		return;
+	}
+	expired = queue_entry_envelope(e)->created +
+	    g->account->queue_lifetime <= g->now;
+	group_attempt(g, &t);
+	if ((group_session(g) == -1 ?
+	    attempt_unreached(&t, e, &g->open_failure, &f) :
+	    attempt_run(&t, e, &f)) == 0) {
+		log_info("%s: delivered", env->id);
+		return;
+	}
+	next = t.next;
+	/*
+	 * As Postfix does: an old message gets one more attempt, and
+	 * expires only when that one fails too. Mail late is better than
+	 * mail bounced while the server was there to take it.
+	 */
+	if (expired && fail_is_temporary(f.kind)) {
+		expire_deferred(g, env);
+		return;
+	}
+	say_outcome(env->id, &f, next, g->now);
+}
+
+/* Deferred just now: taken again to move it to failed/. */
+static void
+expire_deferred(struct attempt_group *g, const struct queue_envelope *env)
+{
+	struct queue_entry	*e;
+	struct failure		 f;
+	int			 r;
+
+	failure_clear(&f);
+	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
+		if (r == -1)
+			log_warn("%s: %s", env->id, f.text);
+		return;
+	}
+	expire(g, e, env);
+}
+
+/*
+ * Too old to try again: failed/, and the sender told why. env is the
+ * listed copy, which outlives the entry.
+ */
+static void
+expire(struct attempt_group *g, struct queue_entry *e,
+    const struct queue_envelope *env)
+{
+	const struct queue_envelope	*taken = queue_entry_envelope(e);
+	struct attempt			 t;
+	struct failure			 f;
+	char				 reason[FAILURE_TEXT_MAX + 128];
+	const char			*last;
+	long				 days;
+
+	failure_clear(&f);
+	last = taken->last_error != NULL ? taken->last_error : "none";
+	days = (long)(g->account->queue_lifetime / 86400);
+	if (days > 0)
+		snprintf(reason, sizeof(reason), "expired after %ld day%s in "
+		    "the queue; last error: %s", days, days == 1 ? "" : "s",
+		    last);
+	else
+		snprintf(reason, sizeof(reason), "expired after %ld seconds "
+		    "in the queue; last error: %s",
+		    (long)g->account->queue_lifetime, last);
+	/* Before the move: the report reads the message from the entry. */
+	group_attempt(g, &t);
+	attempt_report(&t, taken, queue_entry_fd(e), reason, 1);
+	if (queue_fail(g->q, e, reason, &f) == -1) {
+		log_warn("%s: cannot move it to failed/: %s", env->id, f.text);
+		return;
+	}
+	log_warn("%s: %s; moved to failed/", env->id, reason);
+}
+
+void
+attempt_flush(struct attempt_group *g, const char *config)
+{
+	struct queue_envelope	*envs = NULL;
+	struct failure		 f;
+	size_t			 i, n = 0;
+
+	failure_clear(&f);
+	if (config == NULL || queue_list(g->q, 0, &envs, &n, &f) == -1)
+		return;
+	g->now = time(NULL);
+	for (i = 0; i < n; i++)
+		if (strcmp(envs[i].account, g->account->name) == 0 &&
+		    envs[i].config != NULL &&
+		    strcmp(envs[i].config, config) == 0)
+			attempt_due(g, &envs[i]);
+	queue_envelopes_free(envs, n);
+}
+
+void
+attempt_group_end(struct attempt_group *g)
+{
+	deliver_close(g->d);
+	g->d = NULL;
 }

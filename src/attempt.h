@@ -1,7 +1,9 @@
 /*
  * attempt: one delivery attempt of one queued message, the same for a
- * submission (submit.h) and a queue run (qrun.h). Only the recipients
- * still pending are sent; each one's outcome is recorded in the queue:
+ * submission (submit.h) and a queue run (qrun.h); an account's queued
+ * messages one after the other over one session, and their expiry; the
+ * report to the sender (bounce.h builds it). Only the recipients still
+ * pending are sent; each one's outcome is recorded in the queue:
  * delivered, refused for good (5xx: reported to the sender once no
  * recipient is pending any more, in one RFC 3464 report), or deferred
  * (4xx: sent again after the queue's backoff). A 452 after some
@@ -29,8 +31,6 @@ struct attempt {
 	const struct account	 *account;
 	struct deliver_session	**d;	/* opened when *d is NULL; closed
 					   and set to NULL when it breaks */
-	char			 *context;	/* "ACCOUNT: HOST:PORT" */
-	size_t			  ctxlen;
 	int			  submission;	/* the caller shows a total
 					   failure itself: no report */
 	time_t			  next;	/* out: after a deferral, when */
@@ -46,10 +46,46 @@ struct attempt {
  *
  * Returns 0 when no recipient is pending and at least one was
  * delivered; -1 with f otherwise: temporary (t->next set) when some
- * recipient is pending, permanent when every one was refused.
+ * recipient is pending, permanent when every one was refused. f is
+ * stamped with the account's context (deliver_context()).
  */
 int	attempt_run(struct attempt *t, struct queue_entry *e,
 	    struct failure *f);
+
+/*
+ * The queued messages of one account taken one after the other over one
+ * session, as a queue run (qrun.h) and the flush after a submission take
+ * them. Zero it, then set q, account, now and force.
+ */
+struct attempt_group {
+	struct queue		*q;
+	const struct account	*account;
+	time_t			 now;
+	int			 force;		/* due or not (-qf) */
+	struct deliver_session	*d;	/* opened by the first due message */
+	int			 open_failed;	/* then every other one is */
+	struct failure		 open_failure;	/* unreached, for this */
+};
+
+/*
+ * The message env (a listed copy) when it is due or past the account's
+ * queue_lifetime: taken, attempted (attempt_run()), ended, and said
+ * (a deferral with -v only). A message past its lifetime gets that one
+ * more attempt, and when it fails for now too, it expires: moved to
+ * failed/ and reported to the sender.
+ */
+void	attempt_due(struct attempt_group *g, const struct queue_envelope *env);
+
+/*
+ * After a delivered submission: the due messages of g's account queued
+ * with the configuration config (its real path, as the envelopes name
+ * it; NULL: none), each as attempt_due() takes it. Best effort: the
+ * outcomes are recorded in the queue.
+ */
+void	attempt_flush(struct attempt_group *g, const char *config);
+
+/* Closes the group's session. */
+void	attempt_group_end(struct attempt_group *g);
 
 /*
  * As attempt_run() for a message whose server could not be reached for
@@ -74,10 +110,10 @@ void	attempt_report(struct attempt *t, const struct queue_envelope *env,
  * Writes one attempt to the delivery log (the account's logfile and
  * syslog, log_delivery()):
  * delivered when f is NULL or FAIL_NONE, else deferred or failed by the
- * kind, with "CONTEXT: TEXT" as the error. id may be NULL.
+ * kind, with failure_line() as the error. id may be NULL.
  */
 void	attempt_log(const struct account *a, const char *id,
 	    const char *from, const struct addrlist *rcpts, off_t size,
-	    const char *context, const struct failure *f);
+	    const struct failure *f);
 
 #endif

@@ -13,6 +13,8 @@
  * header of the original can make a longer line or an extra one. Text we
  * quote from outside goes through clean() first: printable ASCII only.
  * Output is gathered in one buffer and written in large blocks.
+ * bounce_prepare() chooses its From and Reporting-MTA and makes its
+ * envelope; the caller (attempt.c) queues and sends it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "bounce.h"
 #include "buf.h"
 #include "fileio.h"
+#include "localname.h"
 
 #define LINE_OCTETS	998	/* RFC 5322 2.1.1, without the CRLF */
 #define OUT_BLOCK	65536	/* written when the buffer holds this much */
@@ -129,6 +132,8 @@ static void	rcpt_reason(const struct report *r, size_t i, char *buf,
 static void	put_text(struct report *r);
 static void	put_status(struct report *r);
 static void	put_original(struct report *r);
+static int	report_envelope(const struct queue_envelope *env,
+		    struct queue_envelope *r, struct failure *f);
 
 int
 bounce_wanted(const struct queue_envelope *env)
@@ -778,4 +783,47 @@ out_flush(struct out *o)
 	if (o->err == 0 && fileio_write_all(o->fd, o->b.data, o->b.len) == -1)
 		o->err = errno;
 	buf_reset(&o->b);
+}
+
+/* The report's own envelope: from the null sender to the sender. */
+static int
+report_envelope(const struct queue_envelope *env, struct queue_envelope *r,
+    struct failure *f)
+{
+	if ((env->config != NULL && (r->config = strdup(env->config)) ==
+	    NULL) || (r->account = strdup(env->account)) == NULL ||
+	    (r->env.from = strdup("")) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	return addrlist_add(&r->env.rcpts, env->env.from, f);
+}
+
+int
+bounce_prepare(const struct queue_envelope *env, int msg_fd,
+    const char *domain, const char *reason, int expired,
+    struct bounce_report *r, struct failure *f)
+{
+	struct bounce_params	*bp = &r->params;
+
+	memset(r, 0, sizeof(*r));
+	if (localname_host(r->host, sizeof(r->host)) == -1)
+		strlcpy(r->host, "localhost", sizeof(r->host));
+	snprintf(r->from, sizeof(r->from), "MAILER-DAEMON@%s",
+	    domain != NULL ? domain : r->host);
+	bp->env = env;
+	bp->msg_fd = msg_fd;
+	bp->reason = reason;
+	bp->reporting_mta = r->host;
+	bp->from_addr = r->from;
+	bp->now = time(NULL);
+	bp->expired = expired;
+	if (lseek(msg_fd, 0, SEEK_SET) == -1)
+		return fail(f, FAIL_IO, "cannot rewind the message: %s",
+		    strerror(errno));
+	return report_envelope(env, &r->env, f);
+}
+
+void
+bounce_report_free(struct bounce_report *r)
+{
+	queue_envelope_free(&r->env);
 }

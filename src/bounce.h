@@ -22,6 +22,30 @@ struct bounce_params {
 	int		 expired;	/* 1: queue_lifetime ran out */
 };
 
+/* A notification ready to be written and queued (bounce_prepare()). */
+struct bounce_report {
+	struct bounce_params	params;
+	struct queue_envelope	env;	/* its own: from the null sender to
+					   the failed message's sender */
+	char			host[256];	/* Reporting-MTA */
+	char			from[512];	/* MAILER-DAEMON@... */
+};
+
+/*
+ * Prepares the notification about env, whose message file is open on
+ * msg_fd (rewound here): From MAILER-DAEMON at domain (the account's;
+ * NULL: this host's name), Reporting-MTA this host, the reason (NULL:
+ * each refused recipient's own reply) and whether queue_lifetime ran
+ * out; and its envelope, for the same configuration and account. r must
+ * stay where it is until bounce_report_free(). Errors: FAIL_IO, FAIL_OS.
+ */
+int	bounce_prepare(const struct queue_envelope *env, int msg_fd,
+	    const char *domain, const char *reason, int expired,
+	    struct bounce_report *r, struct failure *f);
+
+/* Frees what bounce_prepare() allocated; after a failure too. */
+void	bounce_report_free(struct bounce_report *r);
+
 /*
  * 1 when a notification may be sent for env: the sender is a real
  * address (not the null sender, not MAILER-DAEMON or another automatic

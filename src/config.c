@@ -476,6 +476,19 @@ config_has_user_file(void)
 }
 
 int
+config_search_path(size_t i, char **path, int *msmtp)
+{
+	*path = NULL;
+	if (i >= POSTIE_NELEM(candidates))
+		return 0;
+	*msmtp = candidates[i].msmtp;
+	errno = 0;
+	if ((*path = candidate_path(i)) == NULL && errno == ENOMEM)
+		return -1;
+	return 1;
+}
+
+int
 config_load(struct config *c, const char *path, struct failure *f)
 {
 	memset(c, 0, sizeof(*c));

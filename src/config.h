@@ -150,6 +150,14 @@ int	config_load(struct config *c, const char *path, struct failure *f);
 int	config_has_user_file(void);
 
 /*
+ * The i-th file config_load(c, NULL, f) looks for, in its order (for
+ * --version): 1 with *path malloc'd (NULL when it has no base, such as
+ * no home directory) and *msmtp set for msmtp's own files; 0 past the
+ * last one. Errors: -1 on memory.
+ */
+int	config_search_path(size_t i, char **path, int *msmtp);
+
+/*
  * Parses configuration text as if read from a file named name; used by
  * config_load() and by the unit tests. check_perm_fd: a file descriptor
  * for the permission check, or -1 to skip it: config_check_owner(),

@@ -14,12 +14,14 @@
 
 #include "conn.h"
 #include "deliver.h"
+#include "localname.h"
 #include "log.h"
 #include "smtp.h"
 #include "tls.h"
 #include "tlscache.h"
 
 struct deliver_session {
+	const struct account	*account;
 	struct conn		*conn;
 	struct smtp_session	*smtp;
 	int			 need_rset;	/* a message failed since */
@@ -37,6 +39,8 @@ static void	cache_file(const struct account *a, struct deliver_session *d);
 static int	open_session(const struct account *a,
 		    struct deliver_session *d, struct failure *f);
 static int	send_rset(struct deliver_session *d, struct failure *f);
+static int	send_message(struct deliver_session *d,
+		    const struct deliver_job *job, struct failure *f);
 static int	plain_check(const struct account *a, struct conn *c,
 		    struct failure *f);
 
@@ -49,9 +53,8 @@ deliver_helo_name(const struct account *a, char *name, size_t len)
 	}
 	/* RFC 5321 4.1.1.1: the client's FQDN; the host name is the best
 	 * a machine without a mail server knows of itself. */
-	if (gethostname(name, len) == -1 || name[0] == '\0')
+	if (localname_host(name, len) == -1)
 		strlcpy(name, "localhost", len);
-	name[len - 1] = '\0';
 }
 
 void
@@ -91,6 +94,10 @@ smtp_params_fill(const struct account *a, int loopback,
 	sp->sasl.passwordeval = a->passwordeval;
 	sp->sasl.mech = a->auth == AUTH_MECH ? a->auth_mech : NULL;
 	sp->sasl.loopback = loopback;
+	/* SCRAM keys live beside the TLS sessions, or nowhere. */
+	sp->sasl.key_cache = a->tls_session_cache == NULL ||
+	    strcmp(a->tls_session_cache, "off") != 0;
+	sp->sasl.key_cache_dir = a->tls_session_cache;
 	sp->chunking = a->chunking;
 }
 
@@ -195,23 +202,36 @@ open_session(const struct account *a, struct deliver_session *d,
 	return 0;
 }
 
+void
+deliver_context(const struct account *a, struct failure *f)
+{
+	failure_context(f, "%s: %s:%d", a->name, a->host, a->port);
+}
+
+/*
+ * The context is stamped on the way out: the engines may replace f
+ * whole (smtp hands on tls's verdict), context and all.
+ */
 int
 deliver_open(const struct account *a, struct deliver_session **out,
-    char *context, size_t ctxlen, struct failure *f)
+    struct failure *f)
 {
 	struct deliver_session	*d;
+	int			 rc = -1;
 
 	*out = NULL;
-	snprintf(context, ctxlen, "%s: %s:%d", a->name, a->host, a->port);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	if (open_session(a, d, f) == -1) {
+		fail(f, FAIL_OS, "out of memory");
+	else if (open_session(a, d, f) == -1)
 		deliver_close(d);
-		return -1;
+	else {
+		d->account = a;
+		d->usable = 1;
+		*out = d;
+		rc = 0;
 	}
-	d->usable = 1;
-	*out = d;
-	return 0;
+	deliver_context(a, f);
+	return rc;
 }
 
 /*
@@ -232,17 +252,14 @@ send_rset(struct deliver_session *d, struct failure *f)
 	return 0;
 }
 
-int
-deliver_send(struct deliver_session *d, const struct deliver_job *job,
+static int
+send_message(struct deliver_session *d, const struct deliver_job *job,
     struct failure *f)
 {
 	struct smtp_rcpt_result	*res;
 	const struct smtp_reply	*r;
 	int			 rc = -1;
 
-	if (d == NULL || !d->usable)
-		return fail(f, FAIL_SOFTWARE, "deliver_send on a closed "
-		    "session");
 	if (lseek(job->fd, 0, SEEK_SET) == -1)
 		return fail(f, FAIL_IO, "cannot rewind the message: %s",
 		    strerror(errno));
@@ -268,6 +285,20 @@ deliver_send(struct deliver_session *d, const struct deliver_job *job,
 }
 
 int
+deliver_send(struct deliver_session *d, const struct deliver_job *job,
+    struct failure *f)
+{
+	int	rc;
+
+	if (d == NULL || !d->usable)
+		return fail(f, FAIL_SOFTWARE, "deliver_send on a closed "
+		    "session");
+	rc = send_message(d, job, f);
+	deliver_context(d->account, f);
+	return rc;
+}
+
+int
 deliver_usable(const struct deliver_session *d)
 {
 	return d != NULL && d->usable;
@@ -286,12 +317,12 @@ deliver_close(struct deliver_session *d)
 
 int
 deliver_one(const struct account *a, const struct deliver_job *job,
-    char *context, size_t ctxlen, struct failure *f)
+    struct failure *f)
 {
 	struct deliver_session	*d;
 	int			 rc;
 
-	if (deliver_open(a, &d, context, ctxlen, f) == -1)
+	if (deliver_open(a, &d, f) == -1)
 		return -1;
 	rc = deliver_send(d, job, f);
 	deliver_close(d);

@@ -2,7 +2,7 @@
  * deliver: one submission session for one account over one or many
  * messages: connects, starts TLS, authenticates, sends each message
  * (RSET between them when one failed), and maps the outcome to a failure
- * with the context "ACCOUNT: HOST:PORT" for the error line.
+ * stamped with the context "ACCOUNT: HOST:PORT" for the error line.
  */
 #ifndef POSTIE_DELIVER_H
 #define POSTIE_DELIVER_H
@@ -25,13 +25,19 @@ struct deliver_job {
 struct deliver_session;
 
 /*
- * Opens a session for account a: connects, starts TLS, authenticates.
- * context (size ctxlen) receives "ACCOUNT: HOST:PORT" for
- * exitcode_report() and must outlive nothing: it is copied. Errors: what
- * conn, tls, sasl and smtp_open() return.
+ * Stamps f with the context of account a's sessions, "ACCOUNT:
+ * HOST:PORT" (exitcode.h). deliver_open() and deliver_send() stamp what
+ * they return; an attempt (attempt.h) stamps its outcome.
+ */
+void	deliver_context(const struct account *a, struct failure *f);
+
+/*
+ * Opens a session for account a (which must outlive it): connects,
+ * starts TLS, authenticates. Errors: what conn, tls, sasl and
+ * smtp_open() return. f is stamped with a's context, success or not.
  */
 int	deliver_open(const struct account *a, struct deliver_session **out,
-	    char *context, size_t ctxlen, struct failure *f);
+	    struct failure *f);
 
 /*
  * Sends one message over the session (RSET first when an earlier
@@ -41,7 +47,9 @@ int	deliver_open(const struct account *a, struct deliver_session **out,
  * too: some recipients may have been refused while others were taken,
  * and the caller decides what each one's reply means. After a failure,
  * deliver_usable() says whether the next message may use the session.
- * DSN parameters go out only when the server offers DSN.
+ * DSN parameters go out only when the server offers DSN. f is stamped
+ * with the session's context, success or not: what the caller concludes
+ * from the replies happened there too.
  */
 int	deliver_send(struct deliver_session *d, const struct deliver_job *job,
 	    struct failure *f);
@@ -66,6 +74,6 @@ void	deliver_helo_name(const struct account *a, char *name, size_t len);
 
 /* deliver_open, deliver_send, deliver_close: one message. */
 int	deliver_one(const struct account *a, const struct deliver_job *job,
-	    char *context, size_t ctxlen, struct failure *f);
+	    struct failure *f);
 
 #endif

@@ -57,7 +57,30 @@ void
 failure_clear(struct failure *f)
 {
 	f->kind = FAIL_NONE;
+	f->context[0] = '\0';
 	f->text[0] = '\0';
+}
+
+void
+failure_context(struct failure *f, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->context, sizeof(f->context), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+failure_line(const struct failure *f, char *buf, size_t len)
+{
+	if (f->context[0] != '\0')
+		snprintf(buf, len, "%s: %s", f->context, f->text);
+	else
+		snprintf(buf, len, "%s", f->text);
+	return buf;
 }
 
 int
@@ -90,15 +113,19 @@ fail(struct failure *f, enum fail_kind kind, const char *fmt, ...)
 }
 
 int
-exitcode_report(const struct failure *f, const char *context)
+exitcode_report(const struct failure *f)
 {
-	const char *text = f->text[0] != '\0' ? f->text : "failed";
+	struct failure	shown;
+	char		line[FAILURE_LINE_MAX];
 
 	if (f->kind == FAIL_NONE)
 		return EX_OK;
-	if (context != NULL && context[0] != '\0')
-		fprintf(stderr, "postie: %s: %s\n", context, text);
-	else
-		fprintf(stderr, "postie: %s\n", text);
+	if (f->text[0] == '\0') {
+		/* A line that ends in ": " would look cut short. */
+		shown = *f;
+		strlcpy(shown.text, "failed", sizeof(shown.text));
+		f = &shown;
+	}
+	fprintf(stderr, "postie: %s\n", failure_line(f, line, sizeof(line)));
 	return exitcode_of(f->kind);
 }

@@ -3,12 +3,15 @@
  * classified failure to a sysexits(3) code and the one-line error.
  *
  * A failure is classified where it is seen (the module that sees a 535
- * knows it is an authentication refusal); main reports it once.
+ * knows it is an authentication refusal), stamped with its context where
+ * that is known (deliver knows the account and the server), and reported
+ * once.
  */
 #ifndef POSTIE_EXITCODE_H
 #define POSTIE_EXITCODE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "compat.h"
 
@@ -35,10 +38,16 @@ enum fail_kind {
 	FAIL_NOINPUT,		/* an input file (--import) unreadable: 66 */
 };
 
+#define FAILURE_CONTEXT_MAX 512
 #define FAILURE_TEXT_MAX 768
+/* failure_line()'s room: the context, ": " and the text. */
+#define FAILURE_LINE_MAX (FAILURE_CONTEXT_MAX + FAILURE_TEXT_MAX + 2)
 
 struct failure {
 	enum fail_kind	kind;
+	/* Where it failed, e.g. "ACCOUNT: HOST:PORT"; empty when the text
+	 * says it all (a failure before any server was tried). */
+	char		context[FAILURE_CONTEXT_MAX];
 	/* What failed, with the server's reply and a hint where one helps;
 	 * one line, already escaped for the terminal. */
 	char		text[FAILURE_TEXT_MAX];
@@ -48,15 +57,31 @@ struct failure {
  * Records a failure and returns -1, so that callers can write
  * "return fail(f, FAIL_X, ...);". Control characters in the formatted
  * text are escaped (strvis), so server replies can be passed as they are.
- * f may be NULL (the failure is then dropped).
+ * f may be NULL (the failure is then dropped). The context is left as it
+ * is: a later step that rewords what failed (a summary, a hint) does not
+ * change where it failed.
  */
 int	fail(struct failure *f, enum fail_kind kind, const char *fmt, ...)
 	    POSTIE_PRINTF(3, 4);
 int	vfail(struct failure *f, enum fail_kind kind, const char *fmt,
 	    va_list ap) POSTIE_PRINTF(3, 0);
 
-/* Clears f to FAIL_NONE with an empty text. */
+/* Clears f to FAIL_NONE with an empty context and text. */
 void	failure_clear(struct failure *f);
+
+/*
+ * Stamps f with its context (printf-style; it comes from the
+ * configuration or the command line, not from a server, and is not
+ * escaped), replacing any earlier one. f may be NULL.
+ */
+void	failure_context(struct failure *f, const char *fmt, ...)
+	    POSTIE_PRINTF(2, 3);
+
+/*
+ * The failure as one line into buf (len bytes, FAILURE_LINE_MAX is
+ * enough): "CONTEXT: TEXT", or "TEXT" without a context. Returns buf.
+ */
+const char *failure_line(const struct failure *f, char *buf, size_t len);
 
 /* 1 when the kind is worth retrying later (75), 0 otherwise. */
 int	fail_is_temporary(enum fail_kind kind);
@@ -65,11 +90,10 @@ int	fail_is_temporary(enum fail_kind kind);
 int	exitcode_of(enum fail_kind kind);
 
 /*
- * Prints the one error line to stderr:
- *   postie: CONTEXT: TEXT
- * where CONTEXT is e.g. "ACCOUNT: HOST:PORT" or "FILE:LINE" and may be
- * NULL. Returns exitcode_of(f->kind).
+ * Prints the one error line to stderr, "postie: " and failure_line(),
+ * "failed" standing for an empty text (nothing for FAIL_NONE). Returns
+ * exitcode_of(f->kind).
  */
-int	exitcode_report(const struct failure *f, const char *context);
+int	exitcode_report(const struct failure *f);
 
 #endif

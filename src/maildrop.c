@@ -17,8 +17,8 @@
  *
  * It is written as SYSUSER_INCOMING/NAME, fsynced, and renamed to
  * SYSUSER_MAILDROP/NAME, so the pickup never sees half a file and the
- * maildrop is empty when there is nothing to do (systemd's
- * DirectoryNotEmpty= starts the pickup); a crash leaves a file in
+ * maildrop changes only when there is something to do (systemd's
+ * PathChanged= starts the pickup); a crash leaves a file in
  * incoming/, which the pickup removes a day later. A directory can be
  * fsynced only by whoever can read it, which a user cannot (nobody may
  * list these): on Linux syncfs(2) makes the names durable instead.
@@ -663,10 +663,10 @@ maildrop_list(void)
 
 	failure_clear(&f);
 	if (queue_user_file(RECEIPTS, path, sizeof(path), &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	if (read_receipts(path, &b) == -1) {
 		fail(&f, FAIL_IO, "%s: %s", path, strerror(errno));
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	for (line = b.data; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)

@@ -12,6 +12,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <sasl/sasl.h>
+
 #include "buf.h"
 #include "build.h"
 #include "cli.h"
@@ -24,6 +27,8 @@
 #include "password.h"
 #include "pickup.h"
 #include "qrun.h"
+#include "queue.h"
+#include "sasl.h"
 #include "serverinfo.h"
 #include "smtpd.h"
 #include "submit.h"
@@ -44,10 +49,13 @@ static int	bs_accept(void *arg, const struct smtpd_message *m,
 static int	run_smtp_server(const struct invocation *inv, int maildrop);
 static int	run_queue_mode(const struct invocation *inv);
 static int	run_mode(const struct invocation *inv, int maildrop);
+static void	version_libraries(void);
+static void	version_mechanisms(void);
+static void	version_files(void);
 static void	print_version(void);
 static int	needs_route(enum cli_mode mode);
 static int	not_the_system_user(void);
-static void	pickup_if_system(const struct invocation *inv);
+static int	pickup_if_system(const struct invocation *inv);
 static int	runs_system_queue(const struct invocation *inv);
 static void	list_maildrop_if_system(const struct invocation *inv);
 static void	syslog_default(void);
@@ -106,22 +114,20 @@ run_send(const struct invocation *inv, int maildrop)
 	struct config		c;
 	struct submit_request	r;
 	struct failure		f;
-	char			context[512] = "";
 	int			rc;
 
 	failure_clear(&f);
 	request_fill(&r, inv);
 	if (maildrop)
 		return maildrop_submit(&r, &f) == -1 ?
-		    exitcode_report(&f, NULL) : EX_OK;
+		    exitcode_report(&f) : EX_OK;
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	rc = EX_OK;
-	if (submit_message(&c, &r, 0, context, sizeof(context), &f) ==
-	    SUBMIT_FAILED)
-		rc = exitcode_report(&f, context[0] != '\0' ? context : NULL);
+	if (submit_message(&c, &r, 0, &f) == SUBMIT_FAILED)
+		rc = exitcode_report(&f);
 	config_free(&c);
 	return rc;
 }
@@ -133,7 +139,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 	const struct bs_state	*st = arg;
 	struct submit_request	 r;
 	struct failure		 sub;
-	char			 context[512] = "";
+	char			 line[FAILURE_LINE_MAX];
 
 	memset(&r, 0, sizeof(r));
 	r.account = st->inv->account;
@@ -154,8 +160,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 		strlcpy(f->text, "queued", sizeof(f->text));
 		return 0;
 	}
-	switch (submit_message(st->config, &r, 1, context, sizeof(context),
-	    &sub)) {
+	switch (submit_message(st->config, &r, 1, &sub)) {
 	case SUBMIT_DELIVERED:
 		/* smtpd says "250 2.0.0 Ok: " and this text. */
 		strlcpy(f->text, "delivered", sizeof(f->text));
@@ -170,9 +175,7 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 	case SUBMIT_FAILED:
 		break;
 	}
-	if (context[0] != '\0')
-		return fail(f, sub.kind, "%s: %s", context, sub.text);
-	return fail(f, sub.kind, "%s", sub.text);
+	return fail(f, sub.kind, "%s", failure_line(&sub, line, sizeof(line)));
 }
 
 static int
@@ -189,7 +192,7 @@ run_smtp_server(const struct invocation *inv, int maildrop)
 	memset(&c, 0, sizeof(c));
 	if (!maildrop && config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	if (localname_host(host, sizeof(host)) == -1)
 		strlcpy(host, "localhost", sizeof(host));
@@ -203,8 +206,10 @@ run_smtp_server(const struct invocation *inv, int maildrop)
 	p.hostname = host;
 	p.accept = bs_accept;
 	p.arg = &st;
-	if (smtpd_run(&p, &f) == -1)
-		rc = exitcode_report(&f, "-bs");
+	if (smtpd_run(&p, &f) == -1) {
+		failure_context(&f, "-bs");
+		rc = exitcode_report(&f);
+	}
 	config_free(&c);
 	return rc;
 }
@@ -215,19 +220,18 @@ run_queue_mode(const struct invocation *inv)
 	struct config		c;
 	struct qrun_params	p;
 	struct failure		f;
-	int			rc = EX_SOFTWARE;
+	int			rc = EX_SOFTWARE, passes;
 
 	failure_clear(&f);
 	/*
 	 * The maildrop first, and whatever the configuration: a message
-	 * it cannot take now goes to hold/, so that a broken file does not
-	 * make the path unit start run after run.
+	 * it cannot take now goes to hold/.
 	 */
 	if (inv->mode == CLI_QUEUE_RUN)
 		pickup_if_system(inv);
 	if (config_load(&c, inv->config_file, &f) == -1) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	memset(&p, 0, sizeof(p));
 	p.config_file = inv->config_file;
@@ -246,6 +250,14 @@ run_queue_mode(const struct invocation *inv)
 		break;
 	case CLI_QUEUE_RUN:
 		rc = qrun_run(&c, &p);
+		/*
+		 * The path unit starts a run when the maildrop changes, and a
+		 * change during a run starts none: what came meanwhile goes
+		 * now (a few passes; the timer takes what is left).
+		 */
+		for (passes = 0; rc == EX_OK && passes < 3 &&
+		    pickup_if_system(inv) > 0; passes++)
+			rc = qrun_run(&c, &p);
 		break;
 	default:
 		break;
@@ -267,7 +279,7 @@ run_serverinfo(const struct invocation *inv)
 	if (config_load(&c, inv->config_file, &f) == -1 ||
 	    (a = config_account(&c, inv->account, inv->from, &f)) == NULL) {
 		config_free(&c);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	rc = serverinfo_run(a);
 	config_free(&c);
@@ -285,15 +297,15 @@ run_import(const struct invocation *inv)
 
 	failure_clear(&f);
 	if (import_load(inv->import_file, &r, &f) == -1)
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 	else if (import_render(&r, inv->import_file, &out) == -1) {
 		fail(&f, FAIL_OS, "out of memory");
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
 	    fflush(stdout) == EOF) {
 		fail(&f, FAIL_IO, "cannot write the configuration: %s",
 		    strerror(errno));
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 	}
 	buf_free(&out, 1);
 	import_free(&r);
@@ -310,7 +322,7 @@ not_the_system_user(void)
 	fail(&f, FAIL_NOPERM, "the system queue is run by root and the %s "
 	    "user (postie-queue.timer); yours is the maildrop's: mailq "
 	    "shows it", SYSUSER_NAME);
-	return exitcode_report(&f, NULL);
+	return exitcode_report(&f);
 }
 
 /* The modes that read the configuration. */
@@ -345,21 +357,97 @@ list_maildrop_if_system(const struct invocation *inv)
 /*
  * The system queue run starts with the maildrop, so that what users
  * dropped goes out in the same run (and over the same connection).
+ * Returns how many messages it took (0 when not the system queue or
+ * when the maildrop cannot be read).
  */
-static void
+static int
 pickup_if_system(const struct invocation *inv)
 {
 	struct failure	f;
 	int		n;
 
 	if (!runs_system_queue(inv))
-		return;
+		return 0;
 	failure_clear(&f);
-	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1)
-		exitcode_report(&f, "maildrop");
-	else if (n > 0)
+	if ((n = pickup_run(SYSUSER_CONFIG, &f)) == -1) {
+		failure_context(&f, "maildrop");
+		exitcode_report(&f);
+	} else if (n > 0)
 		log_info("picked up %d message%s from the maildrop", n,
 		    n == 1 ? "" : "s");
+	return n;
+}
+
+/* The libraries as loaded, which may be newer than those built against. */
+static void
+version_libraries(void)
+{
+	const char	*impl = NULL, *ver = NULL;
+
+	printf("GnuTLS %s (built with %s)\n", gnutls_check_version(NULL),
+	    GNUTLS_VERSION);
+	sasl_version_info(&impl, &ver, NULL, NULL, NULL, NULL);
+	printf("libsasl2 %s (%s)\n", ver != NULL ? ver : "unknown",
+	    impl != NULL ? impl : "unknown");
+}
+
+/*
+ * What this machine can authenticate with: postie's own mechanisms,
+ * then what libsasl2's client
+ * plugins offer here, for which libsasl2 is initialised with them all.
+ */
+static void
+version_mechanisms(void)
+{
+	const char	**m, *b;
+	size_t		  i;
+
+	printf("SASL built in:");
+	for (i = 0; (b = sasl_builtin(i)) != NULL; i++)
+		printf(" %s", b);
+	printf("\n");
+	printf("SASL from libsasl2:");
+	if (sasl_client_init(NULL) != SASL_OK)
+		printf(" none (libsasl2 did not start)");
+	else if ((m = sasl_global_listmech()) == NULL || *m == NULL)
+		printf(" none");
+	else
+		for (; *m != NULL; m++)
+			printf(" %s", *m);
+	printf("\n");
+	/*
+	 * No sasl_client_done(): the process ends here, and libsasl2's GS2
+	 * plugin loses memory in it (LeakSanitizer reports it).
+	 */
+}
+
+/* Where the configuration is looked for, and where the queue would be. */
+static void
+version_files(void)
+{
+	struct failure	 f;
+	char		*path, queue[1024];
+	size_t		 i;
+	int		 msmtp, r, found = 0;
+
+	for (i = 0; (r = config_search_path(i, &path, &msmtp)) == 1; i++) {
+		if (path == NULL)
+			continue;
+		printf("configuration: %s%s%s\n", path,
+		    msmtp ? " (msmtp's)" : "",
+		    !found && access(path, F_OK) == 0 ? " (read)" : "");
+		if (access(path, F_OK) == 0)
+			found = 1;
+		free(path);
+	}
+	printf("system configuration: %s\n", SYSUSER_CONFIG);
+	failure_clear(&f);
+	if (queue_default_dir(queue, sizeof(queue), &f) == 0)
+		printf("queue: %s\n", queue);
+	else
+		printf("queue: none (%s)\n", f.text);
+	printf("system queue and maildrop: %s (user %s)\n", SYSUSER_SPOOL,
+	    SYSUSER_NAME);
 }
 
 /*
@@ -381,10 +469,9 @@ static void
 print_version(void)
 {
 	printf("postie %s\n", POSTIE_VERSION);
-	printf("TLS: GnuTLS; SASL: Cyrus libsasl2\n");
-	printf("system configuration: %s\n", SYSUSER_CONFIG);
-	printf("system queue and maildrop: %s (user %s)\n", SYSUSER_SPOOL,
-	    SYSUSER_NAME);
+	version_libraries();
+	version_mechanisms();
+	version_files();
 }
 
 static int
@@ -435,7 +522,7 @@ main(int argc, char *argv[])
 	if (cli_parse(&inv, argc, argv, &f) == -1) {
 		/* One line, as every error: the synopsis is behind --help. */
 		strlcat(f.text, " (see postie --help)", sizeof(f.text));
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 		cli_free(&inv);
 		return rc;
 	}
@@ -448,7 +535,7 @@ main(int argc, char *argv[])
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	if (needs_route(inv.mode) && choose_route(&inv, &maildrop, &f) == -1)
-		rc = exitcode_report(&f, NULL);
+		rc = exitcode_report(&f);
 	else {
 		syslog_default();
 		rc = run_mode(&inv, maildrop);

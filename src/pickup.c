@@ -92,7 +92,7 @@ take(void *arg, const struct maildrop_file *m, struct failure *why)
 	const char		*config_path = arg;
 	struct config		 c;
 	struct submit_request	 r;
-	char			 trace[TRACE_MAX], context[512] = "";
+	char			 trace[TRACE_MAX];
 	const char		*was;
 	enum maildrop_verdict	 v = MAILDROP_KEEP;
 
@@ -103,8 +103,7 @@ take(void *arg, const struct maildrop_file *m, struct failure *why)
 	was = localname_set_user(m->user);
 	if (config_load(&c, config_path, why) == 0) {
 		request_fill(&r, m, trace);
-		if (submit_message(&c, &r, 1, context, sizeof(context),
-		    why) == SUBMIT_QUEUED) {
+		if (submit_message(&c, &r, 1, why) == SUBMIT_QUEUED) {
 			log_info("maildrop %s: queued for user %s", m->name,
 			    m->user);
 			v = MAILDROP_TAKEN;

@@ -1,11 +1,10 @@
 /*
- * qrun: queue runs, expiry and bounces, listing (see qrun.h).
+ * qrun: queue runs, listing, removal and retry by id (see qrun.h).
  *
  * A queue run takes the queue's envelopes oldest first and groups them
- * by (configuration file, account): each group goes over one connection,
- * opened when its first due message is taken and kept for the rest.
- * When the server cannot be reached, the group's other due messages are
- * deferred with the same reason rather than each trying again.
+ * by (configuration file, account): each group goes over one connection
+ * (attempt.h's struct attempt_group), opened when its first due message
+ * is taken and kept for the rest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +19,9 @@
 #include <unistd.h>
 
 #include "attempt.h"
-#include "bounce.h"
-#include "deliver.h"
 #include "log.h"
 #include "qrun.h"
 #include "queue.h"
-
-#define CONTEXT_MAX	512
 
 /* The configurations a queue run needs, by real path. */
 struct config_cache {
@@ -34,19 +29,6 @@ struct config_cache {
 	struct config	**configs;
 	int		 *owned;
 	size_t		  n;
-};
-
-/* One group: the messages of one account over one session. */
-struct group {
-	struct queue		*q;
-	const struct config	*config;
-	const struct account	*account;
-	struct deliver_session	*d;
-	char			 context[CONTEXT_MAX];
-	int			 open_failed;
-	struct failure		 open_failure;
-	time_t			 now;
-	int			 force;
 };
 
 /* Queue directories, without duplicates. */
@@ -67,15 +49,6 @@ static int	cache_seed(struct config_cache *cc, const struct config *c);
 static void	cache_free(struct config_cache *cc);
 static int	same_group(const struct queue_envelope *a,
 		    const struct queue_envelope *b);
-static void	attempt_init(struct group *g, struct attempt *t);
-static int	session_open(struct group *g);
-static void	group_one(struct group *g, const struct queue_envelope *env);
-static void	expire_deferred(struct group *g,
-		    const struct queue_envelope *env);
-static void	expire(struct group *g, struct queue_entry *e,
-		    const struct queue_envelope *env);
-static void	report(const char *id, const char *context,
-		    const struct failure *f, time_t next, time_t now);
 static void	run_dir(const char *dir, struct config_cache *cc,
 		    const struct qrun_params *p, time_t now);
 static void	print_age(char *buf, size_t len, time_t secs);
@@ -85,18 +58,6 @@ static int	by_id(const struct config *c, const struct qrun_params *p,
 		    int (*act)(struct queue *, const char *, struct failure *),
 		    const char *done);
 
-int
-qrun_queue_dir(const struct account *a, char *buf, size_t len,
-    struct failure *f)
-{
-	if (a->queue_dir == NULL)
-		return queue_default_dir(buf, len, f);
-	if (strlcpy(buf, a->queue_dir, len) >= len)
-		return fail(f, FAIL_CONFIG, "queue_dir %s: too long",
-		    a->queue_dir);
-	return 0;
-}
-
 static int
 same_group(const struct queue_envelope *a, const struct queue_envelope *b)
 {
@@ -105,145 +66,6 @@ same_group(const struct queue_envelope *a, const struct queue_envelope *b)
 	if (a->config != NULL && strcmp(a->config, b->config) != 0)
 		return 0;
 	return strcmp(a->account, b->account) == 0;
-}
-
-static int
-session_open(struct group *g)
-{
-	if (g->d != NULL)
-		return 0;
-	if (g->open_failed)
-		return -1;
-	failure_clear(&g->open_failure);
-	if (deliver_open(g->account, &g->d, g->context, sizeof(g->context),
-	    &g->open_failure) == 0)
-		return 0;
-	g->d = NULL;
-	g->open_failed = 1;
-	return -1;
-}
-
-static void
-report(const char *id, const char *context, const struct failure *f,
-    time_t next, time_t now)
-{
-	long	minutes;
-
-	/*
-	 * A deferral is the queue working as it should: shown with -v only,
-	 * or a cron job running -q would mail about every retry.
-	 */
-	if (fail_is_temporary(f->kind)) {
-		minutes = (long)((next - now + 59) / 60);
-		log_info("%s: %s: %s; next attempt in %ld min", id, context,
-		    f->text, minutes > 0 ? minutes : 1);
-	} else
-		log_warn("%s: %s: %s; moved to failed/", id, context,
-		    f->text);
-}
-
-static void
-attempt_init(struct group *g, struct attempt *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->q = g->q;
-	t->account = g->account;
-	t->d = &g->d;
-	t->context = g->context;
-	t->ctxlen = sizeof(g->context);
-}
-
-static void
-group_one(struct group *g, const struct queue_envelope *env)
-{
-	struct queue_entry		*e;
-	struct attempt			 t;
-	struct failure			 f;
-	time_t				 next = 0;
-	int				 expired, r;
-
-	if (!g->force && env->next_attempt > g->now &&
-	    env->created + g->account->queue_lifetime > g->now)
-		return;
-	failure_clear(&f);
-	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
-		if (r == -1)
-			log_warn("%s: %s", env->id, f.text);
-		return;
-	}
-	expired = queue_entry_envelope(e)->created +
-	    g->account->queue_lifetime <= g->now;
-	attempt_init(g, &t);
-	if ((session_open(g) == -1 ?
-	    attempt_unreached(&t, e, &g->open_failure, &f) :
-	    attempt_run(&t, e, &f)) == 0) {
-		log_info("%s: delivered", env->id);
-		return;
-	}
-	next = t.next;
-	/*
-	 * As Postfix does: an old message gets one more attempt, and
-	 * expires only when that one fails too. Mail late is better than
-	 * mail bounced while the server was there to take it.
-	 */
-	if (expired && fail_is_temporary(f.kind)) {
-		expire_deferred(g, env);
-		return;
-	}
-	report(env->id, g->context, &f, next, g->now);
-}
-
-/* Deferred just now: taken again to move it to failed/. */
-static void
-expire_deferred(struct group *g, const struct queue_envelope *env)
-{
-	struct queue_entry	*e;
-	struct failure		 f;
-	int			 r;
-
-	failure_clear(&f);
-	if ((r = queue_take(g->q, env->id, &e, &f)) <= 0) {
-		if (r == -1)
-			log_warn("%s: %s", env->id, f.text);
-		return;
-	}
-	expire(g, e, env);
-}
-
-/*
- * Too old to try again: failed/, and the sender told why. env is the
- * listed copy, which outlives the entry.
- */
-static void
-expire(struct group *g, struct queue_entry *e,
-    const struct queue_envelope *env)
-{
-	const struct queue_envelope	*taken = queue_entry_envelope(e);
-	struct attempt			 t;
-	struct failure			 f;
-	char				 reason[FAILURE_TEXT_MAX + 128];
-	const char			*last;
-	long				 days;
-
-	failure_clear(&f);
-	last = taken->last_error != NULL ? taken->last_error : "none";
-	days = (long)(g->account->queue_lifetime / 86400);
-	if (days > 0)
-		snprintf(reason, sizeof(reason), "expired after %ld day%s in "
-		    "the queue; last error: %s", days, days == 1 ? "" : "s",
-		    last);
-	else
-		snprintf(reason, sizeof(reason), "expired after %ld seconds "
-		    "in the queue; last error: %s",
-		    (long)g->account->queue_lifetime, last);
-	/* Before the move: the report reads the message from the entry. */
-	attempt_init(g, &t);
-	attempt_report(&t, taken, queue_entry_fd(e), reason, 1);
-	if (queue_fail(g->q, e, reason, &f) == -1) {
-		log_warn("%s: cannot move it to failed/: %s", env->id, f.text);
-		return;
-	}
-	log_warn("%s: %s; moved to failed/", env->id, reason);
 }
 
 static int
@@ -288,7 +110,7 @@ queue_dirs(const struct config *c, const char *account, struct dirlist *l,
 
 	if (account != NULL) {
 		if ((a = config_account(c, account, NULL, f)) == NULL ||
-		    qrun_queue_dir(a, dir, sizeof(dir), f) == -1)
+		    queue_dir_named(a->queue_dir, dir, sizeof(dir), f) == -1)
 			return -1;
 		return dirlist_add(l, dir, f);
 	}
@@ -299,7 +121,7 @@ queue_dirs(const struct config *c, const char *account, struct dirlist *l,
 			log_info("%s", sub.text);
 			continue;
 		}
-		if (qrun_queue_dir(a, dir, sizeof(dir), f) == -1 ||
+		if (queue_dir_named(a->queue_dir, dir, sizeof(dir), f) == -1 ||
 		    dirlist_add(l, dir, f) == -1)
 			return -1;
 	}
@@ -409,7 +231,8 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 {
 	struct queue		 q;
 	struct queue_envelope	*envs = NULL;
-	struct group		 g;
+	struct attempt_group	 g;
+	const struct config	*config;
 	struct failure		 f;
 	char			*done;
 	size_t			 i, j, n = 0;
@@ -437,8 +260,8 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 		g.force = p->force;
 		if ((p->account == NULL ||
 		    strcmp(envs[i].account, p->account) == 0) &&
-		    (g.config = cache_get(cc, envs[i].config)) != NULL &&
-		    (g.account = config_account(g.config, envs[i].account,
+		    (config = cache_get(cc, envs[i].config)) != NULL &&
+		    (g.account = config_account(config, envs[i].account,
 		    NULL, &f)) == NULL)
 			log_warn("%s: left in the queue: %s", envs[i].id,
 			    f.text);
@@ -450,18 +273,14 @@ run_dir(const char *dir, struct config_cache *cc, const struct qrun_params *p,
 			    g.account->tls_certcheck_off, g.account->name);
 			g.account = NULL;
 		}
-		if (g.account != NULL)
-			snprintf(g.context, sizeof(g.context), "%s: %s:%d",
-			    g.account->name, g.account->host,
-			    g.account->port);
 		for (j = i; j < n; j++) {
 			if (done[j] || !same_group(&envs[i], &envs[j]))
 				continue;
 			done[j] = 1;
 			if (g.account != NULL)
-				group_one(&g, &envs[j]);
+				attempt_due(&g, &envs[j]);
 		}
-		deliver_close(g.d);
+		attempt_group_end(&g);
 	}
 	free(done);
 	queue_envelopes_free(envs, n);
@@ -481,49 +300,17 @@ qrun_run(const struct config *c, const struct qrun_params *p)
 	if (cache_seed(&cc, c) == -1) {
 		cache_free(&cc);
 		fail(&f, FAIL_OS, "out of memory");
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	if (queue_dirs(c, p->account, &dirs, &f) == -1) {
 		cache_free(&cc);
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	}
 	for (i = 0; i < dirs.n; i++)
 		run_dir(dirs.v[i], &cc, p, now);
 	dirlist_free(&dirs);
 	cache_free(&cc);
 	return EX_OK;
-}
-
-void
-qrun_flush_account(struct queue *q, const struct config *c,
-    const struct account *a, struct deliver_session **d)
-{
-	struct queue_envelope	*envs = NULL;
-	struct group		 g;
-	struct failure		 f;
-	char			*key;
-	size_t			 i, n = 0;
-
-	failure_clear(&f);
-	if (queue_list(q, 0, &envs, &n, &f) == -1)
-		return;
-	key = config_key(c->path);
-	memset(&g, 0, sizeof(g));
-	g.q = q;
-	g.config = c;
-	g.account = a;
-	g.d = *d;
-	g.now = time(NULL);
-	snprintf(g.context, sizeof(g.context), "%s: %s:%d", a->name, a->host,
-	    a->port);
-	for (i = 0; i < n; i++)
-		if (strcmp(envs[i].account, a->name) == 0 && key != NULL &&
-		    envs[i].config != NULL &&
-		    strcmp(envs[i].config, key) == 0)
-			group_one(&g, &envs[i]);
-	*d = g.d;
-	free(key);
-	queue_envelopes_free(envs, n);
 }
 
 static void
@@ -607,11 +394,11 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 
 	failure_clear(&f);
 	if (queue_dirs(c, p->account, &dirs, &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	for (i = 0; i < dirs.n; i++) {
 		if (queue_open(&q, dirs.v[i], &f) == -1) {
 			dirlist_free(&dirs);
-			return exitcode_report(&f, NULL);
+			return exitcode_report(&f);
 		}
 		for (failed = 0; failed <= 1; failed++) {
 			envs = NULL;
@@ -619,7 +406,7 @@ qrun_list(const struct config *c, const struct qrun_params *p)
 			if (queue_list(&q, failed, &envs, &n, &f) == -1) {
 				queue_close(&q);
 				dirlist_free(&dirs);
-				return exitcode_report(&f, NULL);
+				return exitcode_report(&f);
 			}
 			for (j = 0; j < n; j++)
 				qrun_print_entry(envs[j].id, &envs[j], now);
@@ -649,7 +436,7 @@ by_id(const struct config *c, const struct qrun_params *p, const char *id,
 
 	failure_clear(&f);
 	if (queue_dirs(c, p->account, &dirs, &f) == -1)
-		return exitcode_report(&f, NULL);
+		return exitcode_report(&f);
 	for (i = 0; i < dirs.n; i++) {
 		failure_clear(&f);
 		if (queue_open(&q, dirs.v[i], &f) == -1)
@@ -669,7 +456,7 @@ by_id(const struct config *c, const struct qrun_params *p, const char *id,
 		failure_clear(&f);
 		fail(&f, FAIL_USAGE, "no message %s in the queue", id);
 	}
-	return exitcode_report(&f, NULL);
+	return exitcode_report(&f);
 }
 
 int

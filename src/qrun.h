@@ -1,9 +1,8 @@
 /*
  * qrun: the queue seen from the command line: queue runs (-q, -qf) that
- * send each account's due messages over one connection, expiry and
- * bounces, the listing of mailq / -bp, and --queue-remove and
- * --queue-retry. Each message's attempt is attempt.h's, as a
- * submission's is.
+ * send each account's due messages over one connection, the listing of
+ * mailq / -bp, and --queue-remove and --queue-retry. Each message's
+ * attempt, and its expiry, is attempt.h's, as a submission's is.
  */
 #ifndef POSTIE_QRUN_H
 #define POSTIE_QRUN_H
@@ -11,7 +10,6 @@
 #include <time.h>
 
 #include "config.h"
-#include "deliver.h"
 #include "exitcode.h"
 #include "queue.h"
 
@@ -20,19 +18,6 @@ struct qrun_params {
 	const char	*account;	/* -a; NULL: every account */
 	int		 force;		/* -qf: due or not */
 };
-
-/* The queue directory of account a. */
-int	qrun_queue_dir(const struct account *a, char *buf, size_t len,
-	    struct failure *f);
-
-/*
- * Sends the due messages of account a in queue q over session *d (which
- * may be NULL: opened when a message is due), as a queue run does. Used
- * after a delivered submission. Best effort: failures are recorded in
- * the queue.
- */
-void	qrun_flush_account(struct queue *q, const struct config *c,
-	    const struct account *a, struct deliver_session **d);
 
 /* -q / -qf. Returns an exit status. */
 int	qrun_run(const struct config *c, const struct qrun_params *p);

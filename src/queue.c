@@ -369,6 +369,16 @@ queue_default_dir(char *buf, size_t len, struct failure *f)
 }
 
 int
+queue_dir_named(const char *dir, char *buf, size_t len, struct failure *f)
+{
+	if (dir == NULL)
+		return queue_default_dir(buf, len, f);
+	if (strlcpy(buf, dir, len) >= len)
+		return fail(f, FAIL_CONFIG, "queue_dir %s: too long", dir);
+	return 0;
+}
+
+int
 queue_user_file(const char *leaf, char *buf, size_t len, struct failure *f)
 {
 	char	*slash;

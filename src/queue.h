@@ -66,6 +66,14 @@ int	queue_status_read(const char *dir, const char *drop,
 int	queue_default_dir(char *buf, size_t len, struct failure *f);
 
 /*
+ * The queue directory an account names (its queue_dir key), or the
+ * default one when dir is NULL. Errors: queue_default_dir()'s,
+ * FAIL_CONFIG (too long).
+ */
+int	queue_dir_named(const char *dir, char *buf, size_t len,
+	    struct failure *f);
+
+/*
  * The path of leaf in an ordinary user's postie state directory, beside
  * the default queue ($XDG_STATE_HOME/postie or ~/.local/state/postie),
  * which is created (0700) when missing. Errors: queue_default_dir()'s,

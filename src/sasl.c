@@ -1,5 +1,11 @@
 /*
- * sasl: SMTP AUTH through Cyrus libsasl2 (see sasl.h).
+ * sasl: SMTP AUTH (see sasl.h): SCRAM (scram.h), OAUTHBEARER and
+ * XOAUTH2 built in, every other mechanism through Cyrus libsasl2.
+ *
+ * SCRAM is built in so that the default login neither loads libsasl2's
+ * plugins nor their libcrypto, and derives its keys once (PBKDF2 on
+ * GnuTLS) or not at all (scramcache.h). libsasl2 is initialised only
+ * when a mechanism it has is chosen, with that mechanism's plugin.
  *
  * libsasl2 ranks mechanisms by their security layer, which is worthless
  * over TLS and would pick the obsolete DIGEST-MD5 (RFC 6331). So postie
@@ -9,12 +15,13 @@
  *
  * sasl_client_init() would dlopen every plugin in the plugin directory
  * (GSSAPI's pulls in the Kerberos libraries); its SASL_CB_VERIFYFILE
- * callback is asked about each file first, and skips those whose
- * mechanisms cannot be chosen for this server.
+ * callback is asked about each file first, and skips all but the one of
+ * the mechanism being tried.
  *
  * The password is fetched before the exchange starts and kept in one
- * sasl_secret_t, the only copy, wiped by sasl_end(). Each base64
- * response is wiped when the next one replaces it.
+ * sasl_secret_t, the only copy, wiped by sasl_end() (by SCRAM once its
+ * keys are derived). Each base64 response is wiped when the next one
+ * replaces it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +37,8 @@
 #include "log.h"
 #include "password.h"
 #include "sasl.h"
+#include "scram.h"
+#include "scramcache.h"
 
 #define SASL_CHALLENGE_MAX	65536
 #define CB_DATA_MAX		64
@@ -45,6 +54,8 @@
 #define M_BEARER	0x10	/* built in: OAuth 2.0 */
 #define M_USER		0x20	/* needs the user name */
 #define M_CLEAR		0x40	/* shows the password to whoever listens */
+#define M_SCRAM		0x80	/* built in: scram.h */
+#define M_SCRAMS	(M_SCRAM | M_AUTO | M_SECRET | M_USER | M_CB)
 
 struct mech {
 	const char	*name;
@@ -68,6 +79,13 @@ struct sasl_client {
 	/* libsasl2 keeps a pointer to this for the exchange. */
 	sasl_channel_binding_t cbind;
 	unsigned char	 cb_data[CB_DATA_MAX];
+	/* A built-in SCRAM, and where its keys may be cached ("": not). */
+	struct scram	*scram;
+	char		*host;
+	char		 key_dir[1024];
+	int		 key_cache;	/* the password is from a file */
+	int		 keys_cached;	/* this login used cached keys */
+	char		 key_path[1100];
 };
 
 /*
@@ -83,9 +101,18 @@ struct bearer {
 
 static const struct mech *mech_find(const char *);
 static int	 cyrus_start(struct sasl_client *, const struct sasl_params *,
-		    struct failure *);
-static int	 secret_get(struct sasl_client *, const struct sasl_params *,
 		    const struct mech *, struct failure *);
+static int	 scram_begin(struct sasl_client *, const struct sasl_params *,
+		    const struct mech *, struct failure *);
+static int	 scram_step(struct sasl_client *, const char *, size_t,
+		    const char **, struct failure *);
+static int	 scram_keys_get(struct sasl_client *, struct failure *);
+static int	 cyrus_has(struct sasl_client *, const char *);
+static void	 conn_drop(struct sasl_client *);
+static int	 secret_get(struct sasl_client *, const struct sasl_params *,
+		    const struct mech *, const char **, struct failure *);
+static int	 mech_builtin(const struct sasl_params *, const struct mech **,
+		    struct failure *);
 static const struct bearer *bearer_find(const char *);
 static int	 bearer_start(struct sasl_client *, const struct sasl_params *,
 		    struct failure *);
@@ -110,6 +137,8 @@ static int	 mech_named(const struct sasl_params *, const struct mech **,
 		    struct failure *);
 static int	 mech_choose(struct sasl_client *, const struct sasl_params *,
 		    const struct mech **, struct failure *);
+static int	 decode(const char *, size_t, char **, unsigned *, size_t *,
+		    struct failure *);
 static int	 clear_only(const struct sasl_params *);
 static int	 word_in(const char *, const char *);
 static int	 encode(struct sasl_client *, const char *, unsigned,
@@ -146,21 +175,16 @@ static const char *const plugins[] = {
  * is no login at all: those only when named.
  */
 static const struct mech mechs[] = {
-	{ "SCRAM-SHA-512-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
-	    M_PLUS },
-	{ "SCRAM-SHA-384-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
-	    M_PLUS },
-	{ "SCRAM-SHA-256-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
-	    M_PLUS },
-	{ "SCRAM-SHA-224-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
-	    M_PLUS },
-	{ "SCRAM-SHA-1-PLUS",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB |
-	    M_PLUS },
-	{ "SCRAM-SHA-512",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
-	{ "SCRAM-SHA-384",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
-	{ "SCRAM-SHA-256",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
-	{ "SCRAM-SHA-224",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
-	{ "SCRAM-SHA-1",	PL_SCRAM, M_AUTO | M_SECRET | M_USER | M_CB },
+	{ "SCRAM-SHA-512-PLUS",	-1, M_SCRAMS | M_PLUS },
+	{ "SCRAM-SHA-384-PLUS",	-1, M_SCRAMS | M_PLUS },
+	{ "SCRAM-SHA-256-PLUS",	-1, M_SCRAMS | M_PLUS },
+	{ "SCRAM-SHA-224-PLUS",	-1, M_SCRAMS | M_PLUS },
+	{ "SCRAM-SHA-1-PLUS",	-1, M_SCRAMS | M_PLUS },
+	{ "SCRAM-SHA-512",	-1, M_SCRAMS },
+	{ "SCRAM-SHA-384",	-1, M_SCRAMS },
+	{ "SCRAM-SHA-256",	-1, M_SCRAMS },
+	{ "SCRAM-SHA-224",	-1, M_SCRAMS },
+	{ "SCRAM-SHA-1",	-1, M_SCRAMS },
 	{ "PLAIN",		PL_PLAIN, M_AUTO | M_SECRET | M_USER | M_CLEAR },
 	{ "LOGIN",		PL_LOGIN, M_AUTO | M_SECRET | M_USER | M_CLEAR },
 	{ "CRAM-MD5",		PL_CRAMMD5, M_SECRET | M_USER },
@@ -201,6 +225,7 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
     const char **mech, const char **initial, struct failure *f)
 {
 	struct sasl_client	*s;
+	const struct mech	*m = NULL;
 	int			 r;
 
 	*out = NULL;
@@ -210,14 +235,20 @@ sasl_start(const struct sasl_params *p, struct sasl_client **out,
 		return fail(f, FAIL_AUTH, "refusing to send credentials "
 		    "without TLS");
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->user = strdup(p->user != NULL ? p->user : "")) == NULL) {
+	    (s->user = strdup(p->user != NULL ? p->user : "")) == NULL ||
+	    (s->host = strdup(p->host != NULL ? p->host : "")) == NULL) {
+		if (s != NULL)
+			free(s->user);
 		free(s);
 		return fail(f, FAIL_OS, "out of memory");
 	}
 	if ((s->bearer = bearer_find(p->mech)) != NULL)
 		r = bearer_start(s, p, f);
-	else
-		r = cyrus_start(s, p, f);
+	else if ((r = mech_builtin(p, &m, f)) == 0 && m != NULL &&
+	    (m->flags & M_SCRAM) != 0)
+		r = scram_begin(s, p, m, f);
+	else if (r == 0)
+		r = cyrus_start(s, p, m, f);
 	if (r == -1) {
 		sasl_end(s);
 		return -1;
@@ -239,29 +270,51 @@ mech_find(const char *name)
 	return NULL;
 }
 
+/*
+ * The mechanism the configuration names (checked against the server's
+ * list), else the first built-in one postie would choose by itself;
+ * *m stays NULL when the choice is libsasl2's (mech_choose).
+ */
 static int
-cyrus_start(struct sasl_client *s, const struct sasl_params *p,
+mech_builtin(const struct sasl_params *p, const struct mech **m,
     struct failure *f)
 {
-	const struct mech *m = NULL;
+	size_t	i;
+
+	*m = NULL;
+	if (p->mech != NULL && p->mech[0] != '\0')
+		return mech_named(p, m, f);
+	for (i = 0; i < POSTIE_NELEM(mechs); i++)
+		if ((mechs[i].flags & M_SCRAM) != 0 && can_choose(&mechs[i], p)) {
+			*m = &mechs[i];
+			return 0;
+		}
+	return 0;
+}
+
+/* m: the one named, or NULL for the first of mechs[] libsasl2 has. */
+static int
+cyrus_start(struct sasl_client *s, const struct sasl_params *p,
+    const struct mech *m, struct failure *f)
+{
 	const char	*chosen = NULL, *data = NULL;
 	char		 list[64];
 	sasl_interact_t	*interact = NULL;
 	unsigned	 len = 0;
 	int		 r;
 
-	if (p->mech != NULL && p->mech[0] != '\0' &&
-	    mech_named(p, &m, f) == -1)
+	if (m == NULL) {
+		if (mech_choose(s, p, &m, f) == -1)
+			return -1;
+	} else if (lib_init(m->plugin >= 0 ? 1u << m->plugin : 0, f) == -1 ||
+	    conn_new(s, p, m, f) == -1)
 		return -1;
-	if (lib_init(plugins_wanted(p), f) == -1 ||
-	    conn_new(s, p, m, f) == -1 ||
-	    (m == NULL && mech_choose(s, p, &m, f) == -1) ||
-	    secret_get(s, p, m, f) == -1 || cbind_set(s, p, m, f) == -1)
+	if (secret_get(s, p, m, NULL, f) == -1 ||
+	    cbind_set(s, p, m, f) == -1)
 		return -1;
 	/*
-	 * RFC 5802 section 6: a client able to bind that chose a SCRAM
-	 * without -PLUS by itself says "y", so that a server whose -PLUS
-	 * an attacker removed from the list refuses. libsasl2 says "y"
+	 * RFC 5802 section 6: a client able to bind that chose a
+	 * mechanism without -PLUS by itself says "y". libsasl2 says "y"
 	 * when it chooses among several names: the same name twice.
 	 */
 	if (s->cbind.name != NULL && !s->cbind.critical)
@@ -280,10 +333,170 @@ cyrus_start(struct sasl_client *s, const struct sasl_params *p,
 	return 0;
 }
 
-/* The user and the password, for the mechanisms that use them. */
+/*
+ * A built-in SCRAM: binds when it is a -PLUS variant, says "y" when the
+ * connection could bind and postie chose a SCRAM without -PLUS by
+ * itself (RFC 5802 section 6: a server whose -PLUS an attacker removed
+ * then refuses), "n" when the configuration named it.
+ */
+static int
+scram_begin(struct sasl_client *s, const struct sasl_params *p,
+    const struct mech *m, struct failure *f)
+{
+	struct scram_params	 sp;
+	struct buf		 first = BUF_INIT;
+	const char		*from = NULL;
+	int			 r;
+
+	s->mech = m->name;
+	if (secret_get(s, p, m, &from, f) == -1)
+		return -1;
+	memset(&sp, 0, sizeof(sp));
+	sp.mech = m->name;
+	sp.user = s->user;
+	if ((m->flags & M_PLUS) != 0) {
+		sp.cb = SCRAM_CB_BIND;
+		sp.cb_name = p->cb_name;
+		sp.cb_data = p->cb_data;
+		sp.cb_len = p->cb_len;
+		log_info("channel binding: %s", p->cb_name);
+	} else if (p->cb_name != NULL && (p->mech == NULL ||
+	    p->mech[0] == '\0'))
+		sp.cb = SCRAM_CB_OFFER;
+	/* RFC 5802 section 5.1: keys are cached only for a password that
+	 * is stored already; a prompt's or a command's is not kept. */
+	s->key_cache = p->key_cache && from != NULL &&
+	    (strcmp(from, "the password key") == 0 ||
+	    strstr(from, "netrc") != NULL);
+	if (s->key_cache && p->key_cache_dir != NULL)
+		(void)strlcpy(s->key_dir, p->key_cache_dir, sizeof(s->key_dir));
+	r = scram_start(&sp, &s->scram, &first, f);
+	if (r == 0)
+		r = encode(s, first.data, (unsigned)first.len, f);
+	buf_free(&first, 1);
+	s->has_initial = 1;
+	return r;
+}
+
+/*
+ * The server-first message gets the proof, the server-final one an empty
+ * line once its signature verified; anything more is the server's
+ * error.
+ */
+static int
+scram_step(struct sasl_client *s, const char *challenge, size_t len,
+    const char **response, struct failure *f)
+{
+	struct buf	 final = BUF_INIT;
+	char		*raw;
+	unsigned	 rawlen = 0;
+	size_t		 size;
+	int		 r;
+
+	if (s->steps >= 2)
+		return fail(f, FAIL_PROTOCOL, "the server sent a challenge "
+		    "after the AUTH %s exchange was complete", s->mech);
+	if (decode(challenge, len, &raw, &rawlen, &size, f) == -1)
+		return -1;
+	if (s->steps++ == 0) {
+		r = scram_server_first(s->scram, raw, rawlen, f);
+		if (r == 0)
+			r = scram_keys_get(s, f);
+		if (r == 0)
+			r = scram_client_final(s->scram, &final, f);
+		if (r == 0)
+			r = encode(s, final.data, (unsigned)final.len, f);
+		buf_free(&final, 1);
+	} else {
+		r = scram_server_final(s->scram, raw, rawlen, f);
+		out_clear(s);
+		/* RFC 4954 section 4: an empty response is an empty line. */
+		if (r == 0 && buf_append(&s->out, "", 0) == -1)
+			r = fail(f, FAIL_OS, "out of memory");
+	}
+	freezero(raw, size);
+	if (r == -1)
+		return -1;
+	*response = s->out.data;
+	return 0;
+}
+
+/*
+ * The keys: from the cache when this server's salt and count are the
+ * ones they were made for, else PBKDF2 on the password. The password is
+ * not needed after this: it is wiped.
+ */
+static int
+scram_keys_get(struct sasl_client *s, struct failure *f)
+{
+	struct scramcache_key	 k;
+	struct scram_keys	 keys;
+	struct failure		 ignored;
+	int			 r;
+
+	if (s->key_cache) {
+		memset(&k, 0, sizeof(k));
+		k.host = s->host;
+		k.user = s->user;
+		k.mech = s->mech;
+		scram_salt(s->scram, &k.salt, &k.salt_len, &k.iterations);
+		k.password = s->secret->data;
+		k.password_len = s->secret->len;
+		if (scramcache_path(s->key_dir[0] != '\0' ? s->key_dir : NULL,
+		    &k, s->key_path, sizeof(s->key_path), &ignored) == -1) {
+			log_info("no SCRAM key cache: %s", ignored.text);
+			s->key_cache = 0;
+		} else if (scramcache_load(s->key_path, &keys) == 0 &&
+		    scram_keys_use(s->scram, &keys) == 0) {
+			explicit_bzero(&keys, sizeof(keys));
+			s->keys_cached = 1;
+			log_info("SCRAM keys from the cache %s (no PBKDF2)",
+			    s->key_path);
+			freezero(s->secret, s->secret_size);
+			s->secret = NULL;
+			return 0;
+		}
+		explicit_bzero(&keys, sizeof(keys));
+	}
+	r = scram_derive(s->scram, (const char *)s->secret->data,
+	    s->secret->len, f);
+	freezero(s->secret, s->secret_size);
+	s->secret = NULL;
+	return r;
+}
+
+int
+sasl_finish(struct sasl_client *s, int code, struct failure *f)
+{
+	if (s == NULL || s->scram == NULL || code / 100 == 4)
+		return 0;
+	if (code / 100 != 2) {
+		/* The keys, or the password they came from, are refused. */
+		if (s->key_cache && s->key_path[0] != '\0') {
+			scramcache_remove(s->key_path);
+			if (s->keys_cached)
+				log_info("SCRAM key cache %s: refused; removed",
+				    s->key_path);
+		}
+		return 0;
+	}
+	/* RFC 5802 section 5: the server proves it knows the keys too. A
+	 * 235 without the signature could be anyone's. */
+	if (!scram_verified(s->scram))
+		return fail(f, FAIL_PROTOCOL, "the server accepted AUTH %s "
+		    "without proving that it knows the password (no SCRAM "
+		    "server signature); nothing was sent", s->mech);
+	if (s->key_cache && !s->keys_cached &&
+	    scramcache_store(s->key_path, scram_keys(s->scram)) == 0)
+		log_info("SCRAM keys cached in %s", s->key_path);
+	return 0;
+}
+
+/* The user and the password, for the mechanisms that use them; *fromp
+ * (when not NULL) names the password's source. */
 static int
 secret_get(struct sasl_client *s, const struct sasl_params *p,
-    const struct mech *m, struct failure *f)
+    const struct mech *m, const char **fromp, struct failure *f)
 {
 	struct password_params	 pp;
 	const char		*from = NULL;
@@ -302,6 +515,8 @@ secret_get(struct sasl_client *s, const struct sasl_params *p,
 	if (password_fetch(&pp, &s->secret, &s->secret_size, &from, f) == -1)
 		return -1;
 	log_info("password from %s", from);
+	if (fromp != NULL)
+		*fromp = from;
 	return 0;
 }
 
@@ -327,7 +542,7 @@ bearer_start(struct sasl_client *s, const struct sasl_params *p,
 	if (mech_named(p, &m, f) == -1)
 		return -1;
 	s->mech = s->bearer->name;
-	if (secret_get(s, p, m, f) == -1)
+	if (secret_get(s, p, m, NULL, f) == -1)
 		return -1;
 	/* Room for everything at once: a realloc would leave a copy of the
 	 * token behind. '=' and ',' in the user may triple. */
@@ -625,34 +840,31 @@ mech_named(const struct sasl_params *p, const struct mech **m,
 	return 0;
 }
 
-/* The first of mechs[] that both the server and libsasl2 have. */
+/*
+ * The first of mechs[] that both the server and libsasl2 have, trying
+ * each with only its own plugin loaded: the one chosen is the only one
+ * in the process unless an earlier one is missing.
+ */
 static int
 mech_choose(struct sasl_client *s, const struct sasl_params *p,
     const struct mech **m, struct failure *f)
 {
-	const char	*have = "", *offered = p->offered != NULL ?
-			    p->offered : "";
-	char		 base[32];
-	size_t		 i, n;
+	const char	*offered = p->offered != NULL ? p->offered : "";
+	size_t		 i;
 
 	if (offered[0] == '\0')
 		return fail(f, FAIL_AUTH, "the server offers no authentication");
-	if (sasl_listmech(s->conn, NULL, "", " ", "", &have, NULL,
-	    NULL) != SASL_OK || have == NULL)
-		have = "";
 	for (i = 0; i < POSTIE_NELEM(mechs); i++) {
-		if (!can_choose(&mechs[i], p))
+		if (!can_choose(&mechs[i], p) || mechs[i].plugin < 0)
 			continue;
-		/* libsasl2 lists SCRAM-SHA-256 for SCRAM-SHA-256-PLUS too. */
-		n = strlen(mechs[i].name);
-		if ((mechs[i].flags & M_PLUS) != 0)
-			n -= 5;
-		(void)snprintf(base, sizeof(base), "%.*s", (int)n,
-		    mechs[i].name);
-		if (word_in(have, base)) {
+		if (lib_init(1u << mechs[i].plugin, f) == -1 ||
+		    conn_new(s, p, &mechs[i], f) == -1)
+			return -1;
+		if (cyrus_has(s, mechs[i].name)) {
 			*m = &mechs[i];
 			return 0;
 		}
+		conn_drop(s);
 	}
 	if (!p->tls_active && clear_only(p))
 		return fail(f, FAIL_AUTH, "without TLS the server offers only "
@@ -666,6 +878,25 @@ mech_choose(struct sasl_client *s, const struct sasl_params *p,
 	return fail(f, FAIL_AUTH, "no authentication mechanism in common: the "
 	    "server offers %s; postie picks by itself only SCRAM-SHA-* (-PLUS "
 	    "too), PLAIN and LOGIN (name another with auth)", offered);
+}
+
+/* 1 when libsasl2, as initialised, has the mechanism name. */
+static int
+cyrus_has(struct sasl_client *s, const char *name)
+{
+	const char	*have = NULL;
+
+	return sasl_listmech(s->conn, NULL, "", " ", "", &have, NULL,
+	    NULL) == SASL_OK && have != NULL && word_in(have, name);
+}
+
+static void
+conn_drop(struct sasl_client *s)
+{
+	if (s->conn == NULL)
+		return;
+	sasl_dispose(&s->conn);
+	conns_live--;
 }
 
 /* 1 when the server offers a mechanism showing the password, none other
@@ -711,31 +942,22 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	const char	*data = NULL;
 	char		*raw;
 	unsigned	 rawlen = 0, outlen = 0;
+	size_t		 size;
 	int		 r;
 
 	*response = NULL;
 	if (s->bearer != NULL)
 		return bearer_step(s, challenge, len, response, f);
+	if (s->scram != NULL)
+		return scram_step(s, challenge, len, response, f);
 	/* libsasl2 would call it a missing callback: it is the server's. */
 	if (s->done)
 		return fail(f, FAIL_PROTOCOL, "the server sent a challenge "
 		    "after the AUTH %s exchange was complete", s->mech);
-	/* Some servers send "=" for an empty challenge, as clients do. */
-	if (len == 1 && challenge[0] == '=')
-		len = 0;
-	if (len > SASL_CHALLENGE_MAX)
-		return fail(f, FAIL_PROTOCOL, "the server's AUTH challenge is "
-		    "too long");
-	if ((raw = malloc(len / 4 * 3 + 4)) == NULL)
-		return fail(f, FAIL_OS, "out of memory");
-	if (sasl_decode64(challenge, (unsigned)len, raw, len / 4 * 3 + 4,
-	    &rawlen) != SASL_OK) {
-		free(raw);
-		return fail(f, FAIL_PROTOCOL, "the server's AUTH challenge is "
-		    "not base64: %.*s", (int)(len > 80 ? 80 : len), challenge);
-	}
+	if (decode(challenge, len, &raw, &rawlen, &size, f) == -1)
+		return -1;
 	r = sasl_client_step(s->conn, raw, rawlen, &interact, &data, &outlen);
-	freezero(raw, len / 4 * 3 + 4);
+	freezero(raw, size);
 	if (r != SASL_OK && r != SASL_CONTINUE)
 		return sasl_fail(s, r, NULL, f);
 	s->done = r == SASL_OK;
@@ -747,6 +969,32 @@ sasl_step(struct sasl_client *s, const char *challenge, size_t len,
 	} else if (encode(s, data, outlen, f) == -1)
 		return -1;
 	*response = s->out.data;
+	return 0;
+}
+
+/*
+ * The server's base64 challenge into *raw (malloc'd, NUL-terminated,
+ * *size bytes to wipe). Some servers send "=" for an empty challenge.
+ */
+static int
+decode(const char *challenge, size_t len, char **raw, unsigned *rawlen,
+    size_t *size, struct failure *f)
+{
+	if (len == 1 && challenge[0] == '=')
+		len = 0;
+	if (len > SASL_CHALLENGE_MAX)
+		return fail(f, FAIL_PROTOCOL, "the server's AUTH challenge is "
+		    "too long");
+	*size = len / 4 * 3 + 4;
+	if ((*raw = malloc(*size)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	if (sasl_decode64(challenge, (unsigned)len, *raw, (unsigned)*size,
+	    rawlen) != SASL_OK) {
+		free(*raw);
+		return fail(f, FAIL_PROTOCOL, "the server's AUTH challenge is "
+		    "not base64: %.*s", (int)(len > 80 ? 80 : len), challenge);
+	}
+	(*raw)[*rawlen] = '\0';
 	return 0;
 }
 
@@ -829,13 +1077,24 @@ sasl_end(struct sasl_client *s)
 {
 	if (s == NULL)
 		return;
-	if (s->conn != NULL) {
-		sasl_dispose(&s->conn);
-		conns_live--;
-	}
+	conn_drop(s);
+	scram_free(s->scram);
 	if (s->secret != NULL)
 		freezero(s->secret, s->secret_size);
 	buf_free(&s->out, 1);
 	free(s->user);
+	free(s->host);
+	explicit_bzero(s, sizeof(*s));
 	free(s);
+}
+
+const char *
+sasl_builtin(size_t i)
+{
+	size_t	j;
+
+	for (j = 0; j < POSTIE_NELEM(mechs); j++)
+		if ((mechs[j].flags & (M_SCRAM | M_BEARER)) != 0 && i-- == 0)
+			return mechs[j].name;
+	return NULL;
 }

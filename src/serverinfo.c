@@ -1,6 +1,9 @@
 /*
- * serverinfo: postie --serverinfo (see serverinfo.h). smtp speaks, tls
- * verifies in report-only mode; this only chooses and formats.
+ * serverinfo: postie --serverinfo (see serverinfo.h). smtp speaks and
+ * tells its replies, tls verifies and tells its verdict; the probe's
+ * choices are made here: go on past a certificate that does not verify
+ * to show it, but say nothing over it (QUIT after STARTTLS), and never
+ * AUTH.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,13 +22,19 @@
 #include "smtp.h"
 #include "tls.h"
 
-/* Everything one run needs; smtp keeps pointers into it. */
+/* Everything one run needs; smtp and tls keep pointers into it. */
 struct serverinfo {
 	struct tls_params	tp;
 	struct smtp_params	sp;
-	struct smtp_probe	probe;
+	struct smtp_events	ev;
 	struct conn_route	route;
 	char			helo[256];
+	/* What they told: the replies, each one's lines joined with " / ",
+	 * and the certificate's verdict (once TLS is up). */
+	struct buf		greeting;
+	struct buf		ehlo_plain;	/* EHLO before TLS (STARTTLS) */
+	struct buf		ehlo_tls;	/* EHLO over TLS */
+	struct tls_verdict	verdict;
 };
 
 /* What the refusal of tls_certcheck off suggests instead. */
@@ -37,25 +46,34 @@ struct certline {
 };
 
 static void	params_fill(const struct account *a, struct serverinfo *si);
+static int	on_verdict(void *arg, const struct tls_verdict *v,
+		    struct failure *f);
+static int	on_tls_up(void *arg, struct conn *c, struct failure *f);
+static void	on_reply(void *arg, enum smtp_setup_reply which, int code,
+		    const char *text);
+static const struct failure *refused(const struct serverinfo *si,
+		    struct conn *c);
 static void	probe_free(struct serverinfo *si);
 static int	certline_probe(const struct account *a, struct serverinfo *si,
 		    struct certline *out, struct failure *f);
-static int	certline_of(struct tls_session *t, struct certline *out,
-		    struct failure *f);
+static int	certline_of(const struct serverinfo *si, struct tls_session *t,
+		    struct certline *out, struct failure *f);
 static void	certline_warn(const struct account *a,
 		    const struct certline *cl);
 static int	dialogue(const struct account *a, struct serverinfo *si,
-		    struct conn *c, const char *context);
+		    struct conn *c);
 static void	print_reply(const char *title, const struct buf *b);
 static void	print_auth(const struct buf *b);
 static void	print_chain(struct tls_session *t);
 static void	print_cert(unsigned i, const unsigned char *der, size_t len);
-static void	print_pins(const struct account *a, struct tls_session *t);
+static void	print_pins(const struct account *a,
+		    const struct serverinfo *si, struct tls_session *t);
 static void	print_time(const char *title, time_t t);
-static void	print_tls(const struct account *a, struct conn *c);
+static void	print_tls(const struct account *a,
+		    const struct serverinfo *si, struct conn *c);
 static void	print_choice(const struct account *a);
-static int	finish(struct conn *c, const struct failure *f,
-		    const char *context);
+static int	finish(const struct account *a, const struct serverinfo *si,
+		    struct conn *c, const struct failure *f);
 
 /* Each line of a reply ("250 a / b / c") on its own, indented. */
 static void
@@ -153,13 +171,14 @@ print_chain(struct tls_session *t)
 }
 
 static void
-print_tls(const struct account *a, struct conn *c)
+print_tls(const struct account *a, const struct serverinfo *si,
+    struct conn *c)
 {
 	if (!conn_is_tls(c))
 		return;
 	printf("tls: %s\n", tls_describe(conn_tls(c)));
 	print_chain(conn_tls(c));
-	print_pins(a, conn_tls(c));
+	print_pins(a, si, conn_tls(c));
 }
 
 /*
@@ -168,14 +187,15 @@ print_tls(const struct account *a, struct conn *c)
  * it needs instead.
  */
 static void
-print_pins(const struct account *a, struct tls_session *t)
+print_pins(const struct account *a, const struct serverinfo *si,
+    struct tls_session *t)
 {
 	struct certline	cl;
 	struct failure	f;
 
-	if (certline_of(t, &cl, &f) == -1)
+	if (certline_of(si, t, &cl, &f) == -1)
 		return;
-	if (tls_verify_revoked(t)) {
+	if (cl.revoked) {
 		printf("to pin this certificate: no use: it is revoked, and "
 		    "postie refuses a revoked certificate even when pinned; "
 		    "the server needs a new one\n");
@@ -209,18 +229,21 @@ print_choice(const struct account *a)
 
 /* The verdict line and the exit status; the failure, if any, on stderr. */
 static int
-finish(struct conn *c, const struct failure *f, const char *context)
+finish(const struct account *a, const struct serverinfo *si, struct conn *c,
+    const struct failure *f)
 {
-	const struct failure	*vf = NULL;
+	const struct failure	*vf = refused(si, c);
+	struct failure		 shown;
 
-	if (c != NULL && conn_is_tls(c))
-		vf = tls_verify_failure(conn_tls(c));
 	if (vf != NULL) {
 		printf("verification: failed: %s\n", vf->text);
-		return exitcode_report(vf, context);
+		f = vf;
 	}
-	if (f != NULL)
-		return exitcode_report(f, context);
+	if (f != NULL) {
+		shown = *f;
+		deliver_context(a, &shown);
+		return exitcode_report(&shown);
+	}
 	if (c != NULL && conn_is_tls(c))
 		printf("verification: ok\n");
 	else
@@ -228,7 +251,10 @@ finish(struct conn *c, const struct failure *f, const char *context)
 	return EX_OK;
 }
 
-/* The parameters deliver would use, but report-only and without AUTH. */
+/*
+ * The parameters deliver would use, with the verdict and the replies
+ * told to us, and without AUTH.
+ */
 static void
 params_fill(const struct account *a, struct serverinfo *si)
 {
@@ -236,13 +262,18 @@ params_fill(const struct account *a, struct serverinfo *si)
 
 	memset(si, 0, sizeof(*si));
 	deliver_tls_params(a, &si->tp);
-	si->tp.verify_report_only = 1;	/* no session cache: a full handshake */
+	/* No session cache: a full handshake, which has a verdict. */
+	si->tp.verdict = on_verdict;
+	si->tp.verdict_arg = si;
 	deliver_helo_name(a, si->helo, sizeof(si->helo));
 	sp->helo_name = si->helo;
 	sp->implicit_tls = a->tls && !a->tls_starttls;
 	sp->starttls = a->tls && a->tls_starttls;
 	sp->tls = &si->tp;
-	sp->probe = &si->probe;	/* sp->auth stays 0: never authenticate */
+	si->ev.reply = on_reply;
+	si->ev.tls_up = on_tls_up;
+	si->ev.arg = si;
+	sp->events = &si->ev;	/* sp->auth stays 0: never authenticate */
 	si->route.source_ip = a->source_ip;
 	si->route.proxy_host = a->proxy_host;
 	si->route.proxy_port = a->proxy_port;
@@ -250,8 +281,7 @@ params_fill(const struct account *a, struct serverinfo *si)
 
 /* The SMTP part, over a connection with TLS up when it is implicit. */
 static int
-dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
-    const char *context)
+dialogue(const struct account *a, struct serverinfo *si, struct conn *c)
 {
 	struct smtp_session	*smtp = NULL;
 	struct failure		 f;
@@ -260,11 +290,11 @@ dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
 
 	failure_clear(&f);
 	rc = smtp_open(c, &si->sp, &smtp, &f);
-	print_reply("greeting", &si->probe.greeting);
+	print_reply("greeting", &si->greeting);
 	if (si->sp.starttls)
-		print_reply("capabilities before TLS", &si->probe.ehlo_plain);
-	print_tls(a, c);
-	caps = conn_is_tls(c) ? &si->probe.ehlo_tls : &si->probe.ehlo_plain;
+		print_reply("capabilities before TLS", &si->ehlo_plain);
+	print_tls(a, si, c);
+	caps = conn_is_tls(c) ? &si->ehlo_tls : &si->ehlo_plain;
 	print_reply(conn_is_tls(c) ? "capabilities after TLS" :
 	    "capabilities", caps);
 	if (rc == 0) {
@@ -272,7 +302,7 @@ dialogue(const struct account *a, struct serverinfo *si, struct conn *c,
 		print_choice(a);
 	}
 	smtp_close(smtp);
-	return finish(c, rc == -1 ? &f : NULL, context);
+	return finish(a, si, c, rc == -1 ? &f : NULL);
 }
 
 int
@@ -281,28 +311,24 @@ serverinfo_run(const struct account *a)
 	struct serverinfo	 si;
 	struct conn		*c = NULL;
 	struct failure		 f;
-	char			 context[512];
 	int			 rc;
 
 	failure_clear(&f);
-	snprintf(context, sizeof(context), "%s: %s:%d", a->name, a->host,
-	    a->port);
 	params_fill(a, &si);
 	printf("server: %s port %d (account %s, %s)\n", a->host, a->port,
 	    a->name, si.sp.implicit_tls ? "implicit TLS" : si.sp.starttls ?
 	    "STARTTLS" : "no TLS");
 	if (conn_open_route(a->host, a->port, a->timeout, &si.route, &c,
 	    &f) == -1)
-		return finish(NULL, &f, context);
+		return finish(a, &si, NULL, &f);
 	if (si.sp.implicit_tls && conn_starttls(c, &si.tp, &f) == -1)
-		rc = finish(NULL, &f, context);
-	else if (si.sp.implicit_tls &&
-	    tls_verify_failure(conn_tls(c)) != NULL) {
+		rc = finish(a, &si, NULL, &f);
+	else if (refused(&si, c) != NULL) {
 		/* Implicit TLS that did not verify: close without a word. */
-		print_tls(a, c);
-		rc = finish(c, NULL, context);
+		print_tls(a, &si, c);
+		rc = finish(a, &si, c, NULL);
 	} else
-		rc = dialogue(a, &si, c, context);
+		rc = dialogue(a, &si, c);
 	conn_close(c);
 	probe_free(&si);
 	return rc;
@@ -311,9 +337,56 @@ serverinfo_run(const struct account *a)
 static void
 probe_free(struct serverinfo *si)
 {
-	buf_free(&si->probe.greeting, 0);
-	buf_free(&si->probe.ehlo_plain, 0);
-	buf_free(&si->probe.ehlo_tls, 0);
+	buf_free(&si->greeting, 0);
+	buf_free(&si->ehlo_plain, 0);
+	buf_free(&si->ehlo_tls, 0);
+}
+
+/*
+ * The probe's choice: a certificate that does not verify is kept, to be
+ * shown and pinned; the verdict is what the probe reports.
+ */
+static int
+on_verdict(void *arg, const struct tls_verdict *v, struct failure *f)
+{
+	struct serverinfo	*si = arg;
+
+	(void)f;
+	si->verdict = *v;
+	return 0;
+}
+
+/* After STARTTLS: nothing but QUIT over a certificate that did not verify. */
+static int
+on_tls_up(void *arg, struct conn *c, struct failure *f)
+{
+	const struct failure	*why = refused(arg, c);
+
+	if (why == NULL)
+		return 0;
+	*f = *why;
+	return -1;
+}
+
+/* Each reply kept, best effort: it only informs. */
+static void
+on_reply(void *arg, enum smtp_setup_reply which, int code, const char *text)
+{
+	struct serverinfo	*si = arg;
+	struct buf		*to = which == SMTP_GREETING ? &si->greeting :
+	    which == SMTP_EHLO_TLS ? &si->ehlo_tls : &si->ehlo_plain;
+
+	buf_reset(to);
+	(void)buf_appendf(to, "%d %s", code, text);
+}
+
+/* Why c's certificate did not verify; NULL when it did, or without TLS. */
+static const struct failure *
+refused(const struct serverinfo *si, struct conn *c)
+{
+	if (c == NULL || !conn_is_tls(c) || si->verdict.verified)
+		return NULL;
+	return &si->verdict.why;
 }
 
 int
@@ -346,10 +419,10 @@ serverinfo_certcheck_refusal(const struct account *a, struct failure *f)
 }
 
 /*
- * Connects as a submission would and takes the server's certificate in
- * report-only mode: STARTTLS ends with QUIT (smtp_open() sends nothing
- * else after a certificate that did not verify), implicit TLS is closed
- * after the handshake. Never AUTH, never mail.
+ * Connects as a submission would and takes the server's certificate,
+ * verified or not: STARTTLS ends with QUIT (on_tls_up() ends the dialogue
+ * after a certificate that did not verify), implicit TLS is closed after
+ * the handshake. Never AUTH, never mail.
  */
 static int
 certline_probe(const struct account *a, struct serverinfo *si,
@@ -367,14 +440,15 @@ certline_probe(const struct account *a, struct serverinfo *si,
 	else if (smtp_open(c, &si->sp, &smtp, f) == 0)
 		smtp_close(smtp);
 	/* Whatever failed after the handshake, the certificate is known. */
-	r = conn_is_tls(c) ? certline_of(conn_tls(c), out, f) : -1;
+	r = conn_is_tls(c) ? certline_of(si, conn_tls(c), out, f) : -1;
 	conn_close(c);
 	return r;
 }
 
 /* The server's own certificate (the first of the chain) as pins. */
 static int
-certline_of(struct tls_session *t, struct certline *out, struct failure *f)
+certline_of(const struct serverinfo *si, struct tls_session *t,
+    struct certline *out, struct failure *f)
 {
 	const unsigned char	*der;
 	size_t			 len;
@@ -387,8 +461,8 @@ certline_of(struct tls_session *t, struct certline *out, struct failure *f)
 	    certinfo_pin(der, len, out->pin, sizeof(out->pin)) == -1)
 		return fail(f, FAIL_TLS, "the server's certificate cannot be "
 		    "read as X.509");
-	out->verified = tls_verify_failure(t) == NULL;
-	out->revoked = tls_verify_revoked(t);
+	out->verified = si->verdict.verified;
+	out->revoked = !si->verdict.verified && si->verdict.revoked;
 	return 0;
 }
 

@@ -188,7 +188,7 @@ static int	smtp_on_bdat(struct smtp_session *, struct failure *);
 static int	smtp_on_bdat_drain(struct smtp_session *, struct failure *);
 static int	smtp_after_rcpts(struct smtp_session *, struct failure *);
 static int	smtp_on_banner(struct smtp_session *, struct failure *);
-static void	smtp_probe_keep(struct smtp_session *, struct buf *);
+static void	smtp_report(struct smtp_session *, enum smtp_setup_reply);
 static int	smtp_on_ehlo(struct smtp_session *, struct failure *);
 static int	smtp_on_starttls(struct smtp_session *, struct failure *);
 static int	smtp_on_auth(struct smtp_session *, struct failure *);
@@ -747,21 +747,19 @@ smtp_mech_add(struct smtp_session *s, const char *name, size_t len)
 
 /* Session setup. */
 
-/* --serverinfo: a copy of the reply (best effort: it only informs). */
+/* The reply to the caller that asked to see it. */
 static void
-smtp_probe_keep(struct smtp_session *s, struct buf *to)
+smtp_report(struct smtp_session *s, enum smtp_setup_reply which)
 {
-	buf_reset(to);
-	(void)buf_appendf(to, "%d %.*s", s->reply.code,
-	    (int)s->reply.text.len, s->reply.text.data != NULL ?
-	    s->reply.text.data : "");
+	if (s->p.events != NULL && s->p.events->reply != NULL)
+		s->p.events->reply(s->p.events->arg, which, s->reply.code,
+		    s->reply.text.data != NULL ? s->reply.text.data : "");
 }
 
 static int
 smtp_on_banner(struct smtp_session *s, struct failure *f)
 {
-	if (s->p.probe != NULL)
-		smtp_probe_keep(s, &s->p.probe->greeting);
+	smtp_report(s, SMTP_GREETING);
 	if (s->reply.code == 220)
 		return S_EHLO;
 	return smtp_refused(s, FAIL_REJECTED, f);
@@ -793,9 +791,8 @@ smtp_on_ehlo(struct smtp_session *s, struct failure *f)
 			return S_HELO;
 		return smtp_refused(s, FAIL_REJECTED, f);
 	}
-	if (s->p.probe != NULL)
-		smtp_probe_keep(s, conn_is_tls(s->conn) ?
-		    &s->p.probe->ehlo_tls : &s->p.probe->ehlo_plain);
+	smtp_report(s, conn_is_tls(s->conn) ? SMTP_EHLO_TLS :
+	    SMTP_EHLO_PLAIN);
 	if (s->p.starttls && !conn_is_tls(s->conn))
 		return S_STARTTLS;
 	if (s->p.auth)
@@ -829,11 +826,11 @@ smtp_on_starttls(struct smtp_session *s, struct failure *f)
 	if (conn_starttls(s->conn, &tp, f) == -1)
 		return smtp_broken(s);
 	s->auth_before_tls = (s->caps & SMTP_CAP_AUTH) != 0;
-	/* --serverinfo: after a refused certificate, nothing but QUIT. */
-	if (tls_verify_failure(conn_tls(s->conn)) != NULL) {
-		*f = *tls_verify_failure(conn_tls(s->conn));
+	/* The caller may end it here (--serverinfo, after a certificate
+	 * that did not verify): nothing but QUIT then. */
+	if (s->p.events != NULL && s->p.events->tls_up != NULL &&
+	    s->p.events->tls_up(s->p.events->arg, s->conn, f) == -1)
 		return -1;
-	}
 	log_info("TLS is up; asking for the capabilities again");
 	return S_EHLO;
 }
@@ -930,12 +927,15 @@ smtp_on_auth(struct smtp_session *s, struct failure *f)
 	if (code == 334)
 		return S_AUTH_CONT;
 	if (code / 100 == 2) {
+		if (sasl_finish(s->sasl, code, f) == -1)
+			return smtp_prefix(f, s->what);
 		log_info("authenticated (%s)", s->what);
 		/* The password is not needed again: wipe it now. */
 		sasl_end(s->sasl);
 		s->sasl = NULL;
 		return S_READY;
 	}
+	(void)sasl_finish(s->sasl, code, NULL);
 	/* OAuth: the 535 alone does not say why; the JSON status does. */
 	if (code / 100 == 5 && (err = sasl_server_error(s->sasl)) != NULL)
 		return fail(f, FAIL_AUTH, "%s: %d %s (the server said: %s)",

@@ -40,12 +40,26 @@ struct smtp_reply {
 #define SMTP_CAP_SMTPUTF8	0x80u
 #define SMTP_CAP_ENHANCEDSTATUSCODES 0x100u
 
-/* What the server said during smtp_open(), for --serverinfo: each reply's
- * lines joined with " / ". The caller frees the bufs. */
-struct smtp_probe {
-	struct buf	greeting;
-	struct buf	ehlo_plain;	/* EHLO before TLS (STARTTLS) */
-	struct buf	ehlo_tls;	/* EHLO over TLS */
+/* The replies of smtp_open() that its caller may want to see. */
+enum smtp_setup_reply {
+	SMTP_GREETING,
+	SMTP_EHLO_PLAIN,	/* EHLO's answer without TLS */
+	SMTP_EHLO_TLS,		/* EHLO's answer over TLS */
+};
+
+/*
+ * What smtp_open() reports to its caller as it goes (--serverinfo shows
+ * them), as OpenSMTPD's client reports through callbacks. Each may be
+ * NULL.
+ */
+struct smtp_events {
+	/* A reply: its code and its lines joined with " / ". */
+	void	(*reply)(void *arg, enum smtp_setup_reply which, int code,
+		    const char *text);
+	/* TLS is up after STARTTLS, EHLO not yet sent: -1 (with f) ends the
+	 * dialogue there, with nothing but QUIT. */
+	int	(*tls_up)(void *arg, struct conn *c, struct failure *f);
+	void	*arg;
 };
 
 struct smtp_params {
@@ -58,10 +72,7 @@ struct smtp_params {
 						   filled in by smtp */
 	int			 chunking;	/* BDAT when the server offers
 						   CHUNKING (RFC 3030) */
-	/* NULL, or where to record the replies. With it, a certificate that
-	 * did not verify after STARTTLS (tls verify_report_only) ends the
-	 * dialogue with that FAIL_CERT and nothing but QUIT. */
-	struct smtp_probe	*probe;
+	const struct smtp_events *events;	/* NULL: none */
 };
 
 

@@ -22,7 +22,6 @@
 #include "localname.h"
 #include "log.h"
 #include "message.h"
-#include "qrun.h"
 #include "queue.h"
 #include "serverinfo.h"
 #include "submit.h"
@@ -46,8 +45,8 @@ static void	say_header_changes(const struct message_info *info);
 static int	collect_rcpts(struct submission *s, struct failure *f);
 static int	qualify_rcpts(struct submission *s, struct failure *f);
 static int	spool_open(struct failure *f);
-static enum submit_outcome submit_direct(struct submission *s, char *context,
-		    size_t ctxlen, struct failure *f);
+static enum submit_outcome submit_direct(struct submission *s,
+		    struct failure *f);
 static int	partly_refused(const struct addrlist *rcpts,
 		    const struct smtp_rcpt_result *res, struct failure *f);
 static int	transport_fill(const struct submission *s,
@@ -55,15 +54,15 @@ static int	transport_fill(const struct submission *s,
 static int	envelope_fill(const struct submission *s,
 		    struct queue_envelope *env, struct failure *f);
 static enum submit_outcome submit_queued(struct submission *s, int quiet,
-		    char *context, size_t ctxlen, struct failure *f);
+		    struct failure *f);
 static void	queue_full(const struct queue *q, struct failure *f);
 static enum submit_outcome submit_now(struct submission *s,
-		    struct queue *q, struct queue_entry *e, int quiet,
-		    char *context, size_t ctxlen, struct failure *f);
+		    struct queue *q, struct queue_entry *e, const char *config,
+		    int quiet, struct failure *f);
 
 enum submit_outcome
 submit_message(const struct config *c, const struct submit_request *r,
-    int quiet, char *context, size_t ctxlen, struct failure *f)
+    int quiet, struct failure *f)
 {
 	struct submission	s;
 	struct message_info	init = MESSAGE_INFO_INIT;
@@ -75,13 +74,11 @@ submit_message(const struct config *c, const struct submit_request *r,
 	s.info = init;
 	if (localname_host(s.host, sizeof(s.host)) == -1)
 		strlcpy(s.host, "localhost", sizeof(s.host));
-	/* Until a connection is tried, a failure is ours, not the server's. */
-	context[0] = '\0';
 	if (choose_account(&s, f) == 0 && envelope_from(&s, f) == 0) {
 		if (s.account->queue == QUEUE_OFF && !r->queue_only)
-			out = submit_direct(&s, context, ctxlen, f);
+			out = submit_direct(&s, f);
 		else
-			out = submit_queued(&s, quiet, context, ctxlen, f);
+			out = submit_queued(&s, quiet, f);
 	}
 	message_info_free(&s.info);
 	addrlist_free(&s.rcpts);
@@ -294,8 +291,7 @@ spool_open(struct failure *f)
 }
 
 static enum submit_outcome
-submit_direct(struct submission *s, char *context, size_t ctxlen,
-    struct failure *f)
+submit_direct(struct submission *s, struct failure *f)
 {
 	struct message_opts	opts;
 	struct envelope		env = ENVELOPE_INIT;
@@ -314,11 +310,10 @@ submit_direct(struct submission *s, char *context, size_t ctxlen,
 		job.results = calloc(s->rcpts.n, sizeof(*job.results));
 		if (job.results == NULL)
 			fail(f, FAIL_OS, "out of memory");
-		else if ((rc = deliver_one(s->account, &job, context, ctxlen,
-		    f)) == 0)
+		else if ((rc = deliver_one(s->account, &job, f)) == 0)
 			rc = partly_refused(&s->rcpts, job.results, f);
 		attempt_log(s->account, NULL, s->from, &s->rcpts,
-		    s->info.size, context, rc == 0 ? NULL : f);
+		    s->info.size, rc == 0 ? NULL : f);
 		free(job.results);
 	}
 	envelope_free(&env);
@@ -406,8 +401,7 @@ transport_fill(const struct submission *s, struct envelope *e,
 }
 
 static enum submit_outcome
-submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
-    struct failure *f)
+submit_queued(struct submission *s, int quiet, struct failure *f)
 {
 	struct queue		 q;
 	struct queue_entry	*e = NULL;
@@ -417,7 +411,7 @@ submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
 	enum submit_outcome	 out = SUBMIT_FAILED;
 
 	memset(&env, 0, sizeof(env));
-	if (qrun_queue_dir(s->account, dir, sizeof(dir), f) == -1 ||
+	if (queue_dir_named(s->account->queue_dir, dir, sizeof(dir), f) == -1 ||
 	    queue_open(&q, dir, f) == -1)
 		return SUBMIT_FAILED;
 	message_opts_fill(s, &opts);
@@ -443,7 +437,7 @@ submit_queued(struct submission *s, int quiet, char *context, size_t ctxlen,
 		queue_release(e);
 		out = SUBMIT_QUEUED;
 	} else
-		out = submit_now(s, &q, e, quiet, context, ctxlen, f);
+		out = submit_now(s, &q, e, env.config, quiet, f);
 done:
 	queue_envelope_free(&env);
 	queue_close(&q);
@@ -461,34 +455,38 @@ queue_full(const struct queue *q, struct failure *f)
 	    q->dir, text);
 }
 
-/* The first attempt, and the account's backlog after a success. */
+/*
+ * The first attempt, and the account's backlog after a success (the
+ * messages queued with the same configuration, config).
+ */
 static enum submit_outcome
 submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
-    int quiet, char *context, size_t ctxlen, struct failure *f)
+    const char *config, int quiet, struct failure *f)
 {
-	struct deliver_session	*d = NULL;
+	struct attempt_group	 g;
 	struct attempt		 t;
 	char			 id[QUEUE_ID_MAX], hint[80];
+	char			 line[FAILURE_LINE_MAX];
 	time_t			 next = 0;
 	long			 minutes;
 	int			 rc;
 
 	strlcpy(id, queue_entry_id(e), sizeof(id));
+	memset(&g, 0, sizeof(g));
+	g.q = q;
+	g.account = s->account;
 	memset(&t, 0, sizeof(t));
 	t.q = q;
 	t.account = s->account;
-	t.d = &d;
-	t.context = context;
-	t.ctxlen = ctxlen;
+	t.d = &g.d;
 	t.submission = 1;
 	rc = attempt_run(&t, e, f);
 	next = t.next;
-	if (rc == 0) {
-		qrun_flush_account(q, s->config, s->account, &d);
-		deliver_close(d);
+	if (rc == 0)
+		attempt_flush(&g, config);
+	attempt_group_end(&g);
+	if (rc == 0)
 		return SUBMIT_DELIVERED;
-	}
-	deliver_close(d);
 	if (!fail_is_temporary(f->kind)) {
 		/* Nobody resends it: say where it is. */
 		snprintf(hint, sizeof(hint), " (kept as %s in the queue's "
@@ -498,8 +496,8 @@ submit_now(struct submission *s, struct queue *q, struct queue_entry *e,
 	}
 	minutes = (long)((next - time(NULL) + 59) / 60);
 	if (!quiet)
-		fprintf(stderr, "postie: queued %s: %s: %s; next attempt in "
-		    "%ld min\n", id, context, f->text, minutes > 0 ?
-		    minutes : 1);
+		fprintf(stderr, "postie: queued %s: %s; next attempt in %ld "
+		    "min\n", id, failure_line(f, line, sizeof(line)),
+		    minutes > 0 ? minutes : 1);
 	return SUBMIT_QUEUED;
 }

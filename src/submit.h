@@ -45,8 +45,8 @@ enum submit_outcome {
 
 /*
  * Submits the message read from r->in_fd with the configuration c
- * (loaded by the caller). context (ctxlen) receives the context of a
- * failure for exitcode_report(). A message queued after a temporary
+ * (loaded by the caller). A failure once a server was tried carries its
+ * context (deliver_context()). A message queued after a temporary
  * failure is reported on stderr as "postie: queued ID: WHY; next attempt
  * in N min" unless quiet. Returns the outcome; with SUBMIT_FAILED, f
  * holds the failure (a permanent one after the message was queued leaves
@@ -54,7 +54,6 @@ enum submit_outcome {
  * queue (SUBMIT_QUEUED), whatever the account's "queue" key says.
  */
 enum submit_outcome submit_message(const struct config *c,
-	    const struct submit_request *r, int quiet, char *context,
-	    size_t ctxlen, struct failure *f);
+	    const struct submit_request *r, int quiet, struct failure *f);
 
 #endif

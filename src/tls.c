@@ -90,9 +90,6 @@ struct tls_session {
 	int		 offered;	/* a cached session was offered */
 	int		 resumed;
 	time_t		 verified;	/* when a full handshake verified it */
-	int		 verify_failed;	/* verify_report_only: it did not */
-	int		 revoked;	/* a CRL or a staple says so */
-	struct failure	 verify_fail;
 	/* What the handshake checks the certificate for (verify_data()):
 	 * GnuTLS keeps the pointer, not a copy. */
 	gnutls_typed_vdata_st vdata[2];
@@ -172,7 +169,10 @@ static int	 session_recheck(struct tls_session *, const struct tls_params *,
 		    struct failure *);
 static void	 session_store(struct tls_session *);
 static void	 session_free(struct tls_session *);
-static void	 report_verify(struct tls_session *, const struct tls_params *);
+static void	 verdict_of(struct tls_session *, const struct tls_params *,
+		    struct tls_verdict *);
+static int	 report_verdict(struct tls_session *, const struct tls_params *,
+		    struct failure *);
 static void	 verify_data(const struct tls_params *, gnutls_typed_vdata_st *);
 static int	 client_cred(const struct tls_params *,
 		    gnutls_certificate_credentials_t *, struct failure *);
@@ -251,13 +251,12 @@ tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	}
 	session_offer(s, p);
 	if (handshake(s, p, f) == -1 || session_recheck(s, p, f) == -1 ||
-	    (!p->verify_report_only && (pin_check(s, p, f) == -1 ||
-	    pin_revoked(s, p, f) == -1))) {
+	    (p->verdict == NULL && (pin_check(s, p, f) == -1 ||
+	    pin_revoked(s, p, f) == -1)) ||
+	    (p->verdict != NULL && report_verdict(s, p, f) == -1)) {
 		session_free(s);
 		return -1;
 	}
-	if (p->verify_report_only)
-		report_verify(s, p);
 	describe(s);
 	peer_describe(s);
 	*out = s;
@@ -319,7 +318,6 @@ pin_revoked(struct tls_session *s, const struct tls_params *p,
 	if (gnutls_certificate_verify_peers3(s->session, NULL, &status) < 0 ||
 	    !(status & GNUTLS_CERT_REVOKED))
 		return 0;
-	s->revoked = 1;
 	return cert_fail_status(s->session, p->verify_name,
 	    GNUTLS_CERT_REVOKED, f);
 }
@@ -348,37 +346,49 @@ spki_check(const gnutls_datum_t *leaf, const struct tls_params *p,
 }
 
 /*
- * verify_report_only: the same checks gnutls_session_set_verify_cert2()
- * runs during the handshake, or the pins, after it, kept for
- * tls_verify_failure().
+ * With a verdict callback: the same checks gnutls_session_set_verify_cert2()
+ * runs during the handshake, or the pins, after it, into v.
  */
 static void
-report_verify(struct tls_session *s, const struct tls_params *p)
+verdict_of(struct tls_session *s, const struct tls_params *p,
+    struct tls_verdict *v)
 {
 	gnutls_typed_vdata_st	data[2];
 	unsigned		status = 0;
 	int			r;
 
+	memset(v, 0, sizeof(*v));
+	failure_clear(&v->why);
 	/* As in a submission, a pin replaces the CA and name checks, not
 	 * the CA's word that the key is revoked. */
 	if (p->fingerprint != NULL || p->pins != NULL) {
-		if (pin_check(s, p, &s->verify_fail) == -1 ||
-		    pin_revoked(s, p, &s->verify_fail) == -1)
-			s->verify_failed = 1;
+		if (pin_check(s, p, &v->why) == -1)
+			return;
+		v->revoked = pin_revoked(s, p, &v->why) == -1;
+		v->verified = !v->revoked;
 		return;
 	}
 	verify_data(p, data);
 	r = gnutls_certificate_verify_peers(s->session, data, 2, &status);
-	if (r < 0) {
-		fail(&s->verify_fail, FAIL_CERT, "certificate for %s refused: "
-		    "%s", p->verify_name, gnutls_strerror(r));
-		s->verify_failed = 1;
-	} else if (status != 0) {
-		cert_fail_status(s->session, p->verify_name, status,
-		    &s->verify_fail);
-		s->verify_failed = 1;
-		s->revoked = (status & GNUTLS_CERT_REVOKED) != 0;
-	}
+	if (r < 0)
+		fail(&v->why, FAIL_CERT, "certificate for %s refused: %s",
+		    p->verify_name, gnutls_strerror(r));
+	else if (status != 0) {
+		cert_fail_status(s->session, p->verify_name, status, &v->why);
+		v->revoked = (status & GNUTLS_CERT_REVOKED) != 0;
+	} else
+		v->verified = 1;
+}
+
+/* The verdict to the caller, whose answer says whether the session goes on. */
+static int
+report_verdict(struct tls_session *s, const struct tls_params *p,
+    struct failure *f)
+{
+	struct tls_verdict	v;
+
+	verdict_of(s, p, &v);
+	return p->verdict(p->verdict_arg, &v, f);
 }
 
 /*
@@ -395,18 +405,6 @@ verify_data(const struct tls_params *p, gnutls_typed_vdata_st *data)
 	data[0].data = (unsigned char *)(uintptr_t)p->verify_name;
 	data[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
 	data[1].data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER;
-}
-
-const struct failure *
-tls_verify_failure(struct tls_session *s)
-{
-	return s->verify_failed ? &s->verify_fail : NULL;
-}
-
-int
-tls_verify_revoked(struct tls_session *s)
-{
-	return s->verify_failed && s->revoked;
 }
 
 int
@@ -668,7 +666,7 @@ session_setup(struct tls_session *s, const struct tls_params *p,
 		    p->sni_name, gnutls_strerror(r));
 	/* A fingerprint replaces the CA and name checks: it is how a
 	 * self-signed server is trusted (pin_check() after the handshake). */
-	if (!p->verify_report_only && p->fingerprint == NULL &&
+	if (p->verdict == NULL && p->fingerprint == NULL &&
 	    p->pins == NULL) {
 		verify_data(p, s->vdata);
 		gnutls_session_set_verify_cert2(s->session, s->vdata, 2, 0);

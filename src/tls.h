@@ -14,6 +14,15 @@
 
 #include "exitcode.h"
 
+/* What the checks said of the server's certificate (tls_params.verdict). */
+struct tls_verdict {
+	int		verified;	/* it verified, or matched the pins */
+	int		revoked;	/* a CRL or a stapled OCSP response says
+					   it is revoked, which no pin overrides */
+	struct failure	why;		/* unless verified: the FAIL_CERT a
+					   submission ends with */
+};
+
 struct tls_params {
 	const char	*trust_file;	/* NULL or "system": the system store */
 	const char	*verify_name;	/* the name the certificate must hold */
@@ -24,9 +33,17 @@ struct tls_params {
 	/* Set after a 220 to STARTTLS: a plaintext answer then is a broken
 	 * or hostile server, not a port that needs STARTTLS. */
 	int		 after_starttls;
-	/* For --serverinfo only: a certificate that does not verify does
-	 * not end the handshake; tls_verify_failure() tells why instead. */
-	int		 verify_report_only;
+	/*
+	 * NULL (a submission): a certificate that does not verify ends the
+	 * handshake with FAIL_CERT. Otherwise the handshake runs to its end
+	 * whatever the certificate, the same checks follow it, and their
+	 * verdict goes to verdict(verdict_arg, v, f), which decides: 0 keeps
+	 * the session, -1 (with f) ends it. Only a full handshake has a
+	 * verdict: set no cache_file with it.
+	 */
+	int		(*verdict)(void *arg, const struct tls_verdict *v,
+			    struct failure *f);
+	void		*verdict_arg;
 	/* tls_fingerprint: NULL for the CA and name checks; otherwise the
 	 * server's own certificate must have this SHA-256 fingerprint
 	 * ("AB:CD:...", certinfo's form) and nothing else is checked. */
@@ -58,7 +75,8 @@ struct tls_session;
  * or out of date, not the pinned fingerprint: text says which, and for
  * which name), FAIL_TLS (handshake
  * failure, protocol version), FAIL_TIMEOUT, FAIL_DROPPED, FAIL_CONFIG
- * (trust file unreadable), FAIL_OS.
+ * (trust file unreadable), FAIL_OS. With p->verdict, FAIL_CERT only as
+ * the callback decides.
  */
 int	tls_start(int fd, const struct tls_params *p, struct tls_session **out,
 	    struct failure *f);
@@ -92,19 +110,6 @@ const char *tls_peer_name(struct tls_session *s);
  */
 int	tls_channel_binding(struct tls_session *s, const char **name,
 	    unsigned char *data, size_t size, size_t *len);
-
-/*
- * With verify_report_only: NULL when the certificate verified, otherwise
- * the FAIL_CERT failure a submission would have ended with. NULL too for
- * a session started without that flag (it verified or never started).
- */
-const struct failure *tls_verify_failure(struct tls_session *s);
-
-/*
- * With verify_report_only: 1 when the certificate failed because a CRL
- * or a stapled OCSP response says it is revoked, which no pin overrides.
- */
-int	tls_verify_revoked(struct tls_session *s);
 
 /*
  * The DER of certificate number i of the chain as the server sent it (0

@@ -134,6 +134,13 @@ int
 tlscache_load(const char *path, unsigned char **data, size_t *len,
     time_t *verified)
 {
+	return tlscache_load_max(path, data, len, verified, TLSCACHE_MAX_AGE);
+}
+
+int
+tlscache_load_max(const char *path, unsigned char **data, size_t *len,
+    time_t *verified, time_t max_age)
+{
 	char		 dir[1024];
 	struct stat	 st;
 	unsigned char	*buf;
@@ -165,7 +172,7 @@ tlscache_load(const char *path, unsigned char **data, size_t *len,
 	}
 	close(fd);
 	if (*verified > time(NULL) ||
-	    time(NULL) - *verified > TLSCACHE_MAX_AGE) {
+	    (max_age > 0 && time(NULL) - *verified > max_age)) {
 		log_info("TLS session cache %s: verified over a day ago; "
 		    "removed", path);
 		freezero(buf, (size_t)st.st_size);

@@ -67,6 +67,14 @@ int	tlscache_load(const char *path, unsigned char **data, size_t *len,
 	    time_t *verified);
 
 /*
+ * As tlscache_load(), with max_age seconds instead of TLSCACHE_MAX_AGE
+ * (0: no limit). The SCRAM key cache (scramcache.h) keeps its files
+ * here too, in the same format.
+ */
+int	tlscache_load_max(const char *path, unsigned char **data, size_t *len,
+	    time_t *verified, time_t max_age);
+
+/*
  * Stores len bytes of session data at path, with the time its chain was
  * verified, creating the directory (0700) when missing: a temporary
  * file, then rename. Returns 0, or -1 (said with -v) when it could not.

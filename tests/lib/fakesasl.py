@@ -5,6 +5,13 @@ beyond PLAIN and LOGIN, to check what postie sends byte for byte.
       with channel binding tls-unique (RFC 5929; Python's ssl has it for
       TLS 1.2 only, so -PLUS tests run fakesmtp with --tls12).
       --cb-wrong makes the server bind to other data than the session's.
+      A hostile or broken server, for the client's checks:
+        --scram-iterations N   the count sent (default 4096)
+        --scram-salt TEXT      the salt (default postie-test-salt)
+        --scram-nonce MODE     "ours": the client's nonce without the
+                               server's part; "other": not the client's
+        --scram-final MODE     "wrong": a signature one bit off;
+                               "none": 235 at once, no signature
   OAUTHBEARER (RFC 7628) and XOAUTH2 (Google's): the token must equal
       --password; otherwise the server sends its JSON error as a 334
       challenge, records the client's answer and refuses with 535.
@@ -104,8 +111,14 @@ def scram(session, mech, initial):
     if gs2_flag == "y" and session.tls and "-PLUS" in session.mechs():
         raise Refused("535 5.7.8 client says y but the server binds")
     snonce = a.get("r", "") + b64(os.urandom(12))
-    salt = SALT
-    sfirst = "r=%s,s=%s,i=%d" % (snonce, b64(salt), ITERATIONS)
+    if session.opts.scram_nonce == "ours":
+        snonce = a.get("r", "")
+    elif session.opts.scram_nonce == "other":
+        snonce = b64(os.urandom(24))
+    salt = (session.opts.scram_salt or "").encode() or SALT
+    iterations = session.opts.scram_iterations or ITERATIONS
+    sfirst = "r=%s,s=%s,i=%d" % (snonce, b64(salt), iterations)
+    session.tr.event("sasl: %s server-first %s" % (mech, sfirst))
     final = response(session, sfirst.encode()).decode("utf-8", "replace")
     without_proof, _, proof = final.rpartition(",p=")
     f = attrs(without_proof)
@@ -118,7 +131,7 @@ def scram(session, mech, initial):
     if f.get("r") != snonce:
         raise Refused("535 5.7.8 nonce mismatch")
     password = (session.opts.password or "").encode()
-    salted = hashlib.pbkdf2_hmac(algo, password, salt, ITERATIONS)
+    salted = hashlib.pbkdf2_hmac(algo, password, salt, iterations)
     ckey = hmac.new(salted, b"Client Key", algo).digest()
     stored = hashlib.new(algo, ckey).digest()
     auth = ("%s,%s,%s" % (bare, sfirst, without_proof)).encode()
@@ -128,6 +141,10 @@ def scram(session, mech, initial):
     skey = hmac.new(salted, b"Server Key", algo).digest()
     ssig = hmac.new(skey, auth, algo).digest()
     session.tr.event("sasl: %s proof and binding verified" % mech)
+    if session.opts.scram_final == "none":
+        return "235 2.7.0 authenticated"
+    if session.opts.scram_final == "wrong":
+        ssig = bytes([ssig[0] ^ 1]) + ssig[1:]
     last = response(session, ("v=" + b64(ssig)).encode())
     if last:
         raise Refused("501 5.5.2 expected an empty response")

@@ -23,6 +23,9 @@ each with the same script, and exits. Python 3 standard library only.
 --listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
+--scram-iterations N, --scram-salt TEXT, --scram-nonce ours|other,
+--scram-final wrong|none
+                 a hostile SCRAM server (fakesasl.py)
 --ocsp-staple DER  TLS (implicit or after STARTTLS) by openssl s_server,
                  stapling this DER OCSP response (see ocspstaple.py)
 --data PATH      each received message, as on the wire (CRLF line ends,
@@ -78,6 +81,9 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
   hang-after-messages N
                    for serve: once N messages were received, read what the
                    client sends but never answer again (until --timeout)
+  hang-at VERB     for serve: from the client's first VERB on, read what it
+                   sends but never answer again (a client to look at while
+                   it waits, e.g. its /proc/PID/maps)
   serve            behave as a permissive server for the rest of the
                    connection (until QUIT or the client closes)
 
@@ -125,7 +131,7 @@ EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
 COMMANDS = {"send", "send-raw", "trickle", "trickle-raw", "expect", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
-            "drop-data-after", "rcpt-limit", "hang-after-messages", "serve"}
+            "drop-data-after", "rcpt-limit", "hang-after-messages", "hang-at", "serve"}
 
 
 
@@ -192,7 +198,7 @@ def parse_script(path):
             cmd, _, arg = line.strip().partition(" ")
             if cmd not in COMMANDS:
                 raise ScriptError("%s:%d: unknown command %r" % (path, n, cmd))
-            if cmd in ("send", "send-raw", "sleep") and not arg:
+            if cmd in ("send", "send-raw", "sleep", "hang-at") and not arg:
                 raise ScriptError("%s:%d: %s needs an argument" % (path, n, cmd))
             if cmd in ("reply", "reply-rcpt") and len(arg.split(" ", 1)) != 2:
                 raise ScriptError("%s:%d: reply VERB TEXT" % (path, n))
@@ -257,6 +263,7 @@ class Session:
         self.drop_after = None
         self.rcpt_limit = None
         self.hang_after = None
+        self.hang_at = None
 
     # -- bytes in and out --------------------------------------------------
 
@@ -407,6 +414,8 @@ class Session:
                 self.rcpt_limit = int(arg)
             elif cmd == "hang-after-messages":
                 self.hang_after = int(arg)
+            elif cmd == "hang-at":
+                self.hang_at = arg.upper()
             elif cmd == "reply":
                 verb, text = arg.split(" ", 1)
                 self.replies[verb.upper()] = text
@@ -487,6 +496,10 @@ class Session:
                     self.client_line()
             words = self.client_line().decode("utf-8", "replace").split(" ")
             verb = words[0].upper()
+            if verb == self.hang_at:
+                self.tr.event("server stops answering at %s" % verb)
+                while True:
+                    self.client_line()
             handler = getattr(self, "do_" + verb.lower(), None) if verb.isalpha() else None
             if handler is None:
                 handler = self.do_unknown
@@ -705,6 +718,10 @@ def main():
     p.add_argument("--chunking", action="store_true")
     p.add_argument("--client-ca")
     p.add_argument("--cb-wrong", action="store_true")
+    p.add_argument("--scram-iterations", type=int)
+    p.add_argument("--scram-salt")
+    p.add_argument("--scram-nonce", choices=("ours", "other"))
+    p.add_argument("--scram-final", choices=("wrong", "none"))
     p.add_argument("--listen", default="127.0.0.1")
     p.add_argument("--ocsp-staple")
     opts = p.parse_args()

@@ -532,6 +532,58 @@ test_bounce_wanted(void **state)
 	}
 }
 
+/*
+ * bounce_prepare(): From MAILER-DAEMON at the account's domain (else this
+ * host), the report's own envelope from the null sender to the sender,
+ * with the same configuration and account, and the message rewound.
+ */
+static void
+test_prepare(void **state)
+{
+	struct queue_envelope	env;
+	struct bounce_report	r;
+	struct failure		f;
+	char			host[256], want[300];
+	int			fd;
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	env.config = "/etc/postie.conf";
+	env.account = "work";
+	env.env.from = "sender@example.org";
+	fd = file_with(original, sizeof(original) - 1);
+	failure_clear(&f);
+	assert_int_equal(bounce_prepare(&env, fd, "example.org", NULL, 1, &r,
+	    &f), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+	assert_string_equal(r.params.from_addr, "MAILER-DAEMON@example.org");
+	assert_ptr_equal(r.params.env, &env);
+	assert_int_equal(r.params.msg_fd, fd);
+	assert_null(r.params.reason);
+	assert_int_equal(r.params.expired, 1);
+	assert_string_equal(r.env.env.from, "");
+	assert_int_equal(r.env.env.rcpts.n, 1);
+	assert_string_equal(r.env.env.rcpts.v[0], "sender@example.org");
+	assert_string_equal(r.env.config, "/etc/postie.conf");
+	assert_string_equal(r.env.account, "work");
+	bounce_report_free(&r);
+
+	assert_int_equal(bounce_prepare(&env, fd, NULL, "expired", 0, &r, &f),
+	    0);
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	snprintf(want, sizeof(want), "MAILER-DAEMON@%s", host);
+	assert_string_equal(r.params.from_addr, want);
+	assert_string_equal(r.params.reporting_mta, host);
+	assert_string_equal(r.params.reason, "expired");
+	bounce_report_free(&r);
+	close(fd);
+
+	/* A message file that cannot be rewound: nothing to report from. */
+	assert_int_equal(bounce_prepare(&env, -1, NULL, NULL, 0, &r, &f), -1);
+	assert_int_equal(f.kind, FAIL_IO);
+	bounce_report_free(&r);
+}
+
 int
 main(void)
 {
@@ -544,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_original_headers_only_and_cut),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_bounce_wanted),
+		cmocka_unit_test(test_prepare),
 	};
 
 	/* Dates in the report are local: make them known. */

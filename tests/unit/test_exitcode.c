@@ -1,13 +1,16 @@
 /*
  * Unit tests for exitcode: the one mapping from failure kinds to
- * sysexits codes, and the escaping of failure texts.
+ * sysexits codes, the escaping of failure texts, the context a failure
+ * carries and the one line that shows both.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 
@@ -120,6 +123,107 @@ test_long_text_stays_inside(void **state)
 	assert_true(strlen(s.f.text) < sizeof(s.f.text));
 }
 
+/* The context is stamped once; fail() rewords the text, never where. */
+static void
+test_context_survives_fail(void **state)
+{
+	struct failure	f;
+	char		line[FAILURE_LINE_MAX];
+
+	(void)state;
+	failure_clear(&f);
+	assert_string_equal(f.context, "");
+	failure_context(&f, "%s: %s:%d", "work", "mail.example.org", 587);
+	(fail)(&f, FAIL_TEMPFAIL, "1 of 2 recipients deferred");
+	assert_string_equal(f.context, "work: mail.example.org:587");
+	assert_string_equal(failure_line(&f, line, sizeof(line)),
+	    "work: mail.example.org:587: 1 of 2 recipients deferred");
+	failure_context(&f, "-bs");
+	assert_string_equal(failure_line(&f, line, sizeof(line)),
+	    "-bs: 1 of 2 recipients deferred");
+	failure_clear(&f);
+	assert_string_equal(f.context, "");
+	assert_int_equal(f.kind, FAIL_NONE);
+	(fail)(&f, FAIL_DATA, "no recipients");
+	assert_string_equal(failure_line(&f, line, sizeof(line)),
+	    "no recipients");
+	failure_context(NULL, "ignored");
+}
+
+/* Everything fits: the longest context and text are not cut. */
+static void
+test_line_holds_longest(void **state)
+{
+	struct failure	f;
+	char		line[FAILURE_LINE_MAX];
+
+	(void)state;
+	failure_clear(&f);
+	memset(f.context, 'c', sizeof(f.context) - 1);
+	f.context[sizeof(f.context) - 1] = '\0';
+	memset(f.text, 't', sizeof(f.text) - 1);
+	f.text[sizeof(f.text) - 1] = '\0';
+	failure_line(&f, line, sizeof(line));
+	assert_int_equal(strlen(line), sizeof(f.context) - 1 + 2 +
+	    sizeof(f.text) - 1);
+	assert_int_equal(line[sizeof(f.context) - 1], ':');
+	assert_int_equal(line[strlen(line) - 1], 't');
+}
+
+/* What exitcode_report() writes to stderr, into out. */
+static int
+report_into(const struct failure *f, char *out, size_t len)
+{
+	FILE	*tmp;
+	size_t	 n;
+	int	 saved, rc;
+
+	tmp = tmpfile();
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved != -1);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) != -1);
+	rc = exitcode_report(f);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) != -1);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, len - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return rc;
+}
+
+/* The one line: "postie: CONTEXT: TEXT", printed once, by the reporter. */
+static void
+test_report_prints_context_once(void **state)
+{
+	struct failure	f;
+	char		out[2 * FAILURE_LINE_MAX];
+
+	(void)state;
+	failure_clear(&f);
+	failure_context(&f, "work: mail.example.org:465");
+	(fail)(&f, FAIL_AUTH, "AUTH PLAIN: 535 5.7.8 bad");
+	assert_int_equal(report_into(&f, out, sizeof(out)), EX_NOPERM);
+	assert_string_equal(out, "postie: work: mail.example.org:465: AUTH "
+	    "PLAIN: 535 5.7.8 bad\n");
+	failure_clear(&f);
+	(fail)(&f, FAIL_CONFIG, "no account");
+	assert_int_equal(report_into(&f, out, sizeof(out)), EX_CONFIG);
+	assert_string_equal(out, "postie: no account\n");
+	failure_clear(&f);
+	failure_context(&f, "-bs");
+	f.kind = FAIL_IO;
+	assert_int_equal(report_into(&f, out, sizeof(out)), EX_IOERR);
+	assert_string_equal(out, "postie: -bs: failed\n");
+	failure_clear(&f);
+	failure_context(&f, "work: mail.example.org:465");
+	assert_int_equal(report_into(&f, out, sizeof(out)), EX_OK);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -130,6 +234,9 @@ main(void)
 		cmocka_unit_test(test_control_characters_are_escaped),
 		cmocka_unit_test(test_long_text_is_truncated_safely),
 		cmocka_unit_test(test_long_text_stays_inside),
+		cmocka_unit_test(test_context_survives_fail),
+		cmocka_unit_test(test_line_holds_longest),
+		cmocka_unit_test(test_report_prints_context_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -532,6 +532,25 @@ test_default_dir(void **state)
 	assert_int_equal(f.kind, FAIL_SOFTWARE);
 }
 
+/* An account's queue_dir as it is; without one, the default. */
+static void
+test_dir_named(void **state)
+{
+	char		buf[PATH_MAX], def[PATH_MAX], tiny[4];
+	struct failure	f;
+
+	(void)state;
+	assert_int_equal(queue_dir_named("/srv/q", buf, sizeof(buf), &f), 0);
+	assert_string_equal(buf, "/srv/q");
+	assert_int_equal(queue_default_dir(def, sizeof(def), &f), 0);
+	assert_int_equal(queue_dir_named(NULL, buf, sizeof(buf), &f), 0);
+	assert_string_equal(buf, def);
+	assert_int_equal(queue_dir_named("/srv/q", tiny, sizeof(tiny), &f),
+	    -1);
+	assert_int_equal(f.kind, FAIL_CONFIG);
+	assert_string_equal(f.text, "queue_dir /srv/q: too long");
+}
+
 static void
 test_backoff(void **state)
 {
@@ -778,6 +797,7 @@ main(void)
 		T(test_bad_ids),
 		T(test_open_refuses),
 		cmocka_unit_test(test_default_dir),
+		cmocka_unit_test(test_dir_named),
 		cmocka_unit_test(test_backoff),
 		T(test_abort),
 		T(test_abort_after_commit),

@@ -439,6 +439,10 @@ test_scram_sha256(void **state)
 	failure_clear(&f);
 	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), 0);
 	assert_string_equal(r, "");
+	/* A third challenge is the server's error; a 235 is fine now. */
+	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), -1);
+	assert_int_equal(f.kind, FAIL_PROTOCOL);
+	assert_int_equal(sasl_finish(s, 235, &f), 0);
 	sasl_end(s);
 }
 
@@ -458,8 +462,59 @@ test_scram_bad_server(void **state)
 	b64(v, (unsigned)strlen(v), enc, sizeof(enc));
 	failure_clear(&f);
 	assert_int_equal(sasl_step(s, enc, strlen(enc), &r, &f), -1);
-	assert_int_equal(f.kind, FAIL_AUTH);
+	assert_int_equal(f.kind, FAIL_PROTOCOL);
 	sasl_end(s);
+}
+
+static int	mapped(const char *);
+
+/* A 235 before the server's signature: the server proved nothing. */
+static void
+test_scram_accepted_unproven(void **state)
+{
+	struct scram		 sc;
+	struct sasl_client	*s;
+	struct failure		 f;
+	char			 v[128];
+
+	(void)state;
+	s = scram_run(&sc, v, sizeof(v));
+	failure_clear(&f);
+	assert_int_equal(sasl_finish(s, 235, &f), -1);
+	assert_int_equal(f.kind, FAIL_PROTOCOL);
+	assert_non_null(strstr(f.text, "without proving"));
+	/* A refusal is no failure of the client's own. */
+	assert_int_equal(sasl_finish(s, 535, &f), 0);
+	assert_int_equal(sasl_finish(s, 454, &f), 0);
+	sasl_end(s);
+}
+
+/*
+ * First of all: the built-in SCRAM initialises no libsasl2, so no
+ * plugin and no libcrypto are in the process (issue 15).
+ */
+static void
+test_scram_loads_nothing(void **state)
+{
+	struct sasl_params	 p = params(NULL, "PLAIN LOGIN SCRAM-SHA-256");
+	struct sasl_client	*s = NULL;
+	struct failure		 f;
+	const char		*m, *i;
+
+	(void)state;
+	if (mapped("libc") != 1)
+		skip();
+	failure_clear(&f);
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-256");
+	sasl_end(s);
+	assert_int_equal(mapped("/sasl2/"), 0);
+	assert_int_equal(mapped("libcrypto"), 0);
+	p.offered = "SCRAM-SHA-1 SCRAM-SHA-512 PLAIN";
+	assert_int_equal(sasl_start(&p, &s, &m, &i, &f), 0);
+	assert_string_equal(m, "SCRAM-SHA-512");
+	sasl_end(s);
+	assert_int_equal(mapped("/sasl2/"), 0);
 }
 
 
@@ -641,7 +696,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scram_loads_nothing),
 		cmocka_unit_test(test_lazy_plugins),
+		cmocka_unit_test(test_scram_accepted_unproven),
 		cmocka_unit_test(test_plain_initial),
 		cmocka_unit_test(test_auto_choice),
 		cmocka_unit_test(test_no_common),
