@@ -386,6 +386,7 @@ attempt_log(const struct account *a, const char *id, const char *from,
 	d.rcpts = (const char *const *)rcpts->v;
 	d.nrcpts = rcpts->n;
 	d.size = (long long)size;
+	d.syslog = a->syslog;
 	d.result = ok ? "delivered" : fail_is_temporary(f->kind) ?
 	    "deferred" : "failed";
 	if (!ok)

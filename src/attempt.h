@@ -107,7 +107,8 @@ void	attempt_report(struct attempt *t, const struct queue_envelope *env,
 	    int msg_fd, const char *reason, int expired);
 
 /*
- * Writes one attempt to the delivery log (the account's logfile):
+ * Writes one attempt to the delivery log (the account's logfile and
+ * syslog, log_delivery()):
  * delivered when f is NULL or FAIL_NONE, else deferred or failed by the
  * kind, with failure_line() as the error. id may be NULL.
  */

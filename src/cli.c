@@ -28,6 +28,7 @@ struct cli_option {
 };
 
 #define CLI_ENVID_MAX	100	/* RFC 3461 4.4 */
+#define CLI_TAG_MAX	32	/* -L: a syslog identifier, not a line */
 
 static int	opt_account(struct invocation *, char, const char *,
 		    struct failure *);
@@ -38,6 +39,8 @@ static int	opt_body(struct invocation *, char, const char *,
 static int	opt_config(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_full_name(struct invocation *, char, const char *,
+		    struct failure *);
+static int	opt_syslog_tag(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_from(struct invocation *, char, const char *,
 		    struct failure *);
@@ -74,6 +77,7 @@ static const struct cli_option cli_options[] = {
 	{ 'B', ARG_REQUIRED, opt_body },
 	{ 'C', ARG_REQUIRED, opt_config },
 	{ 'F', ARG_REQUIRED, opt_full_name },
+	{ 'L', ARG_REQUIRED, opt_syslog_tag },
 	{ 'N', ARG_REQUIRED, opt_notify },
 	{ 'R', ARG_REQUIRED, opt_ret },
 	{ 'V', ARG_REQUIRED, opt_envid },
@@ -96,7 +100,6 @@ static const struct cli_option cli_options[] = {
 static const struct cli_option cli_ignored[] = {
 	{ 'A', ARG_OPTIONAL, NULL },	/* -Ac, -Am: which sendmail.cf */
 	{ 'G', ARG_NONE, NULL },	/* a relayed submission */
-	{ 'L', ARG_REQUIRED, NULL },	/* the syslog tag */
 	{ 'O', ARG_REQUIRED, NULL },	/* -O option=value */
 	{ 'U', ARG_NONE, NULL },	/* initial user submission */
 	/* sendmail's traffic log, ignored as Postfix's sendmail ignores
@@ -125,6 +128,7 @@ static const struct {
 	int		 takes_id;
 } cli_long_options[] = {
 	{ "--help", CLI_HELP, 0 },
+	{ "--import", CLI_IMPORT, 1 },
 	{ "--queue-remove", CLI_QUEUE_REMOVE, 1 },
 	{ "--queue-retry", CLI_QUEUE_RETRY, 1 },
 	{ "--serverinfo", CLI_SERVERINFO, 0 },
@@ -149,6 +153,7 @@ static const char cli_usage_text[] =
 "              [recipient ...]\n"
 "       postie --serverinfo [-a account] [-C file]\n"
 "       postie --queue-remove id | --queue-retry id\n"
+"       postie --import [ssmtp:|nullmailer:|dma:]file\n"
 "       postie --help | --version\n"
 "       mailq\n"
 "       newaliases\n";
@@ -220,7 +225,7 @@ static int
 parse_long(struct invocation *inv, int argc, char *argv[], int *ip,
     struct failure *f)
 {
-	const char	*word = argv[*ip], *eq;
+	const char	*word = argv[*ip], *eq, **value;
 	size_t		 i, len;
 
 	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
@@ -236,13 +241,15 @@ parse_long(struct invocation *inv, int argc, char *argv[], int *ip,
 				    "no value", (int)len, word);
 			return 0;
 		}
+		value = inv->mode == CLI_IMPORT ? &inv->import_file :
+		    &inv->queue_id;
 		if (eq != NULL)
-			inv->queue_id = eq + 1;
+			*value = eq + 1;
 		else if (*ip + 1 < argc)
-			inv->queue_id = argv[++*ip];
+			*value = argv[++*ip];
 		else
-			return fail(f, FAIL_USAGE, "option %s needs a queue "
-			    "id", word);
+			return fail(f, FAIL_USAGE, "option %s needs %s", word,
+			    inv->mode == CLI_IMPORT ? "a file" : "a queue id");
 		return 0;
 	}
 	return fail(f, FAIL_USAGE, "unknown option %.*s", (int)len, word);
@@ -397,6 +404,25 @@ opt_full_name(struct invocation *inv, char letter, const char *arg,
 		return fail(f, FAIL_USAGE, "-%c \"%s\": a name may not hold a "
 		    "control character", letter, arg);
 	inv->full_name = arg;
+	return 0;
+}
+
+/*
+ * sendmail's -L: the syslog identifier. A word that would look like
+ * something else in a log line is ignored, as -L was before: a caller's
+ * odd tag must not cost its mail.
+ */
+static int
+opt_syslog_tag(struct invocation *inv, char letter, const char *arg,
+    struct failure *f)
+{
+	size_t	n = strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+	(void)letter;
+	(void)f;
+	inv->syslog_tag = n > 0 && n <= CLI_TAG_MAX && arg[n] == '\0' ?
+	    arg : NULL;
 	return 0;
 }
 

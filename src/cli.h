@@ -20,6 +20,7 @@ enum cli_mode {
 	CLI_QUEUE_REMOVE,	/* --queue-remove ID */
 	CLI_QUEUE_RETRY,	/* --queue-retry ID */
 	CLI_SERVERINFO,		/* --serverinfo: what the server offers */
+	CLI_IMPORT,		/* --import [FORMAT:]FILE */
 };
 
 struct invocation {
@@ -36,6 +37,8 @@ struct invocation {
 	const char	*dsn_envid;	/* -V */
 	int		 queue_force;	/* -qf, -q!: due or not */
 	const char	*queue_id;	/* --queue-remove, --queue-retry */
+	const char	*import_file;	/* --import */
+	const char	*syslog_tag;	/* -L, when a simple word; else NULL */
 	struct addrlist	 rcpts;		/* the arguments, as address lists */
 	char		*from_store;	/* private: what from points to */
 };
@@ -54,13 +57,15 @@ struct invocation {
  * checked against RFC 3461, -B against 7BIT and 8BITMIME. The mode
  * follows argv[0]'s base name (mailq, newaliases), then -b, -q, --help,
  * --version, --serverinfo, --queue-remove ID and --queue-retry ID (also
- * "=ID").
+ * "=ID"), --import FILE (also "=FILE").
  *
  * Errors (FAIL_USAGE, naming the option or the address): an unknown
  * option, a missing option argument, a bad address or -N/-R/-V value, a
  * recipient argument that names no address. FAIL_OS on memory.
  * Options sendmail callers pass that postie does not act on (-oem, -odi,
- * -B8BITMIME, -O opt=v, -L tag, -m, -n, ...) are accepted and ignored.
+ * -B8BITMIME, -O opt=v, -m, -n, ...) are accepted and ignored; -L tag
+ * sets syslog_tag when it is a simple word (letters, digits, "-", "_",
+ * ".", at most 32) and is ignored otherwise.
  */
 int	cli_parse(struct invocation *inv, int argc, char *argv[],
 	    struct failure *f);

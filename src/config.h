@@ -98,6 +98,9 @@ struct account {
 
 	/* msmtp's logfile: one line per delivery attempt; NULL: none. */
 	char		*logfile;
+	/* msmtp's syslog: LOG_SYSLOG_UNSET (log.h: the process's default),
+	 * LOG_SYSLOG_OFF, or the facility ("on" is LOG_MAIL). */
+	int		 syslog;
 
 	/* The queue (postie's keys; msmtp has no queue). */
 	enum queue_mode	 queue;		/* QUEUE_AUTO unless set */

@@ -174,6 +174,7 @@ open_session(const struct account *a, struct deliver_session *d,
 	smtp_params_fill(a, config_host_is_loopback(a->host), tp, d->helo,
 	    &params);
 
+	log_note_session(a->name, a->host, a->port, NULL);
 	log_info("account %s (%s): connecting to %s port %d", a->name,
 	    a->origin != NULL ? a->origin : "?", a->host, a->port);
 	route.source_ip = a->source_ip;
@@ -191,10 +192,13 @@ open_session(const struct account *a, struct deliver_session *d,
 		return -1;
 	if (smtp_open(d->conn, &params, &d->smtp, f) == -1)
 		return -1;
-	if (conn_is_tls(d->conn))
+	if (conn_is_tls(d->conn)) {
+		log_note_session(a->name, a->host, a->port,
+		    tls_protocol(conn_tls(d->conn)));
 		log_info("TLS: %s; certificate verified for %s",
 		    tls_describe(conn_tls(d->conn)),
 		    tls_peer_name(conn_tls(d->conn)));
+	}
 	return 0;
 }
 
@@ -253,6 +257,7 @@ send_message(struct deliver_session *d, const struct deliver_job *job,
     struct failure *f)
 {
 	struct smtp_rcpt_result	*res;
+	const struct smtp_reply	*r;
 	int			 rc = -1;
 
 	if (lseek(job->fd, 0, SEEK_SET) == -1)
@@ -263,9 +268,13 @@ send_message(struct deliver_session *d, const struct deliver_job *job,
 	if ((res = job->results) == NULL && (res = calloc(job->env->rcpts.n >
 	    0 ? job->env->rcpts.n : 1, sizeof(*res))) == NULL)
 		return fail(f, FAIL_OS, "out of memory");
-	if (smtp_send(d->smtp, job->env, job->fd, res, f) == 0)
+	log_note_reply(0, NULL);
+	if (smtp_send(d->smtp, job->env, job->fd, res, f) == 0) {
 		rc = 0;
-	else {
+		/* The server's verdict, queue id and all, for the log. */
+		r = smtp_last_reply(d->smtp);
+		log_note_reply(r->code, r->text.data);
+	} else {
 		/* smtp.h: a session out of step must not carry more. */
 		d->need_rset = 1;
 		d->usable = smtp_alive(d->smtp);

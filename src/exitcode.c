@@ -33,6 +33,7 @@ static const struct {
 	{ FAIL_AUTH,		EX_NOPERM },
 	{ FAIL_NOPERM,		EX_NOPERM },
 	{ FAIL_CONFIG,		EX_CONFIG },
+	{ FAIL_NOINPUT,		EX_NOINPUT },
 };
 
 int

@@ -35,6 +35,7 @@ enum fail_kind {
 	FAIL_AUTH,		/* authentication refused or impossible: 77 */
 	FAIL_NOPERM,		/* not this user's to do: 77 */
 	FAIL_CONFIG,		/* configuration missing or wrong: 78 */
+	FAIL_NOINPUT,		/* an input file (--import) unreadable: 66 */
 };
 
 #define FAILURE_CONTEXT_MAX 512

@@ -2,7 +2,8 @@
  * log: what postie tells the person at the terminal. Errors go through
  * exitcode_report(); this module carries -v output (the SMTP dialogue and
  * the decisions taken) and warnings. Untrusted text is escaped with strvis
- * before it reaches the terminal.
+ * before it reaches the terminal. It also writes the delivery log: one
+ * line per attempt, to the account's logfile and to syslog.
  */
 #ifndef POSTIE_LOG_H
 #define POSTIE_LOG_H
@@ -37,6 +38,8 @@ struct log_delivery {
 	const char		*host;
 	int			 port;
 	int			 tls;
+	const char		*tls_version;	/* "TLS1.3"; NULL: none
+						   was negotiated */
 	const char		*user;		/* NULL: no authentication */
 	const char		*from;
 	const char *const	*rcpts;
@@ -44,15 +47,31 @@ struct log_delivery {
 	long long		 size;
 	const char		*result;	/* delivered, deferred, failed */
 	const char		*error;		/* NULL when delivered */
+	const char		*reply;		/* the server's reply to the
+						   message, or NULL */
+	int			 syslog;	/* the account's (LOG_SYSLOG_*
+						   or a facility) */
 };
 
+/* The account's syslog key (config.h): not set, off, or a facility. */
+#define LOG_SYSLOG_UNSET	0
+#define LOG_SYSLOG_OFF		(-1)
+
 /*
- * Appends one line for d to the delivery log logfile (the account's;
- * NULL: none). The line is
- *   DATE account=A host=H port=P tls=on|off user=U from=F
- *   recipients=R,... mailsize=N id=ID result=RESULT [error=TEXT]
- * with DATE in ISO 8601 local time, every value escaped with strvis
- * (spaces as \040, so each stays one word of the line), written
+ * Writes one line for d to the delivery log logfile (the account's;
+ * NULL: none) and to syslog (d->syslog: a facility; unset, the process's
+ * default, log_syslog_default()). The line is
+ *   account=A host=H port=P tls=on|off [tlsversion=V] [user=U] from=F
+ *   recipients=R,... mailsize=N [id=ID] result=RESULT [reply=TEXT]
+ *   [error=TEXT]
+ * every value escaped with strvis (spaces as \s, control characters
+ * in C style, so each stays one word of the line). tlsversion and reply
+ * come from d, or else from the notes of the account's last session
+ * (log_note_session(), log_note_reply()); reply only on a delivered
+ * line (a failure's error quotes its reply). The logfile's line starts
+ * with the DATE in ISO 8601 local time; syslog's has the priority
+ * LOG_INFO delivered, LOG_WARNING deferred, LOG_ERR failed, and the
+ * ident log_set_ident() chose. The logfile's is written
  * with one append so that concurrent runs do not mix lines. The file is
  * opened without following a symbolic link, without becoming the
  * controlling terminal and without blocking on a FIFO, and written only
@@ -60,5 +79,27 @@ struct log_delivery {
  * about; delivery goes on.
  */
 void	log_delivery(const char *logfile, const struct log_delivery *d);
+
+/*
+ * The syslog default for an account that does not say: facility (e.g.
+ * LOG_MAIL), or LOG_SYSLOG_OFF. main decides: on for root and the
+ * system queue, so that cron's mail leaves a trace.
+ */
+void	log_syslog_default(int facility);
+
+/* The syslog ident (sendmail's -L tag); "postie" unless set. The string
+ * must outlive the process's logging (argv does). */
+void	log_set_ident(const char *ident);
+
+/*
+ * Notes for the delivery log lines of the session that deliver opened
+ * for account/host/port: the TLS version it negotiated (NULL: none, or
+ * not yet), then the server's reply to the last message it sent (NULL
+ * after a failure). A note is used only by lines about the same account,
+ * host and port. Copied; NULL strings allowed.
+ */
+void	log_note_session(const char *account, const char *host, int port,
+	    const char *tls_version);
+void	log_note_reply(int code, const char *text);
 
 #endif

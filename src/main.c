@@ -3,20 +3,24 @@
  * the configuration, runs the mode (a submission, -bs, the queue modes)
  * and maps the outcome to the exit status and the one error line.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <sasl/sasl.h>
 
+#include "buf.h"
 #include "build.h"
 #include "cli.h"
 #include "config.h"
 #include "exitcode.h"
+#include "import.h"
 #include "localname.h"
 #include "log.h"
 #include "maildrop.h"
@@ -54,6 +58,8 @@ static int	not_the_system_user(void);
 static int	pickup_if_system(const struct invocation *inv);
 static int	runs_system_queue(const struct invocation *inv);
 static void	list_maildrop_if_system(const struct invocation *inv);
+static void	syslog_default(void);
+static int	run_import(const struct invocation *inv);
 
 /*
  * Who does the work, decided before any configuration is read. Root
@@ -280,6 +286,32 @@ run_serverinfo(const struct invocation *inv)
 	return rc;
 }
 
+/* --import: another tool's set-up, printed as a postie configuration. */
+static int
+run_import(const struct invocation *inv)
+{
+	struct import_result	r;
+	struct failure		f;
+	struct buf		out = BUF_INIT;
+	int			rc = EX_OK;
+
+	failure_clear(&f);
+	if (import_load(inv->import_file, &r, &f) == -1)
+		rc = exitcode_report(&f);
+	else if (import_render(&r, inv->import_file, &out) == -1) {
+		fail(&f, FAIL_OS, "out of memory");
+		rc = exitcode_report(&f);
+	} else if (fwrite(out.data, 1, out.len, stdout) != out.len ||
+	    fflush(stdout) == EOF) {
+		fail(&f, FAIL_IO, "cannot write the configuration: %s",
+		    strerror(errno));
+		rc = exitcode_report(&f);
+	}
+	buf_free(&out, 1);
+	import_free(&r);
+	return rc;
+}
+
 /* A user of the maildrop has no queue to run: the machine's runs itself. */
 static int
 not_the_system_user(void)
@@ -298,7 +330,7 @@ static int
 needs_route(enum cli_mode mode)
 {
 	return mode != CLI_HELP && mode != CLI_NEWALIASES &&
-	    mode != CLI_VERSION;
+	    mode != CLI_VERSION && mode != CLI_IMPORT;
 }
 
 /* The postie user with the machine's file, and a maildrop to look at. */
@@ -418,6 +450,21 @@ version_files(void)
 	    SYSUSER_NAME);
 }
 
+/*
+ * The delivery log goes to syslog (LOG_MAIL) by default for root and the
+ * postie user (the system queue, its pickup): nobody reads their
+ * terminal, and cron's mail must leave a trace. Other users' accounts
+ * say syslog on themselves (msmtp's default is off).
+ */
+static void
+syslog_default(void)
+{
+	struct sysuser	u;
+
+	if (geteuid() == 0 || (sysuser_lookup(&u) && geteuid() == u.uid))
+		log_syslog_default(LOG_MAIL);
+}
+
 static void
 print_version(void)
 {
@@ -446,6 +493,8 @@ run_mode(const struct invocation *inv, int maildrop)
 		return run_smtp_server(inv, maildrop);
 	case CLI_SERVERINFO:
 		return run_serverinfo(inv);
+	case CLI_IMPORT:
+		return run_import(inv);
 	case CLI_LIST_QUEUE:
 		/* The machine's queue, as far as it holds this user's mail. */
 		if (maildrop)
@@ -478,6 +527,8 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	log_set_verbose(inv.verbose);
+	if (inv.syslog_tag != NULL)
+		log_set_ident(inv.syslog_tag);
 	/*
 	 * A file size limit must show as EFBIG, which the queue reports
 	 * as a full queue, rather than kill us halfway.
@@ -485,8 +536,10 @@ main(int argc, char *argv[])
 	signal(SIGXFSZ, SIG_IGN);
 	if (needs_route(inv.mode) && choose_route(&inv, &maildrop, &f) == -1)
 		rc = exitcode_report(&f);
-	else
+	else {
+		syslog_default();
 		rc = run_mode(&inv, maildrop);
+	}
 	cli_free(&inv);
 	return rc;
 }

@@ -253,6 +253,12 @@ smtp_caps(const struct smtp_session *s)
 	return s->caps;
 }
 
+const struct smtp_reply *
+smtp_last_reply(const struct smtp_session *s)
+{
+	return &s->reply;
+}
+
 int
 smtp_send(struct smtp_session *s, const struct envelope *env, int fd,
     struct smtp_rcpt_result *results, struct failure *f)

@@ -115,6 +115,10 @@ int	smtp_open(struct conn *c, const struct smtp_params *p,
 /* The capabilities of the last EHLO. */
 unsigned smtp_caps(const struct smtp_session *s);
 
+/* The last reply read: after a successful smtp_send(), the server's
+ * verdict on the message (the reply to the final dot or BDAT LAST). */
+const struct smtp_reply *smtp_last_reply(const struct smtp_session *s);
+
 /*
  * Sends one message: MAIL, RCPT for each recipient and DATA as one
  * pipelined group when the server offers PIPELINING (one at a time

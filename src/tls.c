@@ -1315,6 +1315,15 @@ tls_describe(struct tls_session *s)
 }
 
 const char *
+tls_protocol(struct tls_session *s)
+{
+	const char	*v;
+
+	v = gnutls_protocol_get_name(gnutls_protocol_get_version(s->session));
+	return v != NULL ? v : "TLS";
+}
+
+const char *
 tls_peer_name(struct tls_session *s)
 {
 	return s->peer;

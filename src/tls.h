@@ -97,6 +97,8 @@ size_t	tls_pending(struct tls_session *s);
 
 /* "TLS1.3 / AES-256-GCM" and the like, for -v. */
 const char *tls_describe(struct tls_session *s);
+/* "TLS1.3" and the like, for the delivery log. */
+const char *tls_protocol(struct tls_session *s);
 /* The verified certificate's subject name, for -v and the demo. */
 const char *tls_peer_name(struct tls_session *s);
 

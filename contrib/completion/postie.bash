@@ -41,13 +41,13 @@ _postie()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	opts="-a -B -b -C -F -f -i -N -q -qf -R -r -t -V -v --help
-	    --queue-remove --queue-retry --serverinfo --version --"
+	    --import --queue-remove --queue-retry --serverinfo --version --"
 
 	case $prev in
 	-a)
 		COMPREPLY=($(compgen -W "$(_postie_accounts)" -- "$cur"))
 		return ;;
-	-C)
+	-C|--import)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-B)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # msmtp's logfile key: one line per delivery attempt, appended, saying
-# where it went and how it ended; the password never appears in it.
+# where it went, over which TLS version, how it ended and what the server
+# answered (Postfix's queue id); the password never appears in it.
 # sendmail's -X FILE is ignored (6011 has why): the line still goes to
 # the account's logfile and no -X file is made.
 . "$(dirname "$0")/../lib/lib.sh"
@@ -14,7 +15,7 @@ postie_run -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "delivered: exit 0" 0
 check_eq "one line in the log" 1 "$(wc -l <"$T/deliveries.log" | tr -d ' ')"
 check "the line says where, from whom, to whom and how it ended" grep -q \
-    "^20[0-9-]*T[0-9:]*[-+][0-9]* account=default host=localhost port=$PF_SMTPS_PORT tls=on user=$PF_USER from=sender@example.test recipients=rcpt@example.test mailsize=[0-9]* id=[0-9a-f]* result=delivered$" \
+    "^20[0-9-]*T[0-9:]*[-+][0-9]* account=default host=localhost port=$PF_SMTPS_PORT tls=on tlsversion=TLS1\.[23] user=$PF_USER from=sender@example.test recipients=rcpt@example.test mailsize=[0-9]* id=[0-9a-f]* result=delivered reply=250\\\\s2\.0\.0\\\\sOk:\\\\s.*queued\\\\sas\\\\s[0-9A-F]*$" \
     "$T/deliveries.log"
 check "the password is not in the log" sh -c "! grep -qF '$PF_PASSWORD' '$T/deliveries.log'"
 

@@ -320,6 +320,57 @@ test_ignored(void **state)
 	assert_false(r.inv.ignore_dots);
 	assert_int_equal(r.inv.mode, CLI_SEND);
 	assert_rcpts(&r.inv, want);
+	/* -L: the last simple tag is the syslog ident. */
+	assert_string_equal(r.inv.syslog_tag, "cron");
+	cli_free(&r.inv);
+}
+
+/* --import FILE, --import=FILE; the file, not a queue id. */
+static void
+test_import(void **state)
+{
+	static const char *const sep[] = { "postie", "--import",
+	    "/etc/ssmtp/ssmtp.conf", NULL };
+	static const char *const eq[] = { "postie", "--import=dma:/x/dma.conf",
+	    NULL };
+	static const char *const none[] = { "postie", "--import", NULL };
+	struct run	r;
+
+	(void)state;
+	parse_ok(&r, sep);
+	assert_int_equal(r.inv.mode, CLI_IMPORT);
+	assert_string_equal(r.inv.import_file, "/etc/ssmtp/ssmtp.conf");
+	assert_null(r.inv.queue_id);
+	cli_free(&r.inv);
+	parse_ok(&r, eq);
+	assert_string_equal(r.inv.import_file, "dma:/x/dma.conf");
+	cli_free(&r.inv);
+	parse_bad(&r, none, "option --import needs a file");
+	cli_free(&r.inv);
+}
+
+/* -L tags that are not one simple word are ignored, not refused. */
+static void
+test_syslog_tag(void **state)
+{
+	const char *const odd[] = { "sendmail", "-Lcron job", "a@x", NULL };
+	const char *const nl[] = { "sendmail", "-L", "a\nb", "a@x", NULL };
+	const char *const big[] = { "sendmail", "-L",
+	    "a23456789012345678901234567890123", "a@x", NULL };
+	const char *const fine[] = { "sendmail", "-L", "my-cron_2.x", "a@x",
+	    NULL };
+	const char *const *bad[] = { odd, nl, big };
+	struct run	r;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse_ok(&r, bad[i]);
+		assert_null(r.inv.syslog_tag);
+		cli_free(&r.inv);
+	}
+	parse_ok(&r, fine);
+	assert_string_equal(r.inv.syslog_tag, "my-cron_2.x");
 	cli_free(&r.inv);
 }
 
@@ -464,6 +515,8 @@ main(void)
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_attached_and_separate),
 		cmocka_unit_test(test_ignored),
+		cmocka_unit_test(test_syslog_tag),
+		cmocka_unit_test(test_import),
 		cmocka_unit_test(test_null_sender),
 		cmocka_unit_test(test_from_forms),
 		cmocka_unit_test(test_recipient_lists),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -932,21 +933,46 @@ test_noted_logged_once(void **state)
 	int	 r;
 
 	(void)state;
-	out = with_verbose(parse, "defaults\nsyslog on\n"
-	    "account a\nhost h\nsyslog LOG_MAIL\nlogfile ~/b.log\n"
+	out = with_verbose(parse, "defaults\nauto_from on\n"
+	    "account a\nhost h\nauto_from off\nsyslog LOG_MAIL\n"
+	    "logfile ~/b.log\n"
 	    "tls_min_dh_prime_bits 2048\ntls_cert_file /etc/c.pem\n"
 	    "aliases /etc/aliases\n", &r);
 	assert_int_equal(r, 0);
-	assert_int_equal(count(out, "key syslog is accepted but not acted "
+	assert_int_equal(count(out, "key auto_from is accepted but not acted "
 	    "on yet"), 1);
-	assert_non_null(strstr(out, "test.rc:2: key syslog"));
+	assert_non_null(strstr(out, "test.rc:2: key auto_from"));
 	assert_int_equal(count(out, "key tls_min_dh_prime_bits is accepted"),
 	    1);
 	/* Keys postie acts on are not noted. */
+	assert_int_equal(count(out, "key syslog"), 0);
 	assert_int_equal(count(out, "key tls_cert_file"), 0);
 	assert_int_equal(count(out, "key aliases"), 0);
 	assert_int_equal(count(out, "key logfile"), 0);
 	assert_int_equal(count(out, "key host"), 0);
+}
+
+/* msmtp's syslog: on is LOG_MAIL, a facility name chooses it. */
+static void
+test_syslog_values(void **state)
+{
+	(void)state;
+	parse_ok("account a\nhost h\n");
+	assert_int_equal(account("a")->syslog, LOG_SYSLOG_UNSET);
+	parse_ok("account a\nhost h\nsyslog\n");
+	assert_int_equal(account("a")->syslog, LOG_MAIL);
+	parse_ok("account a\nhost h\nsyslog on\n");
+	assert_int_equal(account("a")->syslog, LOG_MAIL);
+	parse_ok("account a\nhost h\nsyslog off\n");
+	assert_int_equal(account("a")->syslog, LOG_SYSLOG_OFF);
+	parse_ok("defaults\nsyslog LOG_LOCAL3\naccount a\nhost h\n"
+	    "account b\nhost h\nsyslog LOG_USER\n");
+	assert_int_equal(account("a")->syslog, LOG_LOCAL3);
+	assert_int_equal(account("b")->syslog, LOG_USER);
+	parse_fails("account a\nsyslog log_mail\n",
+	    "test.rc:2: syslog: 'log_mail' is not one of: on off LOG_USER "
+	    "LOG_MAIL LOG_LOCAL0 LOG_LOCAL1 LOG_LOCAL2 LOG_LOCAL3 LOG_LOCAL4 "
+	    "LOG_LOCAL5 LOG_LOCAL6 LOG_LOCAL7");
 }
 
 static void
@@ -1783,6 +1809,7 @@ main(void)
 		cmocka_unit_test_teardown(test_guards, teardown),
 		cmocka_unit_test_teardown(test_noted_values_checked, teardown),
 		cmocka_unit_test_teardown(test_noted_logged_once, teardown),
+		cmocka_unit_test_teardown(test_syslog_values, teardown),
 		cmocka_unit_test_teardown(test_real_world, teardown),
 		cmocka_unit_test_teardown(test_header_keys, teardown),
 		cmocka_unit_test_teardown(test_old_header_keys, teardown),

@@ -33,6 +33,7 @@ test_every_kind_has_its_code(void **state)
 		{ FAIL_CONNECT, EX_TEMPFAIL },	{ FAIL_TIMEOUT, EX_TEMPFAIL },
 		{ FAIL_DROPPED, EX_TEMPFAIL },	{ FAIL_PROTOCOL, EX_PROTOCOL },
 		{ FAIL_AUTH, EX_NOPERM },	{ FAIL_CONFIG, EX_CONFIG },
+		{ FAIL_NOINPUT, EX_NOINPUT },
 	};
 	size_t	i;
 
