@@ -15,41 +15,7 @@ command -v unshare >/dev/null && unshare -m true 2>/dev/null ||
     skip_all "no mount namespace (unshare -m needs root and CAP_SYS_ADMIN)"
 plan 28
 
-mkdir -m 755 "$T/dev"
-python3 "$TEST_LIB/devlog.py" "$T/dev/log" "$T/syslog" 120 &
-fake_pids="$fake_pids $!"
-i=0
-while [ ! -S "$T/dev/log" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-
-# ns_run [setpriv OPTION...] -- POSTIE-ARG...: postie_run with the
-# namespace's /dev: the devices it may open, and the test's socket as log
-ns_run() {
-	priv=
-	while [ "$1" != -- ]; do priv="$priv $1"; shift; done
-	shift
-	XDG_STATE_HOME=$T/state timeout 120 unshare -m sh -ec '
-		d=$1 priv=$2; shift 2
-		for n in null zero full random urandom; do
-			: >"$d/$n"; mount --bind "/dev/$n" "$d/$n"
-		done
-		mount --bind "$d" /dev
-		if [ -n "$priv" ]; then exec setpriv $priv -- "$@"; fi
-		exec "$@"' sh "$T/dev" "$priv" "$POSTIE" "$@" \
-	    >"$T/stdout" 2>"$T/stderr"
-	rc=$?
-	err=$(cat "$T/stderr")
-}
-# lines_now: how many datagrams arrived so far
-lines_now() { wc -l <"$T/syslog" | tr -d ' '; }
-# new_lines SINCE: wait (2s at most) for a datagram after line SINCE;
-# the ones that came go to $T/new
-new_lines() {
-	nl_i=0
-	while [ "$(lines_now)" -le "$1" ] && [ $nl_i -lt 40 ]; do
-		sleep 0.05; nl_i=$((nl_i + 1))
-	done
-	tail -n +"$(($1 + 1))" "$T/syslog" >"$T/new"
-}
+devlog_start
 
 printf '%s\n' "From: sender@example.test" "To: rcpt@example.test" \
     "Subject: logged" "" "body" >"$T/msg"
@@ -57,7 +23,7 @@ printf '%s\n' "From: sender@example.test" "To: rcpt@example.test" \
 # Root, no syslog key: on, LOG_MAIL (16) + LOG_INFO (6) = <22>.
 config_postfix "$T/rc" smtps "logfile $T/deliveries.log"
 n=$(lines_now)
-ns_run -- -C "$T/rc" rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "root, no syslog key: delivered, exit 0" 0
 new_lines "$n"
 check_eq "one datagram" 1 "$(wc -l <"$T/new" | tr -d ' ')"
@@ -74,7 +40,7 @@ pf_clear_mail "$PF_DIR"
 # syslog LOG_LOCAL3 and -L: facility 19 * 8 + LOG_INFO = <158>, ident cronjob.
 config_postfix "$T/rc" submission "syslog LOG_LOCAL3"
 n=$(lines_now)
-ns_run -- -C "$T/rc" -L cronjob rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc" -L cronjob rcpt@example.test <"$T/msg"
 check_rc "syslog LOG_LOCAL3, -L cronjob: exit 0" 0
 new_lines "$n"
 check "LOG_LOCAL3 and the ident -L named" \
@@ -82,14 +48,14 @@ check "LOG_LOCAL3 and the ident -L named" \
 
 # -L with a tag that is not a simple word: ignored, the ident stays postie.
 n=$(lines_now)
-ns_run -- -C "$T/rc" -L 'cron: job' rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc" -L 'cron: job' rcpt@example.test <"$T/msg"
 new_lines "$n"
 check "-L with a space: ident postie" grep -q "^<158>.* postie\[[0-9]*\]: account=default" "$T/new"
 
 # syslog off: nothing, even for root.
 config_postfix "$T/rc" smtps "syslog off"
 n=$(lines_now)
-ns_run -- -C "$T/rc" rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc" rcpt@example.test <"$T/msg"
 check_rc "syslog off: exit 0" 0
 sleep 0.5
 check_eq "syslog off: no datagram" "$n" "$(lines_now)"
@@ -100,7 +66,7 @@ pf_clear_mail "$PF_DIR"
 port=$(pf_free_ports 1)
 config_fake "$T/rc2" "$port" implicit
 n=$(lines_now)
-ns_run -- -C "$T/rc2" rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc2" rcpt@example.test <"$T/msg"
 check_rc "server down: queued, exit 0" 0
 new_lines "$n"
 check "deferred: LOG_WARNING, the reason" grep -q \
@@ -114,7 +80,7 @@ serve
 SCRIPT
 config_fake "$T/rc3" "$FAKE_PORT" implicit "queue off"
 n=$(lines_now)
-ns_run -- -C "$T/rc3" rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc3" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "hostile 554: exit 69" 69
 new_lines "$n"
@@ -136,7 +102,7 @@ serve
 SCRIPT
 config_fake "$T/rc3" "$FAKE_PORT" implicit "queue off"
 n=$(lines_now)
-ns_run -- -C "$T/rc3" rcpt@example.test <"$T/msg"
+ns_run -- "$POSTIE" -C "$T/rc3" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "hostile 250: exit 0" 0
 new_lines "$n"
@@ -157,7 +123,7 @@ config_fake "$U/rc" "$FAKE_PORT" implicit "queue off" "tls_session_cache off"
 sed -i "s|$TEST_CA/ca.pem|$U/ca.pem|; s|$T/queue|$U/queue|" "$U/rc"
 chown -R 65534:65534 "$U"
 n=$(lines_now)
-ns_run --reuid=65534 --regid=65534 --clear-groups -- -C "$U/rc" rcpt@example.test <"$T/msg"
+ns_run --reuid=65534 --regid=65534 --clear-groups -- "$POSTIE" -C "$U/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "nobody, no syslog key: delivered, exit 0" 0
 sleep 0.5
@@ -169,7 +135,7 @@ config_fake "$U/rc" "$FAKE_PORT" implicit "queue off" "tls_session_cache off" "s
 sed -i "s|$TEST_CA/ca.pem|$U/ca.pem|; s|$T/queue|$U/queue|" "$U/rc"
 chown 65534:65534 "$U/rc"
 n=$(lines_now)
-ns_run --reuid=65534 --regid=65534 --clear-groups -- -C "$U/rc" rcpt@example.test <"$T/msg"
+ns_run --reuid=65534 --regid=65534 --clear-groups -- "$POSTIE" -C "$U/rc" rcpt@example.test <"$T/msg"
 fake_wait
 check_rc "nobody, syslog on: exit 0" 0
 new_lines "$n"

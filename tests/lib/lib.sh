@@ -649,3 +649,45 @@ sys_run() {
 	rc=$?
 	err=$(cat "$T/stderr")
 }
+
+# devlog_start: $T/dev/log, a datagram socket that records what syslog(3)
+# sends into $T/syslog (tests/lib/devlog.py), for ns_run
+devlog_start() {
+	mkdir -m 755 "$T/dev"
+	python3 "$TEST_LIB/devlog.py" "$T/dev/log" "$T/syslog" 120 &
+	fake_pids="$fake_pids $!"
+	dl_i=0
+	while [ ! -S "$T/dev/log" ] && [ $dl_i -lt 100 ]; do
+		sleep 0.05; dl_i=$((dl_i + 1))
+	done
+}
+# ns_run [setpriv OPTION...] -- COMMAND...: COMMAND (output to $T/stdout,
+# $T/stderr; $rc, $err) in a mount namespace whose /dev holds the devices
+# it may open and devlog_start's socket as log, so that syslog(3) talks
+# to the test, not to the machine's logger
+ns_run() {
+	priv=
+	while [ "$1" != -- ]; do priv="$priv $1"; shift; done
+	shift
+	XDG_STATE_HOME=$T/state timeout 120 unshare -m sh -ec '
+		d=$1 priv=$2; shift 2
+		for n in null zero full random urandom; do
+			: >"$d/$n"; mount --bind "/dev/$n" "$d/$n"
+		done
+		mount --bind "$d" /dev
+		if [ -n "$priv" ]; then exec setpriv $priv -- "$@"; fi
+		exec "$@"' sh "$T/dev" "$priv" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	err=$(cat "$T/stderr")
+}
+# lines_now: how many datagrams devlog recorded so far
+lines_now() { wc -l <"$T/syslog" | tr -d ' '; }
+# new_lines SINCE: wait (2s at most) for a datagram after line SINCE;
+# the ones that came go to $T/new
+new_lines() {
+	nl_i=0
+	while [ "$(lines_now)" -le "$1" ] && [ $nl_i -lt 40 ]; do
+		sleep 0.05; nl_i=$((nl_i + 1))
+	done
+	tail -n +"$(($1 + 1))" "$T/syslog" >"$T/new"
+}
