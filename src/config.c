@@ -1062,6 +1062,16 @@ key_expanded(struct parser *p, const struct key *k, char *v)
 	if (localname_expand(v, &s, &why) == -1)
 		return why.kind == FAIL_OS ? nomem(p->f) :
 		    perr(p, "%s: %s", k->name, why.text);
+	/*
+	 * A blank outside a quoted local part is no address or domain: most
+	 * often a "# comment" after the value, which is part of the value
+	 * here as in msmtp, and would reach MAIL FROM.
+	 */
+	if (strchr(s, '"') == NULL && strpbrk(s, " \t") != NULL) {
+		free(s);
+		return perr(p, "%s: a blank in an address or a domain (a "
+		    "comment goes on a line of its own)", k->name);
+	}
 	r = set_str(p, k->field, s);
 	free(s);
 	return r;

@@ -264,6 +264,20 @@ test_quote_errors(void **state)
 	    "test.rc:2: password: the closing quote is missing");
 }
 
+/* "from a@b # me": the comment is part of the value, and refused. */
+static void
+test_blank_in_address(void **state)
+{
+	(void)state;
+	parse_fails("account q\nfrom root@example.com   # alice\n",
+	    "test.rc:2: from: a blank in an address or a domain (a comment "
+	    "goes on a line of its own)");
+	parse_fails("account q\ndomain mail.example.com x\n",
+	    "test.rc:2: domain: a blank in an address or a domain (a comment "
+	    "goes on a line of its own)");
+	parse_ok("account q\nhost h\nfrom \"\\\"a b\\\"@example.com\"\n");
+}
+
 static void
 test_quote_prefix_literal(void **state)
 {
@@ -1780,6 +1794,7 @@ main(void)
 		cmocka_unit_test_teardown(test_comments_blanks_crlf, teardown),
 		cmocka_unit_test_teardown(test_quoting, teardown),
 		cmocka_unit_test_teardown(test_quote_errors, teardown),
+		cmocka_unit_test_teardown(test_blank_in_address, teardown),
 		cmocka_unit_test_teardown(test_quote_prefix_literal, teardown),
 		cmocka_unit_test_teardown(test_long_line, teardown),
 		cmocka_unit_test_teardown(test_empty_values_unset, teardown),
