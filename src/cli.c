@@ -42,6 +42,7 @@ static int	opt_full_name(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_syslog_tag(struct invocation *, char, const char *,
 		    struct failure *);
+static int	copy_arg(char **, const char *, struct failure *);
 static int	opt_from(struct invocation *, char, const char *,
 		    struct failure *);
 static int	opt_ignore_dots(struct invocation *, char, const char *,
@@ -197,13 +198,20 @@ cli_parse(struct invocation *inv, int argc, char *argv[], struct failure *f)
 	return 0;
 }
 
+/* *dst becomes a copy of arg (an option given twice: the last one). */
+static int
+copy_arg(char **dst, const char *arg, struct failure *f)
+{
+	free(*dst);
+	if ((*dst = strdup(arg)) == NULL)
+		return fail(f, FAIL_OS, "out of memory");
+	return 0;
+}
+
 void
 cli_free(struct invocation *inv)
 {
-	addrlist_free(&inv->rcpts);
-	free(inv->from_store);
-	inv->from_store = NULL;
-	inv->from = NULL;
+	envelope_free(&inv->env);
 }
 
 static enum cli_mode
@@ -318,8 +326,8 @@ add_rcpt(struct invocation *inv, const char *arg, struct failure *f)
 	else
 		rc = 0;
 	for (i = 0; rc == 0 && i < l.n; i++)
-		if (!addrlist_has(&inv->rcpts, l.v[i]) &&
-		    addrlist_add(&inv->rcpts, l.v[i], f) == -1)
+		if (!addrlist_has(&inv->env.rcpts, l.v[i]) &&
+		    addrlist_add(&inv->env.rcpts, l.v[i], f) == -1)
 			rc = -1;
 	addrlist_free(&l);
 	return rc;
@@ -434,15 +442,12 @@ opt_from(struct invocation *inv, char letter, const char *arg,
 	struct failure	sub;
 
 	failure_clear(&sub);
-	free(inv->from_store);
-	inv->from_store = NULL;
-	inv->from = NULL;
+	free(inv->env.from);
+	inv->env.from = NULL;
 	if (addr_check_envelope(arg, 1, &sub) == -1)
 		return fail(f, FAIL_USAGE, "-%c %s", letter, sub.text);
-	if (addr_is_null(arg)) {
-		inv->from = "";
-		return 0;
-	}
+	if (addr_is_null(arg))
+		return copy_arg(&inv->env.from, "", f);
 	if (addr_parse_list(arg, strlen(arg), &l, &sub) == -1) {
 		addrlist_free(&l);
 		return fail(f, sub.kind == FAIL_DATA ? FAIL_USAGE : sub.kind,
@@ -453,7 +458,7 @@ opt_from(struct invocation *inv, char letter, const char *arg,
 		return fail(f, FAIL_USAGE, "-%c \"%s\": the sender is one "
 		    "address", letter, arg);
 	}
-	inv->from = inv->from_store = l.v[0];
+	inv->env.from = l.v[0];
 	l.n = 0;
 	addrlist_free(&l);
 	return 0;
@@ -487,10 +492,8 @@ opt_notify(struct invocation *inv, char letter, const char *arg,
 	const char	*p, *comma;
 	size_t		 len;
 
-	if (strcasecmp(arg, "never") == 0) {
-		inv->dsn_notify = arg;
-		return 0;
-	}
+	if (strcasecmp(arg, "never") == 0)
+		return copy_arg(&inv->env.dsn_notify, arg, f);
 	for (p = arg;; p = comma + 1) {
 		comma = strchr(p, ',');
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
@@ -501,8 +504,7 @@ opt_notify(struct invocation *inv, char letter, const char *arg,
 		if (comma == NULL)
 			break;
 	}
-	inv->dsn_notify = arg;
-	return 0;
+	return copy_arg(&inv->env.dsn_notify, arg, f);
 }
 
 static int
@@ -526,8 +528,7 @@ opt_ret(struct invocation *inv, char letter, const char *arg,
 	if (!in_words(arg, strlen(arg), ret_words, POSTIE_NELEM(ret_words)))
 		return fail(f, FAIL_USAGE, "-%c \"%s\": expected full or hdrs",
 		    letter, arg);
-	inv->dsn_ret = arg;
-	return 0;
+	return copy_arg(&inv->env.dsn_ret, arg, f);
 }
 
 static int
@@ -555,8 +556,7 @@ opt_envid(struct invocation *inv, char letter, const char *arg,
 		return fail(f, FAIL_USAGE, "-%c \"%s\": an envelope id is 1 to "
 		    "%d printable ASCII characters", letter, arg,
 		    CLI_ENVID_MAX);
-	inv->dsn_envid = arg;
-	return 0;
+	return copy_arg(&inv->env.dsn_envid, arg, f);
 }
 
 static int

@@ -7,6 +7,7 @@
 #define POSTIE_CLI_H
 
 #include "addr.h"
+#include "envelope.h"
 #include "exitcode.h"
 
 enum cli_mode {
@@ -27,20 +28,18 @@ struct invocation {
 	enum cli_mode	 mode;
 	const char	*config_file;	/* -C */
 	const char	*account;	/* -a */
-	const char	*from;		/* -f / -r; "" is the null sender */
 	const char	*full_name;	/* -F */
 	int		 ignore_dots;	/* -i, -oi: a lone "." is not the end */
 	int		 extract_rcpts;	/* -t */
 	int		 verbose;	/* -v, counted */
-	const char	*dsn_notify;	/* -N */
-	const char	*dsn_ret;	/* -R */
-	const char	*dsn_envid;	/* -V */
 	int		 queue_force;	/* -qf, -q!: due or not */
 	const char	*queue_id;	/* --queue-remove, --queue-retry */
 	const char	*import_file;	/* --import */
 	const char	*syslog_tag;	/* -L, when a simple word; else NULL */
-	struct addrlist	 rcpts;		/* the arguments, as address lists */
-	char		*from_store;	/* private: what from points to */
+	/* What the command line asks of the envelope: from (-f, -r; NULL
+	 * unset, "" the null sender), rcpts (the arguments, as address
+	 * lists), dsn_notify (-N), dsn_ret (-R), dsn_envid (-V). */
+	struct envelope	 env;
 };
 
 /*

@@ -222,16 +222,16 @@ write_request(int fd, const struct submit_request *r, struct failure *f)
 	/* The queue envelope's strings are its own; these are borrowed. */
 	env.user = user;
 	env.account = (char *)(uintptr_t)r->account;
-	env.env.from = (char *)(uintptr_t)r->from;
+	env.env.from = r->env->from;
 	env.full_name = (char *)(uintptr_t)r->full_name;
-	env.env.dsn_notify = (char *)(uintptr_t)r->dsn_notify;
-	env.env.dsn_ret = (char *)(uintptr_t)r->dsn_ret;
-	env.env.dsn_envid = (char *)(uintptr_t)r->dsn_envid;
+	env.env.dsn_notify = r->env->dsn_notify;
+	env.env.dsn_ret = r->env->dsn_ret;
+	env.env.dsn_envid = r->env->dsn_envid;
 	env.extract_rcpts = r->extract_rcpts;
-	env.env.eight_bit = r->eight_bit;
+	env.env.eight_bit = r->env->eight_bit;
 	env.created = time(NULL);
-	for (i = 0; r->rcpts != NULL && i < r->rcpts->n; i++)
-		if (addrlist_add(&env.env.rcpts, r->rcpts->v[i], f) == -1)
+	for (i = 0; i < r->env->rcpts.n; i++)
+		if (addrlist_add(&env.env.rcpts, r->env->rcpts.v[i], f) == -1)
 			goto out;
 	if (queue_envelope_format(&env, &b) == -1 ||
 	    buf_append(&b, "\n", 1) == -1) {
@@ -274,7 +274,7 @@ write_message(int fd, const struct submit_request *r, struct failure *f)
 	opts.keep_bcc = 1;
 	opts.read_max = MAILDROP_SIZE_MAX;
 	rc = message_read(r->in_fd, fd, &opts, &info, f);
-	nrcpts = info.rcpts.n + (r->rcpts != NULL ? r->rcpts->n : 0);
+	nrcpts = info.rcpts.n + r->env->rcpts.n;
 	message_info_free(&info);
 	if (rc == 0 && nrcpts == 0)
 		return fail(f, FAIL_DATA, "no recipients: name them as "

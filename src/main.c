@@ -97,15 +97,11 @@ request_fill(struct submit_request *r, const struct invocation *inv)
 {
 	memset(r, 0, sizeof(*r));
 	r->account = inv->account;
-	r->from = inv->from;
 	r->full_name = inv->full_name;
-	r->rcpts = &inv->rcpts;
+	r->env = &inv->env;
 	r->in_fd = STDIN_FILENO;
 	r->ignore_dots = inv->ignore_dots;
 	r->extract_rcpts = inv->extract_rcpts;
-	r->dsn_notify = inv->dsn_notify;
-	r->dsn_ret = inv->dsn_ret;
-	r->dsn_envid = inv->dsn_envid;
 }
 
 static int
@@ -143,16 +139,11 @@ bs_accept(void *arg, const struct smtpd_message *m, struct failure *f)
 
 	memset(&r, 0, sizeof(r));
 	r.account = st->inv->account;
-	r.from = m->env.from;
+	r.env = &m->env;
 	r.full_name = st->inv->full_name;
-	r.rcpts = &m->env.rcpts;
 	r.in_fd = m->fd;
 	/* The dots are unstuffed already: a lone "." is data now. */
 	r.ignore_dots = 1;
-	r.eight_bit = m->env.eight_bit;
-	r.dsn_notify = m->env.dsn_notify;
-	r.dsn_ret = m->env.dsn_ret;
-	r.dsn_envid = m->env.dsn_envid;
 	failure_clear(&sub);
 	if (st->config == NULL) {
 		if (maildrop_submit(&r, &sub) == -1)
@@ -277,7 +268,7 @@ run_serverinfo(const struct invocation *inv)
 
 	failure_clear(&f);
 	if (config_load(&c, inv->config_file, &f) == -1 ||
-	    (a = config_account(&c, inv->account, inv->from, &f)) == NULL) {
+	    (a = config_account(&c, inv->account, inv->env.from, &f)) == NULL) {
 		config_free(&c);
 		return exitcode_report(&f);
 	}

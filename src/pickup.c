@@ -62,17 +62,12 @@ request_fill(struct submit_request *r, const struct maildrop_file *m,
 	 * user may not send through another account of the file.
 	 */
 	r->account = "default";
-	r->from = m->req.env.from;
+	r->env = &m->req.env;
 	r->full_name = m->req.full_name;
-	r->rcpts = &m->req.env.rcpts;
 	r->in_fd = m->fd;
 	/* The user's end read the lone dot already. */
 	r->ignore_dots = 1;
 	r->extract_rcpts = m->req.extract_rcpts;
-	r->eight_bit = m->req.env.eight_bit;
-	r->dsn_notify = m->req.env.dsn_notify;
-	r->dsn_ret = m->req.env.dsn_ret;
-	r->dsn_envid = m->req.env.dsn_envid;
 	r->user = m->user;
 	r->drop = m->name;
 	r->trace = trace;

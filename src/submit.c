@@ -98,7 +98,7 @@ submit_message(const struct config *c, const struct submit_request *r,
 static int
 choose_account(struct submission *s, struct failure *f)
 {
-	s->account = config_account(s->config, s->req->account, s->req->from,
+	s->account = config_account(s->config, s->req->account, s->req->env->from,
 	    f);
 	if (s->account == NULL)
 		return -1;
@@ -119,14 +119,14 @@ envelope_from(struct submission *s, struct failure *f)
 	const char		*domain;
 	size_t			 len;
 
-	if (s->req->from != NULL && (a->allow_from_override ||
+	if (s->req->env->from != NULL && (a->allow_from_override ||
 	    a->from == NULL || a->from_is_pattern))
-		s->from = strdup(s->req->from);
+		s->from = strdup(s->req->env->from);
 	else if (a->from != NULL && !a->from_is_pattern) {
-		if (s->req->from != NULL)
+		if (s->req->env->from != NULL)
 			log_info("account %s: allow_from_override is off: "
 			    "sender %s instead of -f %s", a->name, a->from,
-			    s->req->from);
+			    s->req->env->from);
 		s->from = strdup(a->from);
 	} else {
 		/* As %U: the password database before $USER. */
@@ -212,7 +212,7 @@ collect_rcpts(struct submission *s, struct failure *f)
 	size_t			 i, j;
 
 	say_header_changes(&s->info);
-	lists[0] = s->req->rcpts;
+	lists[0] = &s->req->env->rcpts;
 	lists[1] = &s->info.rcpts;
 	for (i = 0; i < POSTIE_NELEM(lists); i++)
 		for (j = 0; lists[i] != NULL && j < lists[i]->n; j++)
@@ -390,18 +390,18 @@ transport_fill(const struct submission *s, struct envelope *e,
 	const char			*notify, *ret;
 	size_t				 i;
 
-	notify = r->dsn_notify != NULL ? r->dsn_notify : a->dsn_notify;
-	ret = r->dsn_ret != NULL ? r->dsn_ret : a->dsn_return;
+	notify = r->env->dsn_notify != NULL ? r->env->dsn_notify : a->dsn_notify;
+	ret = r->env->dsn_ret != NULL ? r->env->dsn_ret : a->dsn_return;
 	if ((e->from = strdup(s->from)) == NULL ||
 	    (notify != NULL && (e->dsn_notify = strdup(notify)) == NULL) ||
 	    (ret != NULL && (e->dsn_ret = strdup(ret)) == NULL) ||
-	    (r->dsn_envid != NULL &&
-	    (e->dsn_envid = strdup(r->dsn_envid)) == NULL))
+	    (r->env->dsn_envid != NULL &&
+	    (e->dsn_envid = strdup(r->env->dsn_envid)) == NULL))
 		return fail(f, FAIL_OS, "out of memory");
 	for (i = 0; i < s->rcpts.n; i++)
 		if (addrlist_add(&e->rcpts, s->rcpts.v[i], f) == -1)
 			return -1;
-	e->eight_bit = s->info.eight_bit || r->eight_bit;
+	e->eight_bit = s->info.eight_bit || r->env->eight_bit;
 	return 0;
 }
 

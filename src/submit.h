@@ -13,20 +13,22 @@
 
 #include "addr.h"
 #include "config.h"
+#include "envelope.h"
 #include "exitcode.h"
 
 struct submit_request {
 	const char		*account;	/* -a */
-	const char		*from;		/* -f; NULL: the account's */
+	/*
+	 * The envelope asked for (the command line's, -bs's MAIL and RCPT,
+	 * a maildrop file's): from NULL is the account's; rcpts before -t
+	 * and the aliases; a DSN field NULL is the account's; eight_bit
+	 * declared by BODY=. Its recipient states and size are not read.
+	 */
+	const struct envelope	*env;
 	const char		*full_name;	/* -F */
-	const struct addrlist	*rcpts;		/* arguments or RCPT TO */
 	int			 in_fd;		/* the message */
 	int			 ignore_dots;	/* -i */
 	int			 extract_rcpts;	/* -t */
-	int			 eight_bit;	/* declared 8-bit (BODY=) */
-	const char		*dsn_notify;	/* -N */
-	const char		*dsn_ret;	/* -R */
-	const char		*dsn_envid;	/* -V */
 
 	/* A message from the system maildrop (pickup.h): */
 	const char		*user;		/* who dropped it: the file's owner */

@@ -35,11 +35,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	if (cli_parse(&inv, argc, argv, &f) == 0) {
-		for (i = 0; i < inv.rcpts.n; i++) {
-			FUZZ_CHECK(inv.rcpts.v[i][0] != '\0');
+		for (i = 0; i < inv.env.rcpts.n; i++) {
+			FUZZ_CHECK(inv.env.rcpts.v[i][0] != '\0');
 			for (j = 0; j < i; j++)
-				FUZZ_CHECK(strcmp(inv.rcpts.v[i],
-				    inv.rcpts.v[j]) != 0);
+				FUZZ_CHECK(strcmp(inv.env.rcpts.v[i],
+				    inv.env.rcpts.v[j]) != 0);
 		}
 	} else
 		FUZZ_CHECK(f.kind == FAIL_USAGE || f.kind == FAIL_OS);

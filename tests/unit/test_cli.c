@@ -68,10 +68,10 @@ assert_rcpts(const struct invocation *inv, const char *const *want)
 	size_t	i;
 
 	for (i = 0; want[i] != NULL; i++) {
-		assert_true(i < inv->rcpts.n);
-		assert_string_equal(inv->rcpts.v[i], want[i]);
+		assert_true(i < inv->env.rcpts.n);
+		assert_string_equal(inv->env.rcpts.v[i], want[i]);
 	}
-	assert_int_equal(inv->rcpts.n, i);
+	assert_int_equal(inv->env.rcpts.n, i);
 }
 
 static void
@@ -89,7 +89,7 @@ test_debian_cron(void **state)
 	assert_true(r.inv.ignore_dots);
 	assert_false(r.inv.extract_rcpts);
 	assert_string_equal(r.inv.full_name, "CronDaemon");
-	assert_null(r.inv.from);
+	assert_null(r.inv.env.from);
 	assert_rcpts(&r.inv, want);
 	cli_free(&r.inv);
 }
@@ -107,7 +107,7 @@ test_cronie(void **state)
 	assert_int_equal(r.inv.mode, CLI_SEND);
 	assert_true(r.inv.ignore_dots);
 	assert_true(r.inv.extract_rcpts);
-	assert_string_equal(r.inv.from, "root");
+	assert_string_equal(r.inv.env.from, "root");
 	assert_string_equal(r.inv.full_name, "CronDaemon");
 	assert_rcpts(&r.inv, none);
 	cli_free(&r.inv);
@@ -123,7 +123,7 @@ test_git_send_email(void **state)
 
 	(void)state;
 	parse_ok(&r, argv);
-	assert_string_equal(r.inv.from, "a@b.example");
+	assert_string_equal(r.inv.env.from, "a@b.example");
 	assert_true(r.inv.ignore_dots);
 	assert_rcpts(&r.inv, want);
 	cli_free(&r.inv);
@@ -140,7 +140,7 @@ test_mutt(void **state)
 	(void)state;
 	parse_ok(&r, argv);
 	assert_true(r.inv.ignore_dots);
-	assert_string_equal(r.inv.from, "a@b.example");
+	assert_string_equal(r.inv.env.from, "a@b.example");
 	assert_rcpts(&r.inv, want);
 	cli_free(&r.inv);
 }
@@ -171,7 +171,7 @@ test_php(void **state)
 	parse_ok(&r, argv);
 	assert_true(r.inv.extract_rcpts);
 	assert_true(r.inv.ignore_dots);
-	assert_int_equal(r.inv.rcpts.n, 0);
+	assert_int_equal(r.inv.env.rcpts.n, 0);
 	cli_free(&r.inv);
 	parse_ok(&r, grouped);
 	assert_true(r.inv.extract_rcpts);
@@ -259,14 +259,14 @@ test_queue_options(void **state)
 	parse_bad(&r, val, "takes no value");
 	cli_free(&r.inv);
 	parse_ok(&r, body);
-	assert_int_equal(r.inv.rcpts.n, 1);
+	assert_int_equal(r.inv.env.rcpts.n, 1);
 	cli_free(&r.inv);
 	parse_bad(&r, badbody, "expected 7BIT or 8BITMIME");
 	cli_free(&r.inv);
 	/* -X FILE is accepted and ignored, its argument taken with it. */
 	parse_ok(&r, xlog);
 	assert_true(r.inv.ignore_dots);
-	assert_int_equal(r.inv.rcpts.n, 1);
+	assert_int_equal(r.inv.env.rcpts.n, 1);
 	cli_free(&r.inv);
 }
 
@@ -283,24 +283,24 @@ test_attached_and_separate(void **state)
 
 	(void)state;
 	parse_ok(&r, attached);
-	assert_string_equal(r.inv.from, "me@x.example");
+	assert_string_equal(r.inv.env.from, "me@x.example");
 	assert_string_equal(r.inv.full_name, "My Name");
 	assert_string_equal(r.inv.account, "Work");
 	assert_string_equal(r.inv.config_file, "/tmp/rc");
-	assert_string_equal(r.inv.dsn_notify, "success,failure");
-	assert_string_equal(r.inv.dsn_ret, "hdrs");
-	assert_string_equal(r.inv.dsn_envid, "env-1");
+	assert_string_equal(r.inv.env.dsn_notify, "success,failure");
+	assert_string_equal(r.inv.env.dsn_ret, "hdrs");
+	assert_string_equal(r.inv.env.dsn_envid, "env-1");
 	assert_int_equal(r.inv.verbose, 2);
 	cli_free(&r.inv);
 	parse_ok(&r, separate);
-	assert_string_equal(r.inv.from, "me@x.example");
+	assert_string_equal(r.inv.env.from, "me@x.example");
 	assert_string_equal(r.inv.full_name, "My Name");
 	assert_string_equal(r.inv.account, "Work");
 	assert_string_equal(r.inv.config_file, "/tmp/rc");
-	assert_string_equal(r.inv.dsn_notify, "never");
-	assert_string_equal(r.inv.dsn_ret, "FULL");
+	assert_string_equal(r.inv.env.dsn_notify, "never");
+	assert_string_equal(r.inv.env.dsn_ret, "FULL");
 	assert_int_equal(r.inv.verbose, 1);
-	assert_int_equal(r.inv.rcpts.n, 0);
+	assert_int_equal(r.inv.env.rcpts.n, 0);
 	cli_free(&r.inv);
 }
 
@@ -387,8 +387,8 @@ test_null_sender(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		parse_ok(&r, cases[i]);
-		assert_non_null(r.inv.from);
-		assert_string_equal(r.inv.from, "");
+		assert_non_null(r.inv.env.from);
+		assert_string_equal(r.inv.env.from, "");
 		cli_free(&r.inv);
 	}
 }
@@ -416,7 +416,7 @@ test_from_forms(void **state)
 		argv[2] = "first@x.example";
 		argv[4] = cases[i].arg;
 		parse_ok(&r, argv);
-		assert_string_equal(r.inv.from, cases[i].want);
+		assert_string_equal(r.inv.env.from, cases[i].want);
 		cli_free(&r.inv);
 	}
 }
