@@ -84,6 +84,9 @@ static int	next_line(const struct import_text *t, size_t *pos, char *line,
 		    size_t size);
 static char	*trim(char *s);
 static int	note(struct buf *b, const char *fmt, ...) POSTIE_PRINTF(2, 3);
+static void	kv_set(struct kv *kv, const char *key, size_t n, const char *val);
+static int	port_set(struct parse *p, const char *v, struct buf *notes,
+		    const char *what);
 static int	printable(const char *s, const char *also_not);
 static int	is_domain(const char *s);
 static int	is_address(const char *s);
@@ -386,6 +389,29 @@ trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 		*--e = '\0';
 	return s;
+}
+
+/* kv: the first n bytes of key (cut to fit), and val. */
+static void
+kv_set(struct kv *kv, const char *key, size_t n, const char *val)
+{
+	if (n >= sizeof(kv->key))
+		n = sizeof(kv->key) - 1;
+	memcpy(kv->key, key, n);
+	kv->key[n] = '\0';
+	strlcpy(kv->value, val, sizeof(kv->value));
+}
+
+/* The server's port, or a note in notes that what was not one. */
+static int
+port_set(struct parse *p, const char *v, struct buf *notes, const char *what)
+{
+	const char	*errstr;
+
+	p->s->port = (int)strtonum(v, 1, 65535, &errstr);
+	if (errstr == NULL)
+		return 0;
+	return note(notes, "- %s: not a port number: left out", what);
 }
 
 /*
@@ -937,11 +963,7 @@ nullmailer_option(struct import_account *a, struct server *s,
 	while (*opt == '-')
 		opt++;
 	n = strcspn(opt, "=");
-	if (n >= sizeof(kv.key))
-		n = sizeof(kv.key) - 1;
-	memcpy(kv.key, opt, n);
-	kv.key[n] = '\0';
-	strlcpy(kv.value, opt[n] == '=' ? opt + n + 1 : "", sizeof(kv.value));
+	kv_set(&kv, opt, n, opt[n] == '=' ? opt + n + 1 : "");
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.s = s;
@@ -957,12 +979,7 @@ nullmailer_option(struct import_account *a, struct server *s,
 static int
 nullmailer_port(struct parse *p, const char *v)
 {
-	const char	*errstr;
-
-	p->s->port = (int)strtonum(v, 1, 65535, &errstr);
-	if (errstr == NULL)
-		return 0;
-	return note(&p->a->notes, "- --port: not a port number: left out");
+	return port_set(p, v, &p->a->notes, "--port");
 }
 
 static int
@@ -1048,12 +1065,7 @@ dma_parse(const struct import_input *in, struct import_result *r,
 		if (*l == '\0' || *l == '#')
 			continue;
 		n = strcspn(l, " \t");
-		if (n >= sizeof(kv.key))
-			n = sizeof(kv.key) - 1;
-		memcpy(kv.key, l, n);
-		kv.key[n] = '\0';
-		strlcpy(kv.value, trim(l + strcspn(l, " \t")),
-		    sizeof(kv.value));
+		kv_set(&kv, l, n, trim(l + n));
 		if (rule_apply(dma_rules, POSTIE_NELEM(dma_rules), 0, &p,
 		    &kv) == -1)
 			return fail(f, FAIL_OS, "out of memory");
@@ -1085,12 +1097,7 @@ dma_smarthost(struct parse *p, const char *v)
 static int
 dma_port(struct parse *p, const char *v)
 {
-	const char	*errstr;
-
-	p->s->port = (int)strtonum(v, 1, 65535, &errstr);
-	if (errstr == NULL)
-		return 0;
-	return note(&p->r->notes, "- PORT: not a port number: left out");
+	return port_set(p, v, &p->r->notes, "PORT");
 }
 
 static int
