@@ -48,6 +48,8 @@ $fake_script_tls_ehlo
 trickle 0.25 250-fake.test\n250-PIPELINING\n250 AUTH PLAIN
 S
 # A TLS record header announcing 48 bytes, then the 48, 0.3 s apart (16 s).
+# After STARTTLS the server waits for the ClientHello first: a byte sent
+# with the 220 would rightly be refused as injected plaintext.
 hello='\x16\x03\x03\x00\x30'
 body=$(printf 'x%.0s' $(seq 48))
 trickled "implicit TLS handshake a byte each 0.3 s" implicit \
@@ -61,6 +63,7 @@ expect EHLO
 send 250-fake.test\n250 STARTTLS
 expect STARTTLS
 send 220 2.0.0 go ahead
+expect-raw
 trickle-raw 0.3 $hello$body
 S
 

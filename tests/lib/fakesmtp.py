@@ -51,6 +51,8 @@ ignored. In TEXT, \\r \\n \\t \\\\ and \\xHH are escapes.
   expect [WORDS]   read one line from the client; if WORDS are given, the line
                    must start with them (case-insensitive), else the server
                    stops with exit status 1
+  expect-raw       wait for bytes from the client that are not a line (its
+                   TLS ClientHello), record how many, drop them
   expect-eof       read and record until the client closes the connection
                    (answering QUIT with 221, nothing else)
   starttls         TLS handshake, server side, with --cert/--key
@@ -129,7 +131,7 @@ import ocspstaple
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_TIMEOUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 MAX_LINE = 1 << 20
-COMMANDS = {"send", "send-raw", "trickle", "trickle-raw", "expect", "expect-eof", "starttls", "data",
+COMMANDS = {"send", "send-raw", "trickle", "trickle-raw", "expect", "expect-raw", "expect-eof", "starttls", "data",
             "sleep", "close", "reply", "reply-rcpt", "reply-chunk",
             "drop-data-after", "rcpt-limit", "hang-after-messages", "hang-at", "serve"}
 
@@ -389,6 +391,11 @@ class Session:
                 line = self.client_line()
                 if arg and not line.decode("utf-8", "replace").upper().startswith(arg.upper()):
                     raise Mismatch("expected %r, got %r" % (arg, line))
+            elif cmd == "expect-raw":
+                if not self.buf:
+                    self.recv_more()
+                self.tr.write("C: ", "(raw, %d bytes)" % len(self.buf))
+                self.buf = b""
             elif cmd == "expect-eof":
                 while True:
                     if self.client_line().upper() == b"QUIT":
