@@ -61,16 +61,24 @@ class StapledTLS:
             raise
 
     def connect(self):
+        # s_server binds the socket (the path appears) before it listens:
+        # a connection refused in between is a retry, not a failure.
         end = time.monotonic() + self.timeout
-        while not os.path.exists(self.path):
+        while True:
             if self.proc.poll() is not None:
                 raise HandshakeFailed("openssl s_server ended: %s"
                                       % self.proc.stderr.read().decode("utf-8", "replace").strip())
+            if os.path.exists(self.path):
+                self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    self.unix.connect(self.path)
+                    return
+                except ConnectionRefusedError:
+                    self.unix.close()
+                    self.unix = None
             if time.monotonic() > end:
                 raise HandshakeFailed("openssl s_server did not start")
             time.sleep(0.02)
-        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.unix.connect(self.path)
 
     def pump(self):
         """Copies bytes both ways until both directions have ended."""
