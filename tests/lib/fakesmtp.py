@@ -22,6 +22,9 @@ each with the same script, and exits. Python 3 standard library only.
                  too (a local relay with "tls off")
 --listen ADDR    listen on ADDR (127.0.0.1; "::1" for IPv6)
 --tls12          TLS 1.2 at most (Python has tls-unique only there)
+--ecdh-curve NAME  the only key exchange group the server takes (OpenSSL's
+                 name, e.g. prime256v1): a client whose ClientHello shares a
+                 key for another group is asked again (HelloRetryRequest)
 --cb-wrong       SCRAM-*-PLUS binds to data other than the session's
 --scram-iterations N, --scram-salt TEXT, --scram-nonce ours|other,
 --scram-final wrong|none
@@ -143,18 +146,59 @@ _contexts = {}
 def server_context(opts):
     """One TLS context per certificate for the whole run, so that a client
     can resume a session of an earlier connection (--connections N)."""
-    k = (opts.cert, opts.key, opts.tls12, opts.client_ca)
+    k = (opts.cert, opts.key, opts.tls12, opts.client_ca, opts.ecdh_curve)
     if k not in _contexts:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         if opts.tls12:
             ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(opts.cert, opts.key)
+        if opts.ecdh_curve:
+            ctx.set_ecdh_curve(opts.ecdh_curve)
         if opts.client_ca:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(opts.client_ca)
         _contexts[k] = ctx
     return _contexts[k]
+
+# TLS named groups (RFC 8446 4.2.7, RFC 7919) by their code point
+GROUP_NAMES = {0x0017: "secp256r1", 0x0018: "secp384r1", 0x0019: "secp521r1",
+               0x001d: "x25519", 0x001e: "x448", 0x0100: "ffdhe2048",
+               0x0101: "ffdhe3072", 0x0102: "ffdhe4096", 0x0103: "ffdhe6144",
+               0x0104: "ffdhe8192"}
+
+
+def client_key_shares(hello):
+    """The groups of the key_share extension (51) of a ClientHello record,
+    in order; None when the record is not a whole ClientHello."""
+    try:
+        if hello[0] != 0x16 or hello[5] != 0x01:
+            return None
+        end = 5 + int.from_bytes(hello[3:5], "big")
+        i = 5 + 4 + 2 + 32                  # headers, version, random
+        i += 1 + hello[i]                   # session id
+        i += 2 + int.from_bytes(hello[i:i + 2], "big")  # cipher suites
+        i += 1 + hello[i]                   # compression methods
+        ext_end = i + 2 + int.from_bytes(hello[i:i + 2], "big")
+        i += 2
+        if end > len(hello) or ext_end > end:
+            return None
+        while i + 4 <= ext_end:
+            kind = int.from_bytes(hello[i:i + 2], "big")
+            size = int.from_bytes(hello[i + 2:i + 4], "big")
+            i += 4
+            if kind == 51:
+                groups, j = [], i + 2
+                while j + 4 <= i + size:
+                    g = int.from_bytes(hello[j:j + 2], "big")
+                    groups.append(GROUP_NAMES.get(g, "0x%04x" % g))
+                    j += 4 + int.from_bytes(hello[j + 2:j + 4], "big")
+                return groups
+            i += size
+        return []
+    except IndexError:
+        return None
+
 
 class Hangup(Exception):
     """The client closed the connection or broke TLS."""
@@ -332,6 +376,7 @@ class Session:
             self.buf = b""
         if self.opts.ocsp_staple:
             return self.handshake_stapled()
+        self.note_key_shares()
         ctx = server_context(self.opts)
         # The context is shared by the connections: the callback is ours.
         ctx.sni_callback = self.note_sni
@@ -350,6 +395,27 @@ class Session:
         if self.opts.client_ca:
             subj = dict(x[0] for x in self.sock.getpeercert()["subject"])
             self.tr.event("tls client: %s" % subj.get("commonName", "?"))
+
+    def note_key_shares(self):
+        """Records the groups the ClientHello shares keys for, read without
+        taking it off the socket (MSG_PEEK), before the handshake reads it."""
+        end = time.monotonic() + 2
+        hello = b""
+        while time.monotonic() < end:
+            try:
+                hello = self.sock.recv(16384, socket.MSG_PEEK)
+            except OSError:
+                return
+            if not hello:
+                return
+            groups = client_key_shares(hello)
+            if groups is not None:
+                self.tr.event("client key shares: %s"
+                              % (" ".join(groups) if groups else "none"))
+                return
+            if hello[:1] != b"\x16":
+                return
+            time.sleep(0.01)
 
     def handshake_stapled(self):
         try:
@@ -721,6 +787,7 @@ def main():
     p.add_argument("--password")
     p.add_argument("--auth-mechs", default="PLAIN LOGIN")
     p.add_argument("--tls12", action="store_true")
+    p.add_argument("--ecdh-curve")
     p.add_argument("--auth-without-tls", action="store_true")
     p.add_argument("--chunking", action="store_true")
     p.add_argument("--client-ca")
