@@ -46,6 +46,11 @@ echo "$?" >"$T/postrm.rc"
     /var/lib/postie /etc/postie.conf; } >"$T/left" 2>/dev/null
 exit 0
 INSIDE
+# The copy of /etc is taken under the machine lock, held exclusively (as
+# the 61xx scripts hold it): a lock file of a useradd running for another
+# test run, copied with it, would make adduser here wait for it.
+exec 9>"${TMPDIR:-/tmp}/postie-system-tests.lock"
+flock 9
 unshare -m sh "$T/inside" "$T" "$top/contrib/debian" >"$T/log" 2>&1
 check_eq "the namespace is set up" 0 "$?"
 diag "$(cat "$T/log" "$T/postinst.out" 2>/dev/null)"
