@@ -121,6 +121,7 @@ static int	rule_file_note(struct parse *p, const char *v);
 static int	ssmtp_mailhub(struct parse *p, const char *v);
 static int	ssmtp_usetls(struct parse *p, const char *v);
 static int	ssmtp_usestarttls(struct parse *p, const char *v);
+static int	ssmtp_verifypeer(struct parse *p, const char *v);
 static int	rule_ca_file(struct parse *p, const char *v);
 static int	rule_cert_file(struct parse *p, const char *v);
 static int	ssmtp_authmethod(struct parse *p, const char *v);
@@ -186,6 +187,8 @@ static const struct rule ssmtp_rules[] = {
 	{ "TLSKey", rule_field, FIELD(key_file), ok_path, NULL },
 	{ "UseSTARTTLS", ssmtp_usestarttls, 0, NULL, NULL },
 	{ "UseTLS", ssmtp_usetls, 0, NULL, NULL },
+	{ "VerifyPeer", ssmtp_verifypeer, 0, NULL, NULL },
+	{ "VerifyPeerName", ssmtp_verifypeer, 0, NULL, NULL },
 };
 
 /* dma.conf's keywords, in upper case as dma has them. */
@@ -765,6 +768,21 @@ ssmtp_usestarttls(struct parse *p, const char *v)
 {
 	if (yes(v))
 		p->s->tls = p->s->starttls = 1;
+	return 0;
+}
+
+/*
+ * ssmtp 2.66's VerifyPeer and VerifyPeerName (both on by default; 2.64
+ * had neither and checked nothing): yes is postie's own check against
+ * the system's CAs, no a check postie refuses to skip.
+ */
+static int
+ssmtp_verifypeer(struct parse *p, const char *v)
+{
+	if (!yes(v))
+		p->s->insecure = 1;
+	else if (strcasecmp(p->rule->key, "VerifyPeer") == 0)
+		p->s->checked = 1;
 	return 0;
 }
 

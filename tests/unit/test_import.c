@@ -122,6 +122,39 @@ test_tls_modes(void **state)
 	assert_non_null(strstr(res.acct[0].notes.data, "never falls back"));
 }
 
+/*
+ * ssmtp 2.66's VerifyPeer: yes is postie's own check (no pin suggested);
+ * no, or VerifyPeerName no, is a skipped check postie refuses to skip,
+ * with the pin suggested unless a CA file was named; an unknown key is
+ * named as left out.
+ */
+static void
+test_ssmtp_verifypeer(void **state)
+{
+	const char	*pin = "pin it with the tls_fingerprint line";
+	const char	*skipped = "ssmtp did not check the server's certificate";
+
+	(void)state;
+	assert_int_equal(run("/x/ssmtp.conf", "mailhub=m.example:465\n"
+	    "UseTLS=YES\nVerifyPeer=YES\nVerifyPeerName=yes\n", 0, NULL), 0);
+	assert_null(res.acct[0].notes.data != NULL ?
+	    strstr(res.acct[0].notes.data, pin) : NULL);
+	assert_null(res.notes.data != NULL ?
+	    strstr(res.notes.data, "VerifyPeer") : NULL);
+	assert_int_equal(run("/x/ssmtp.conf", "mailhub=m.example:465\n"
+	    "UseTLS=YES\nVerifyPeer=NO\n", 0, NULL), 0);
+	assert_non_null(strstr(res.acct[0].notes.data, skipped));
+	assert_non_null(strstr(res.acct[0].notes.data, pin));
+	assert_int_equal(run("/x/ssmtp.conf", "mailhub=m.example:465\n"
+	    "UseTLS=YES\nTLS_CA_File=/etc/ca.pem\nVerifyPeerName=no\n", 0,
+	    NULL), 0);
+	assert_non_null(strstr(res.acct[0].notes.data, skipped));
+	assert_null(strstr(res.acct[0].notes.data, pin));
+	assert_int_equal(run("/x/ssmtp.conf", "mailhub=m.example:465\n"
+	    "UseTLS=YES\nVerifyPeerNames=no\n", 0, NULL), 0);
+	assert_non_null(strstr(res.notes.data, "VerifyPeerNames: not a key"));
+}
+
 /* dma's FINGERPRINT becomes the pin; auth.conf's line for the host. */
 static void
 test_dma(void **state)
@@ -185,6 +218,7 @@ main(void)
 		cmocka_unit_test_teardown(test_detect, teardown),
 		cmocka_unit_test_teardown(test_no_server, teardown),
 		cmocka_unit_test_teardown(test_tls_modes, teardown),
+		cmocka_unit_test_teardown(test_ssmtp_verifypeer, teardown),
 		cmocka_unit_test_teardown(test_dma, teardown),
 		cmocka_unit_test_teardown(test_render_reads_back, teardown),
 	};
