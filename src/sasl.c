@@ -106,6 +106,8 @@ static int	 scram_begin(struct sasl_client *, const struct sasl_params *,
 		    const struct mech *, struct failure *);
 static int	 scram_step(struct sasl_client *, const char *, size_t,
 		    const char **, struct failure *);
+static void	 cache_key(const struct sasl_client *,
+		    struct scramcache_key *);
 static int	 scram_keys_get(struct sasl_client *, struct failure *);
 static int	 cyrus_has(struct sasl_client *, const char *);
 static void	 conn_drop(struct sasl_client *);
@@ -421,6 +423,18 @@ scram_step(struct sasl_client *s, const char *challenge, size_t len,
 	return 0;
 }
 
+/* What the cached keys are for, but the password (which only names the
+ * file): this login's server, user, hash, salt and count. */
+static void
+cache_key(const struct sasl_client *s, struct scramcache_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->host = s->host;
+	k->user = s->user;
+	k->mech = s->mech;
+	scram_salt(s->scram, &k->salt, &k->salt_len, &k->iterations);
+}
+
 /*
  * The keys: from the cache when this server's salt and count are the
  * ones they were made for, else PBKDF2 on the password. The password is
@@ -435,18 +449,14 @@ scram_keys_get(struct sasl_client *s, struct failure *f)
 	int			 r;
 
 	if (s->key_cache) {
-		memset(&k, 0, sizeof(k));
-		k.host = s->host;
-		k.user = s->user;
-		k.mech = s->mech;
-		scram_salt(s->scram, &k.salt, &k.salt_len, &k.iterations);
+		cache_key(s, &k);
 		k.password = s->secret->data;
 		k.password_len = s->secret->len;
 		if (scramcache_path(s->key_dir[0] != '\0' ? s->key_dir : NULL,
 		    &k, s->key_path, sizeof(s->key_path), &ignored) == -1) {
 			log_info("no SCRAM key cache: %s", ignored.text);
 			s->key_cache = 0;
-		} else if (scramcache_load(s->key_path, &keys) == 0 &&
+		} else if (scramcache_load(s->key_path, &k, &keys) == 0 &&
 		    scram_keys_use(s->scram, &keys) == 0) {
 			explicit_bzero(&keys, sizeof(keys));
 			s->keys_cached = 1;
@@ -468,6 +478,8 @@ scram_keys_get(struct sasl_client *s, struct failure *f)
 int
 sasl_finish(struct sasl_client *s, int code, struct failure *f)
 {
+	struct scramcache_key	k;
+
 	if (s == NULL || s->scram == NULL || code / 100 == 4)
 		return 0;
 	if (code / 100 != 2) {
@@ -486,9 +498,12 @@ sasl_finish(struct sasl_client *s, int code, struct failure *f)
 		return fail(f, FAIL_PROTOCOL, "the server accepted AUTH %s "
 		    "without proving that it knows the password (no SCRAM "
 		    "server signature); nothing was sent", s->mech);
-	if (s->key_cache && !s->keys_cached &&
-	    scramcache_store(s->key_path, scram_keys(s->scram)) == 0)
-		log_info("SCRAM keys cached in %s", s->key_path);
+	if (s->key_cache && !s->keys_cached) {
+		cache_key(s, &k);
+		if (scramcache_store(s->key_path, &k,
+		    scram_keys(s->scram)) == 0)
+			log_info("SCRAM keys cached in %s", s->key_path);
+	}
 	return 0;
 }
 

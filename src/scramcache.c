@@ -1,7 +1,7 @@
 /*
  * scramcache: cached SCRAM keys (see scramcache.h). The files are
  * tlscache's, with no age limit: the keys are as old as the password,
- * and the server's salt says when they are stale.
+ * and the server's salt and count say when they are stale.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,8 +19,11 @@
 #include "tlscache.h"
 
 #define DIGEST_LEN	32	/* SHA-256 */
+#define TAG_LEN		DIGEST_LEN
 
-static int	key_text(const struct scramcache_key *, char *, size_t);
+static int	name_text(const struct scramcache_key *, char *, size_t);
+static int	salt_tag(const struct scramcache_key *,
+		    unsigned char [TAG_LEN]);
 
 int
 scramcache_path(const char *dir, const struct scramcache_key *k,
@@ -37,7 +40,7 @@ scramcache_path(const char *dir, const struct scramcache_key *k,
 			return -1;
 		dir = base;
 	}
-	if (key_text(k, text, sizeof(text)) == -1)
+	if (name_text(k, text, sizeof(text)) == -1)
 		return fail(f, FAIL_SOFTWARE, "SCRAM cache key too long");
 	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, k->password, k->password_len,
 	    text, strlen(text), digest) < 0)
@@ -53,14 +56,18 @@ scramcache_path(const char *dir, const struct scramcache_key *k,
 }
 
 /*
- * Lengths make the text unambiguous; the mechanism without "-PLUS",
- * upper case: binding changes the proof, not the keys.
+ * What the name stands for: the server, the user and the hash, not the
+ * salt or the count, so that a server which salts each login afresh
+ * (Dovecot deriving SCRAM from a plain password does) keeps one file,
+ * overwritten, not one more a login. Lengths make the text unambiguous;
+ * the mechanism without "-PLUS", upper case: binding changes the proof,
+ * not the keys.
  */
 static int
-key_text(const struct scramcache_key *k, char *out, size_t len)
+name_text(const struct scramcache_key *k, char *out, size_t len)
 {
 	char	mech[32];
-	size_t	i, n, at;
+	size_t	i, n;
 	int	r;
 
 	n = strlen(k->mech);
@@ -71,50 +78,81 @@ key_text(const struct scramcache_key *k, char *out, size_t len)
 	for (i = 0; i < n; i++)
 		mech[i] = (char)toupper((unsigned char)k->mech[i]);
 	mech[n] = '\0';
-	r = snprintf(out, len, "postie-scram 1\nhost=%zu:%s\nuser=%zu:%s\n"
-	    "mech=%s\ni=%u\nsalt=", strlen(k->host), k->host, strlen(k->user),
-	    k->user, mech, k->iterations);
-	if (r < 0 || (size_t)r >= len || len - (size_t)r <= 2 * k->salt_len)
+	r = snprintf(out, len, "postie-scram 2\nhost=%zu:%s\nuser=%zu:%s\n"
+	    "mech=%s\n", strlen(k->host), k->host, strlen(k->user), k->user,
+	    mech);
+	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+/* The salt and the count the keys were made with, as the first bytes
+ * of the file: keys of another salt or count are not used. */
+static int
+salt_tag(const struct scramcache_key *k, unsigned char tag[TAG_LEN])
+{
+	gnutls_hash_hd_t	h;
+	unsigned char		count[4];
+
+	count[0] = (unsigned char)(k->iterations >> 24);
+	count[1] = (unsigned char)(k->iterations >> 16);
+	count[2] = (unsigned char)(k->iterations >> 8);
+	count[3] = (unsigned char)k->iterations;
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		return -1;
-	at = (size_t)r;
-	for (i = 0; i < k->salt_len; i++, at += 2)
-		snprintf(out + at, 3, "%02x", k->salt[i]);
+	if (gnutls_hash(h, "postie-scram salt 2\n", 20) < 0 ||
+	    gnutls_hash(h, count, sizeof(count)) < 0 ||
+	    gnutls_hash(h, k->salt, k->salt_len) < 0) {
+		gnutls_hash_deinit(h, NULL);
+		return -1;
+	}
+	gnutls_hash_deinit(h, tag);
 	return 0;
 }
 
 int
-scramcache_load(const char *path, struct scram_keys *k)
+scramcache_load(const char *path, const struct scramcache_key *k,
+    struct scram_keys *out)
 {
-	unsigned char	*data;
-	size_t		 len;
+	unsigned char	*data, tag[TAG_LEN];
+	size_t		 len, keys;
 	time_t		 when;
 
 	if (tlscache_load_max(path, &data, &len, &when, 0) == -1)
 		return -1;
-	/* ClientKey then ServerKey, of one hash's size each. */
-	if (len % 2 != 0 || len / 2 > SCRAM_KEY_MAX || len < 40) {
+	/* The tag, then ClientKey and ServerKey, of one hash's size each. */
+	keys = len > TAG_LEN ? len - TAG_LEN : 0;
+	if (keys % 2 != 0 || keys / 2 > SCRAM_KEY_MAX || keys < 40) {
 		log_info("SCRAM key cache %s: malformed; removed", path);
 		freezero(data, len);
 		scramcache_remove(path);
 		return -1;
 	}
-	memset(k, 0, sizeof(*k));
-	k->len = len / 2;
-	memcpy(k->client, data, k->len);
-	memcpy(k->server, data + k->len, k->len);
+	if (salt_tag(k, tag) == -1 ||
+	    memcmp(tag, data, TAG_LEN) != 0) {
+		log_info("SCRAM key cache %s: made for another salt or "
+		    "count", path);
+		freezero(data, len);
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->len = keys / 2;
+	memcpy(out->client, data + TAG_LEN, out->len);
+	memcpy(out->server, data + TAG_LEN + out->len, out->len);
 	freezero(data, len);
 	return 0;
 }
 
 int
-scramcache_store(const char *path, const struct scram_keys *k)
+scramcache_store(const char *path, const struct scramcache_key *k,
+    const struct scram_keys *keys)
 {
-	unsigned char	data[2 * SCRAM_KEY_MAX];
+	unsigned char	data[TAG_LEN + 2 * SCRAM_KEY_MAX];
 	int		r;
 
-	memcpy(data, k->client, k->len);
-	memcpy(data + k->len, k->server, k->len);
-	r = tlscache_store(path, data, 2 * k->len, time(NULL));
+	if (salt_tag(k, data) == -1)
+		return -1;
+	memcpy(data + TAG_LEN, keys->client, keys->len);
+	memcpy(data + TAG_LEN + keys->len, keys->server, keys->len);
+	r = tlscache_store(path, data, TAG_LEN + 2 * keys->len, time(NULL));
 	explicit_bzero(data, sizeof(data));
 	return r;
 }

@@ -7,11 +7,15 @@
  * TLS session file, in the same directory (tlscache.h), as 0600 files
  * in a 0700 directory, whose names begin with "scram-".
  *
- * A file's name is an HMAC-SHA-256, keyed with the password, of what
- * the keys are valid for: the server's host name, the user, the hash,
- * the salt and the iteration count. So a password changed in the file
- * never logs in with the old one's keys; a password changed on the
- * server comes with a new salt, or is refused, which removes the file.
+ * A file's name is an HMAC-SHA-256, keyed with the password, of the
+ * server's host name, the user and the hash; the file begins with a
+ * hash of the salt and the iteration count the keys were made with, and
+ * keys of another salt or count are not used (and overwritten by the
+ * next login's). So a password changed in the file never logs in with
+ * the old one's keys; a password changed on the server comes with a new
+ * salt, or is refused, which removes the file; and a server that salts
+ * every login afresh costs a PBKDF2 each time but one file, not one a
+ * login.
  * The name is a fast function of the password: only a password stored
  * in a file of the same user's (the password key, netrc) is cached.
  * Nothing here is ever fatal: a cache that cannot be read or written
@@ -44,12 +48,16 @@ struct scramcache_key {
 int	scramcache_path(const char *dir, const struct scramcache_key *k,
 	    char *path, size_t len, struct failure *f);
 
-/* Reads the keys at path. 0, or -1 when there are none to use (said
- * with -v when the file is there but unusable, which removes it). */
-int	scramcache_load(const char *path, struct scram_keys *k);
+/* Reads into out the keys at path made for k's salt and count. 0, or -1
+ * when there are none to use (said with -v when the file is there but
+ * unusable, which removes it, or made for another salt or count). */
+int	scramcache_load(const char *path, const struct scramcache_key *k,
+	    struct scram_keys *out);
 
-/* Stores k at path (atomically). 0, or -1 (said with -v). */
-int	scramcache_store(const char *path, const struct scram_keys *k);
+/* Stores keys, made for k's salt and count, at path (atomically). 0, or
+ * -1 (said with -v). */
+int	scramcache_store(const char *path, const struct scramcache_key *k,
+	    const struct scram_keys *keys);
 
 /* Removes the file at path, if any. */
 void	scramcache_remove(const char *path);

@@ -3,11 +3,13 @@
 # sessions: the next run to the same server, salt and count skips PBKDF2
 # and -v says so; 0600 files in a 0700 directory; a password changed on
 # the server (535) removes the entry; a password changed in the file
-# never uses the old one's keys; another salt is another entry; a
+# never uses the old one's keys; another salt or count is not used, and
+# its login's keys overwrite the entry (a server that salts each login
+# afresh keeps one file, not one a login); a
 # password from passwordeval or netrc-less prompt is never cached, one
 # from netrc is; tls_session_cache off keeps none.
 . "$(dirname "$0")/../lib/lib.sh"
-plan 31
+plan 35
 
 printf 'From: sender@example.test\nTo: rcpt@example.test\nSubject: x\n\nbody\n' >"$T/msg"
 MECHS="PLAIN SCRAM-SHA-256"
@@ -48,11 +50,17 @@ check "second run: -v says the keys came from the cache" \
 check_transcript "second run: the server verified the proof" '^# sasl: SCRAM-SHA-256 proof and binding verified'
 check "second run: the server's signature verified too (the message went)" test -s "$T/data"
 
-# Another salt (a new password on the server): another entry.
+# Another salt (a new password on the server, or a server that salts
+# each login afresh): not used; that login's keys take the entry's place.
 run_once wonderland-secret --scram-salt new-salt --
 check_rc "another salt: exit 0" 0
 check "another salt: not from the cache" sh -c "! grep -q 'SCRAM keys from the cache' '$T/stderr'"
-check_eq "another salt: two files" 2 "$(nfiles)"
+check "another salt: -v says why" grep -q "SCRAM key cache $F: made for another salt or count" "$T/stderr"
+check_eq "another salt: still one file, the same" "$F" "$(scram_files)"
+run_once wonderland-secret --
+check_rc "the first salt again: exit 0" 0
+check "the first salt again: PBKDF2, then cached again" grep -q "SCRAM keys cached in $F\$" "$T/stderr"
+check_eq "the first salt again: one file" 1 "$(nfiles)"
 
 # The password changed in the file, the server still has the old one:
 # never the old keys (the file's name depends on the password); PBKDF2,
@@ -61,7 +69,7 @@ run_once wonderland-secret -- "password changed-secret"
 check_rc "password changed in the file: exit 77" 77
 check "password changed in the file: the cache was not used" \
     sh -c "! grep -q 'SCRAM keys from the cache' '$T/stderr'"
-check_eq "password changed in the file: the old entries stay" 2 "$(nfiles)"
+check_eq "password changed in the file: the old entry stays" 1 "$(nfiles)"
 
 # The password changed on the server, same salt: the cached keys are
 # refused, and removed.

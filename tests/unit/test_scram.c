@@ -456,7 +456,8 @@ expect_path(const struct scramcache_key *k, char *out, size_t len)
 	assert_int_equal(strlen(out), 9 + 64);
 }
 
-/* One name for the same key, -PLUS or not; another for any change. */
+/* One name for the same key, -PLUS or not, whatever the salt and the
+ * count (which the file holds); another for any other change. */
 static void
 test_cache_names(void **state)
 {
@@ -479,11 +480,11 @@ test_cache_names(void **state)
 	o = k;
 	o.iterations = 4097;
 	expect_path(&o, b, sizeof(b));
-	assert_string_not_equal(a, b);
+	assert_string_equal(a, b);
 	o = k;
 	o.salt_len = 3;
 	expect_path(&o, b, sizeof(b));
-	assert_string_not_equal(a, b);
+	assert_string_equal(a, b);
 	o = k;
 	o.host = "mx.other";
 	expect_path(&o, b, sizeof(b));
@@ -498,12 +499,13 @@ test_cache_names(void **state)
 	assert_string_not_equal(a, b);
 }
 
-/* Stored 0600 in a 0700 directory made for it, read back; a file of
- * the wrong size or mode is not used, and removed. */
+/* Stored 0600 in a 0700 directory made for it, read back for the same
+ * salt and count only, overwritten for another; a file of the wrong
+ * size or mode is not used, and removed. */
 static void
 test_cache_files(void **state)
 {
-	struct scramcache_key	 k = cache_key();
+	struct scramcache_key	 k = cache_key(), o;
 	struct scram_keys	 keys, got;
 	struct failure		 f;
 	struct stat		 st;
@@ -516,37 +518,51 @@ test_cache_files(void **state)
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(dir, sizeof(dir), "%s/cache", tmpl);
 	assert_int_equal(scramcache_path(dir, &k, path, sizeof(path), &f), 0);
-	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(scramcache_load(path, &k, &got), -1);
 	memset(&keys, 0, sizeof(keys));
 	keys.len = 32;
 	for (i = 0; i < 32; i++) {
 		keys.client[i] = (unsigned char)i;
 		keys.server[i] = (unsigned char)(255 - i);
 	}
-	assert_int_equal(scramcache_store(path, &keys), 0);
+	assert_int_equal(scramcache_store(path, &k, &keys), 0);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(scramcache_load(path, &got), 0);
+	assert_int_equal(scramcache_load(path, &k, &got), 0);
 	assert_int_equal(got.len, 32);
 	assert_memory_equal(got.client, keys.client, 32);
 	assert_memory_equal(got.server, keys.server, 32);
+	/* Another salt, another count: not used, and kept until the keys
+	 * of the login that follows overwrite it. */
+	o = k;
+	o.salt_len = 3;
+	assert_int_equal(scramcache_load(path, &o, &got), -1);
+	o = k;
+	o.iterations = 4097;
+	assert_int_equal(scramcache_load(path, &o, &got), -1);
+	assert_int_equal(access(path, F_OK), 0);
+	keys.client[0] = 99;
+	assert_int_equal(scramcache_store(path, &o, &keys), 0);
+	assert_int_equal(scramcache_load(path, &k, &got), -1);
+	assert_int_equal(scramcache_load(path, &o, &got), 0);
+	assert_int_equal(got.client[0], 99);
 	/* Another user's mode: not used, removed. */
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(scramcache_load(path, &o, &got), -1);
 	assert_int_equal(access(path, F_OK), -1);
 	/* A size no hash has: removed. */
 	keys.len = 13;
-	assert_int_equal(scramcache_store(path, &keys), 0);
-	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(scramcache_store(path, &k, &keys), 0);
+	assert_int_equal(scramcache_load(path, &k, &got), -1);
 	assert_int_equal(access(path, F_OK), -1);
 	/* Not ours to trust: the first line is not the format's. */
 	assert_non_null(fp = fopen(path, "w"));
 	fputs("garbage that is long enough to be a pair of keys, surely\n", fp);
 	fclose(fp);
 	assert_int_equal(chmod(path, 0600), 0);
-	assert_int_equal(scramcache_load(path, &got), -1);
+	assert_int_equal(scramcache_load(path, &k, &got), -1);
 	scramcache_remove(path);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(rmdir(tmpl), 0);
