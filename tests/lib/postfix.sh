@@ -16,6 +16,13 @@
 #   PF_SUBMISSION_PORT  STARTTLS required before AUTH, AUTH required
 #   PF_MAILDIR          the one Maildir every accepted message lands in
 #   PF_USER PF_PASSWORD the SASL account (login name without realm)
+#   PF_DOVECOT_PORT     implicit TLS, AUTH through Dovecot's SASL server
+#                       (smtpd_sasl_type dovecot), the way most self-hosted
+#                       servers have it; empty when Dovecot is not installed.
+#                       Its users: PF_USER with the password stored in
+#                       plain text, so Dovecot derives SCRAM afresh with
+#                       each login's own salt; and PF_SCRAM_USER ("carol",
+#                       same password) stored as SCRAM-SHA-256 (one salt)
 # Mail to any address @example.test is delivered (one file per recipient);
 # any other domain is refused at RCPT with 554 (no relaying for anyone);
 # reject@example.test is refused with 550 and tempfail@example.test with 450.
@@ -132,7 +139,7 @@ EOF
 }
 
 pf_write_master_cf() {
-	# $1 DIR  $2 smtps port  $3 submission port
+	# $1 DIR  $2 smtps port  $3 submission port  [$4 Dovecot SASL port]
 	cat >"$1/etc/master.cf" <<EOF
 # Written by tests/lib/postfix.sh; no chroot anywhere.
 127.0.0.1:$2 inet n - n - - smtpd
@@ -140,6 +147,15 @@ pf_write_master_cf() {
   -o smtpd_tls_wrappermode=yes
 127.0.0.1:$3 inet n - n - - smtpd
   -o syslog_name=postfix/submission
+EOF
+	[ -z "${4:-}" ] || cat >>"$1/etc/master.cf" <<EOF
+127.0.0.1:$4 inet n - n - - smtpd
+  -o syslog_name=postfix/dovecot
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path=$1/dovecot/run/auth-client
+EOF
+	cat >>"$1/etc/master.cf" <<EOF
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
@@ -184,6 +200,69 @@ EOF
 	chmod 640 "$1/sasldb2"
 }
 
+# pf_have_dovecot: is Dovecot installed?
+pf_have_dovecot() {
+	PATH=$PATH:/usr/sbin:/sbin command -v dovecot >/dev/null 2>&1
+}
+
+# pf_start_dovecot DIR: a private Dovecot under DIR/dovecot with no
+# protocols, only its SASL server for Postfix (auth-client socket)
+pf_start_dovecot() {
+	pf_dv=$1/dovecot
+	mkdir -p "$pf_dv" || return 1
+	chmod 755 "$pf_dv"
+	pf_scram=$(doveadm pw -s SCRAM-SHA-256 -p "$PF_PASSWORD") || return 1
+	printf '%s:{PLAIN}%s\ncarol:%s\n' "$PF_USER" "$PF_PASSWORD" \
+	    "$pf_scram" >"$pf_dv/users"
+	chown root:dovecot "$pf_dv/users"
+	chmod 640 "$pf_dv/users"
+	cat >"$pf_dv/dovecot.conf" <<EOF
+# Written by tests/lib/postfix.sh; private to the tests.
+base_dir = $pf_dv/run
+state_dir = $pf_dv/state
+instance_name = postie-tests-$$
+protocols = none
+listen = 127.0.0.1
+log_path = $pf_dv/log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login scram-sha-1 scram-sha-256
+passdb {
+  driver = passwd-file
+  args = username_format=%n $pf_dv/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener auth-client {
+    mode = 0666
+  }
+}
+EOF
+	dovecot -c "$pf_dv/dovecot.conf" || return 1
+	pf_i=0
+	until [ -S "$pf_dv/run/auth-client" ]; do
+		pf_i=$((pf_i + 1))
+		[ "$pf_i" -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+# pf_stop_dovecot DIR: stop DIR's Dovecot, if it runs
+pf_stop_dovecot() {
+	pf_dvm=$(cat "$1/dovecot/run/master.pid" 2>/dev/null) || return 0
+	kill "$pf_dvm" 2>/dev/null || return 0
+	pf_i=0
+	while kill -0 "$pf_dvm" 2>/dev/null && [ "$pf_i" -lt 50 ]; do
+		sleep 0.1
+		pf_i=$((pf_i + 1))
+	done
+	kill -9 "$pf_dvm" 2>/dev/null
+	return 0
+}
+
 # pf_start DIR [CADIR]: configure and start an instance, wait for its ports
 pf_start() {
 	pf_dir=$1
@@ -209,16 +288,24 @@ pf_start() {
 	mkdir -p "$pf_dir/mail/inbox/new" "$pf_dir/mail/inbox/cur" "$pf_dir/mail/inbox/tmp"
 	chown -R "$pf_uid:$pf_gid" "$pf_dir/mail"
 	chmod 755 "$pf_dir/mail"
-	set -- $(pf_free_ports 2)
+	set -- $(pf_free_ports 3)
+	if pf_have_dovecot; then
+		pf_start_dovecot "$pf_dir" ||
+		    { pf_die "Dovecot did not start; see $pf_dir/dovecot/log"; return 1; }
+	else
+		set -- "$1" "$2" ""
+	fi
 	pf_write_main_cf "$pf_dir" "$pf_ca" "$pf_uid" "$pf_gid"
-	pf_write_master_cf "$pf_dir" "$1" "$2"
+	pf_write_master_cf "$pf_dir" "$1" "$2" "$3"
 	pf_write_sasl "$pf_dir" || { pf_die "saslpasswd2 failed"; return 1; }
 	cat >"$pf_dir/env" <<EOF
 PF_DIR=$pf_dir
 PF_SMTPS_PORT=$1
 PF_SUBMISSION_PORT=$2
+PF_DOVECOT_PORT=$3
 PF_MAILDIR=$pf_dir/mail/inbox
 PF_USER=$PF_USER
+PF_SCRAM_USER=carol
 PF_PASSWORD=$PF_PASSWORD
 EOF
 	: >"$pf_dir/maillog"
@@ -227,7 +314,8 @@ EOF
 		return 1
 	fi
 	pf_i=0
-	until pf_port_open "$1" && pf_port_open "$2"; do
+	until pf_port_open "$1" && pf_port_open "$2" &&
+	    { [ -z "$3" ] || pf_port_open "$3"; }; do
 		pf_i=$((pf_i + 1))
 		if [ "$pf_i" -ge 100 ]; then
 			pf_die "ports $1/$2 not listening after 10s; see $pf_dir/maillog"
@@ -255,6 +343,7 @@ pf_alive() {
 
 # pf_stop DIR: stop the instance and make sure none of it is left
 pf_stop() {
+	pf_stop_dovecot "$1"
 	[ -f "$1/etc/main.cf" ] || return 0
 	PATH=$PATH:/usr/sbin:/sbin
 	pf_left=$(pf_pids "$1")
