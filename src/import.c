@@ -149,6 +149,7 @@ static int	rule_starttls(struct parse *p, const char *v);
 static int	nullmailer_port(struct parse *p, const char *v);
 static int	nullmailer_insecure(struct parse *p, const char *v);
 static int	nullmailer_auth_login(struct parse *p, const char *v);
+static int	nullmailer_auth_external(struct parse *p, const char *v);
 static int	dma_fingerprint_key(struct parse *p, const char *v);
 static int	dma_authpath(struct parse *p, const char *v);
 static int	dma_aliases(struct parse *p, const char *v);
@@ -221,6 +222,7 @@ static const struct rule dma_rules[] = {
 
 /* A nullmailer remote's options, without their "--". */
 static const struct rule nullmailer_rules[] = {
+	{ "auth-external", nullmailer_auth_external, 0, NULL, NULL },
 	{ "auth-login", nullmailer_auth_login, 0, NULL, NULL },
 	{ "insecure", nullmailer_insecure, 0, NULL, NULL },
 	{ "pass", rule_field, FIELD(password), ok_secret, NULL },
@@ -229,12 +231,14 @@ static const struct rule nullmailer_rules[] = {
 	{ "ssl", rule_tls, 0, NULL, NULL },
 	{ "starttls", rule_starttls, 0, NULL, NULL },
 	{ "tls", rule_tls, 0, NULL, NULL },
+	{ "tls-anon-auth", nullmailer_insecure, 0, NULL, NULL },
 	{ "user", rule_field, FIELD(user), ok_secret, NULL },
 	{ "x509cafile", rule_ca_file, FIELD(trust_file), ok_path, NULL },
 	{ "x509certfile", rule_cert_file, 0, NULL, NULL },
 	{ "x509crlfile", rule_field, FIELD(crl_file), ok_path, NULL },
 	{ "x509fmtder", rule_note, 0, NULL, ": postie reads PEM files; "
 	    "convert them (certtool --inder --infile F)" },
+	{ "x509keyfile", rule_field, FIELD(key_file), ok_path, NULL },
 };
 
 const char *
@@ -1015,6 +1019,15 @@ nullmailer_auth_login(struct parse *p, const char *v)
 	return set(p->a, &p->a->auth, "login", "--auth-login", ok_word);
 }
 
+/* The identity is the client certificate's (x509certfile). */
+static int
+nullmailer_auth_external(struct parse *p, const char *v)
+{
+	(void)v;
+	return set(p->a, &p->a->auth, "external", "--auth-external",
+	    ok_word);
+}
+
 /* The one-line files beside remotes; what each means for every account. */
 static int
 nullmailer_sides(const struct import_input *in, struct import_result *r)
@@ -1384,7 +1397,9 @@ render_account(struct buf *out, const struct import_account *a)
 	r |= render_value(out, "tls_cert_file", a->cert_file);
 	r |= render_value(out, "tls_key_file", a->key_file);
 	r |= render_value(out, "tls_crl_file", a->crl_file);
-	if (a->user != NULL)
+	/* EXTERNAL logs in with the client certificate, not a user. */
+	if (a->user != NULL ||
+	    (a->auth != NULL && strcmp(a->auth, "external") == 0))
 		r |= buf_appendf(out, "auth %s\n",
 		    a->auth != NULL ? a->auth : "on");
 	r |= render_value(out, "user", a->user);

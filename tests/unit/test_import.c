@@ -155,6 +155,48 @@ test_ssmtp_verifypeer(void **state)
 	assert_non_null(strstr(res.notes.data, "VerifyPeerNames: not a key"));
 }
 
+/*
+ * nullmailer's client certificate: --x509keyfile is its key, whichever
+ * comes first; --auth-external logs in with it (printed with no user,
+ * and read back); --tls-anon-auth is a check skipped, refused.
+ */
+static void
+test_nullmailer_client_cert(void **state)
+{
+	struct buf		 out = BUF_INIT;
+	struct config		 c;
+	const struct account	*a;
+
+	(void)state;
+	assert_int_equal(run("/x/remotes", "m.example smtp --ssl "
+	    "--x509certfile=/c.pem --x509keyfile=/k.pem --auth-external\n", 0,
+	    NULL), 0);
+	assert_string_equal(res.acct[0].cert_file, "/c.pem");
+	assert_string_equal(res.acct[0].key_file, "/k.pem");
+	assert_string_equal(res.acct[0].auth, "external");
+	assert_int_equal(import_render(&res, "/x/remotes", &out), 0);
+	memset(&c, 0, sizeof(c));
+	if (config_parse(&c, "out", out.data, out.len, -1, &fl) != 0)
+		fail_msg("%s\n%s", fl.text, out.data);
+	a = config_account(&c, NULL, NULL, &fl);
+	assert_non_null(a);
+	assert_non_null(strstr(out.data, "\nauth external\n"));
+	assert_string_equal(a->tls_key_file, "/k.pem");
+	config_free(&c);
+	buf_free(&out, 0);
+	assert_int_equal(run("/x/remotes", "m.example smtp --ssl "
+	    "--x509keyfile=/k.pem --x509certfile=/c.pem\n", 0, NULL), 0);
+	assert_string_equal(res.acct[0].cert_file, "/c.pem");
+	assert_string_equal(res.acct[0].key_file, "/k.pem");
+	assert_null(res.acct[0].auth);
+	assert_int_equal(run("/x/remotes", "m.example smtp --ssl --insecure "
+	    "--tls-anon-auth\n", 0, NULL), 0);
+	assert_non_null(strstr(res.acct[0].notes.data,
+	    "nullmailer did not check the server's certificate here"));
+	assert_null(res.notes.data != NULL ?
+	    strstr(res.notes.data, "tls-anon-auth") : NULL);
+}
+
 /* dma's FINGERPRINT becomes the pin; auth.conf's line for the host. */
 static void
 test_dma(void **state)
@@ -219,6 +261,7 @@ main(void)
 		cmocka_unit_test_teardown(test_no_server, teardown),
 		cmocka_unit_test_teardown(test_tls_modes, teardown),
 		cmocka_unit_test_teardown(test_ssmtp_verifypeer, teardown),
+		cmocka_unit_test_teardown(test_nullmailer_client_cert, teardown),
 		cmocka_unit_test_teardown(test_dma, teardown),
 		cmocka_unit_test_teardown(test_render_reads_back, teardown),
 	};
