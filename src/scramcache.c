@@ -89,6 +89,7 @@ name_text(const struct scramcache_key *k, char *out, size_t len)
 static int
 salt_tag(const struct scramcache_key *k, unsigned char tag[TAG_LEN])
 {
+	static const char	domain[] = "postie-scram salt 2\n";
 	gnutls_hash_hd_t	h;
 	unsigned char		count[4];
 
@@ -98,7 +99,7 @@ salt_tag(const struct scramcache_key *k, unsigned char tag[TAG_LEN])
 	count[3] = (unsigned char)k->iterations;
 	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		return -1;
-	if (gnutls_hash(h, "postie-scram salt 2\n", 20) < 0 ||
+	if (gnutls_hash(h, domain, sizeof(domain) - 1) < 0 ||
 	    gnutls_hash(h, count, sizeof(count)) < 0 ||
 	    gnutls_hash(h, k->salt, k->salt_len) < 0) {
 		gnutls_hash_deinit(h, NULL);
