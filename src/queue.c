@@ -43,7 +43,10 @@
  * an envelope cut short, which version 2's last line "end" shows): such
  * an entry never reached exit 0 and must never be sent half, so
  * queue_clean() and queue_take() move it to damaged/, where mailq lists
- * it and --queue-remove deletes it. Queue runs keep the eager fsyncs.
+ * it and --queue-remove deletes it. Queue runs keep the eager fsyncs,
+ * but for the removals of delivered messages: their directories are
+ * synced once, by queue_close() (a power loss before it can only bring
+ * a delivered message back, to be sent twice).
  *
  * The envelope is text, one "key value" line each, in this order; the
  * value is escaped with strvis(3) (VIS_CSTYLE | VIS_NL | VIS_TAB |
@@ -514,6 +517,7 @@ queue_open(struct queue *q, const char *dir, struct failure *f)
 	q->statusfd = -1;
 	q->lazy = 0;
 	q->owed = NULL;
+	q->removed = 0;
 	if (make_dirs(dir, f) == -1)
 		return -1;
 	if ((q->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -556,6 +560,7 @@ void
 queue_close(struct queue *q)
 {
 	struct queue_entry	*e;
+	int			 w;
 
 	/* Unpaid: nothing was promised for them. */
 	while ((e = q->owed) != NULL) {
@@ -563,6 +568,15 @@ queue_close(struct queue *q)
 		e->owed = 0;
 		queue_release(e);
 	}
+	/*
+	 * The removals of delivered messages, once for the whole run rather
+	 * than once a message: until then a power loss can only bring one
+	 * back to be sent again, never lose one.
+	 */
+	for (w = W_QUEUE; w <= W_FAILED && q->dirfd != -1; w++)
+		if ((q->removed & 1U << w) != 0)
+			sync_dir(q, (enum where)w, NULL);
+	q->removed = 0;
 	if (q->dirfd != -1)
 		close(q->dirfd);
 	if (q->statusfd != -1)
@@ -1684,7 +1698,7 @@ queue_done(struct queue *q, struct queue_entry *e, struct failure *f)
 		rel_path(rel, e->where, e->id, "msg");
 		r = io_fail(q, f, rel, errno);
 	} else if (!e->owed)
-		r = sync_dir(q, e->where, f);
+		q->removed |= 1U << e->where;
 	/* Owed and gone: nothing to make durable, ever. */
 	e->owed = 0;
 	status_remove(q, &e->env);

@@ -34,6 +34,7 @@ struct queue {
 	int			 statusfd;	/* DIR/status, else -1 */
 	int			 lazy;		/* queue_lazy() */
 	struct queue_entry	*owed;		/* for queue_sync() */
+	unsigned		 removed;	/* dirs queue_close() syncs */
 };
 
 /* What the envelope file holds. Strings are malloc'd, NULL when unset. */

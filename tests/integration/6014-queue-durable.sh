@@ -13,7 +13,7 @@
 # in one line, mailq lists it with why, --queue-remove deletes it.
 . "$(dirname "$0")/../lib/lib.sh"
 need_postfix
-plan 45
+plan 49
 
 QD=$T/queue
 # msg ID: a message with Message-ID <ID@example.test>, about 2 KB
@@ -104,6 +104,19 @@ traced -C "$T/rc-always" rcpt@example.test
 check_rc "queue always: exit 0" 0
 check_eq "queue always: message, envelope and queue/ fsynced" "$WHOLE" "$(synced_paths)"
 check_eq "queue always: no connection" "" "$(line_of 'connect\([0-9]+<[^>]*>, \{sa_family=AF_INET')"
+
+# 4b. a queue run that delivers three: the removals synced once, at its
+# end, not once a message (a power loss before it can only send twice)
+traced -C "$T/rc-always" rcpt@example.test
+traced -C "$T/rc-always" rcpt@example.test
+check_eq "queue run: three queued" 3 "$(queue_count "$QD")"
+pf_clear_mail "$PF_DIR"
+traced -C "$T/rc" -qf
+check_rc "queue run: exit 0" 0
+check_eq "queue run: all three sent" "" "$(find "$QD/queue" -type f)"
+check_eq "queue run: queue/ fsynced once for the three removals" \
+    "queue " "$(synced_paths)"
+delivered 3
 
 # 5. queue off: nothing kept, nothing fsynced
 config_postfix "$T/rc-off" smtps "queue off" "queue_dir $QD"
