@@ -241,7 +241,10 @@ service auth {
   }
 }
 EOF
-	dovecot -c "$pf_dv/dovecot.conf" || return 1
+	# Its standard descriptors go to the log: the daemon keeps them, and a
+	# caller reading this script's output (bench/run) would wait forever.
+	dovecot -c "$pf_dv/dovecot.conf" </dev/null >>"$pf_dv/log" 2>&1 ||
+	    return 1
 	pf_i=0
 	until [ -S "$pf_dv/run/auth-client" ]; do
 		pf_i=$((pf_i + 1))
