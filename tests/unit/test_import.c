@@ -47,6 +47,22 @@ teardown(void **state)
 	return 0;
 }
 
+/* What import_render() prints for res into out, read back into c: its
+ * default account. */
+static const struct account *
+read_back(const char *name, struct buf *out, struct config *c)
+{
+	const struct account	*a;
+
+	assert_int_equal(import_render(&res, name, out), 0);
+	memset(c, 0, sizeof(*c));
+	if (config_parse(c, "out", out->data, out->len, -1, &fl) != 0)
+		fail_msg("%s\n%s", fl.text, out->data);
+	a = config_account(c, NULL, NULL, &fl);
+	assert_non_null(a);
+	return a;
+}
+
 /* Each format by its file's name, and by its first key elsewhere. */
 static void
 test_detect(void **state)
@@ -174,12 +190,7 @@ test_nullmailer_client_cert(void **state)
 	assert_string_equal(res.acct[0].cert_file, "/c.pem");
 	assert_string_equal(res.acct[0].key_file, "/k.pem");
 	assert_string_equal(res.acct[0].auth, "external");
-	assert_int_equal(import_render(&res, "/x/remotes", &out), 0);
-	memset(&c, 0, sizeof(c));
-	if (config_parse(&c, "out", out.data, out.len, -1, &fl) != 0)
-		fail_msg("%s\n%s", fl.text, out.data);
-	a = config_account(&c, NULL, NULL, &fl);
-	assert_non_null(a);
+	a = read_back("/x/remotes", &out, &c);
 	assert_non_null(strstr(out.data, "\nauth external\n"));
 	assert_string_equal(a->tls_key_file, "/k.pem");
 	config_free(&c);
@@ -233,14 +244,9 @@ test_render_reads_back(void **state)
 	    0);
 	assert_int_equal(res.n, 2);
 	assert_string_equal(res.acct[0].password, "p\"w\\\\d #x");
-	assert_int_equal(import_render(&res, "/x/ssmtp.conf", &out), 0);
+	a = read_back("/x/ssmtp.conf", &out, &c);
 	assert_non_null(strstr(out.data, "holds a password"));
 	assert_non_null(strstr(out.data, "\naccount root : default\n"));
-	memset(&c, 0, sizeof(c));
-	if (config_parse(&c, "out", out.data, out.len, -1, &fl) != 0)
-		fail_msg("%s\n%s", fl.text, out.data);
-	a = config_account(&c, NULL, NULL, &fl);
-	assert_non_null(a);
 	assert_string_equal(a->host, "m.example");
 	assert_int_equal(a->port, 587);
 	assert_string_equal(a->user, "me@example.test");
