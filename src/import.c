@@ -49,7 +49,8 @@ struct rule {
 	int		(*apply)(struct parse *, const char *);
 	size_t		 field;		/* rule_field: offsetof() in the account */
 	int		(*ok)(const char *);
-	const char	*text;		/* rule_note: the note after the key */
+	const char	*text;		/* rule_note: the note after the key;
+					 * nullmailer_auth: the mechanism */
 };
 
 /* What the three formats say about the server, before the account. */
@@ -148,8 +149,7 @@ static int	dma_starttls(struct parse *p, const char *v);
 static int	rule_starttls(struct parse *p, const char *v);
 static int	nullmailer_port(struct parse *p, const char *v);
 static int	nullmailer_insecure(struct parse *p, const char *v);
-static int	nullmailer_auth_login(struct parse *p, const char *v);
-static int	nullmailer_auth_external(struct parse *p, const char *v);
+static int	nullmailer_auth(struct parse *p, const char *v);
 static int	dma_fingerprint_key(struct parse *p, const char *v);
 static int	dma_authpath(struct parse *p, const char *v);
 static int	dma_aliases(struct parse *p, const char *v);
@@ -222,8 +222,8 @@ static const struct rule dma_rules[] = {
 
 /* A nullmailer remote's options, without their "--". */
 static const struct rule nullmailer_rules[] = {
-	{ "auth-external", nullmailer_auth_external, 0, NULL, NULL },
-	{ "auth-login", nullmailer_auth_login, 0, NULL, NULL },
+	{ "auth-external", nullmailer_auth, 0, NULL, "external" },
+	{ "auth-login", nullmailer_auth, 0, NULL, "login" },
 	{ "insecure", nullmailer_insecure, 0, NULL, NULL },
 	{ "pass", rule_field, FIELD(password), ok_secret, NULL },
 	{ "port", nullmailer_port, 0, NULL, NULL },
@@ -1012,20 +1012,13 @@ nullmailer_insecure(struct parse *p, const char *v)
 	return 0;
 }
 
+/* --auth-login, --auth-external (the identity is the client
+ * certificate's): the mechanism is the rule's text. */
 static int
-nullmailer_auth_login(struct parse *p, const char *v)
+nullmailer_auth(struct parse *p, const char *v)
 {
 	(void)v;
-	return set(p->a, &p->a->auth, "login", "--auth-login", ok_word);
-}
-
-/* The identity is the client certificate's (x509certfile). */
-static int
-nullmailer_auth_external(struct parse *p, const char *v)
-{
-	(void)v;
-	return set(p->a, &p->a->auth, "external", "--auth-external",
-	    ok_word);
+	return set(p->a, &p->a->auth, p->rule->text, p->rule->key, ok_word);
 }
 
 /* The one-line files beside remotes; what each means for every account. */

@@ -174,7 +174,8 @@ test_ssmtp_verifypeer(void **state)
 /*
  * nullmailer's client certificate: --x509keyfile is its key, whichever
  * comes first; --auth-external logs in with it (printed with no user,
- * and read back); --tls-anon-auth is a check skipped, refused.
+ * and read back), --auth-login with LOGIN; --tls-anon-auth is a check
+ * skipped, refused.
  */
 static void
 test_nullmailer_client_cert(void **state)
@@ -200,6 +201,9 @@ test_nullmailer_client_cert(void **state)
 	assert_string_equal(res.acct[0].cert_file, "/c.pem");
 	assert_string_equal(res.acct[0].key_file, "/k.pem");
 	assert_null(res.acct[0].auth);
+	assert_int_equal(run("/x/remotes", "m.example smtp --ssl --user=u "
+	    "--pass=p --auth-login\n", 0, NULL), 0);
+	assert_string_equal(res.acct[0].auth, "login");
 	assert_int_equal(run("/x/remotes", "m.example smtp --ssl --insecure "
 	    "--tls-anon-auth\n", 0, NULL), 0);
 	assert_non_null(strstr(res.acct[0].notes.data,
